@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * PEL - the Parallel Execution Layer: the ABI shared by pel.ko and liblpel.
+ *
+ * Rules for this file (see Documentation/abi.rst):
+ *  - fixed-width types only, explicit padding, no pointers: user addresses
+ *    travel as __u64;
+ *  - every struct passed by ioctl is versioned (a size field, or the size
+ *    encoded in the ioctl number) and ends in reserved space that must be
+ *    zero; the kernel rejects unknown flags and non-zero reserved fields with
+ *    -EINVAL so that later versions can give them a meaning;
+ *  - the kernel checks every offset and size below with BUILD_BUG_ON.
+ */
+#ifndef _UAPI_PEL_H
+#define _UAPI_PEL_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define PEL_ABI_VERSION		1
+#define PEL_DEVICE_PATH		"/dev/pel"
+
+/*
+ * Feature bits, returned by PEL_IOC_SETUP and PEL_IOC_INFO: what the running
+ * module supports.  A library checks a bit before it uses what it names.
+ */
+/* the NOP operation */
+#define PEL_FEAT_OP_NOP		(1ULL << 0)
+/* the COPY operation */
+#define PEL_FEAT_OP_COPY	(1ULL << 1)
+/* PEL_ENTER_WAIT and poll()/epoll on the context fd */
+#define PEL_FEAT_WAIT		(1ULL << 2)
+/* per-context polling idle time (pel_setup.idle_us) */
+#define PEL_FEAT_IDLE_US	(1ULL << 3)
+#define PEL_FEATURES_ALL	(PEL_FEAT_OP_NOP | PEL_FEAT_OP_COPY | \
+				 PEL_FEAT_WAIT | PEL_FEAT_IDLE_US)
+
+/* Ring sizes: a power of two in [PEL_MIN_ENTRIES, PEL_MAX_ENTRIES]. */
+#define PEL_MIN_ENTRIES		2
+#define PEL_MAX_ENTRIES		4096
+#define PEL_DEFAULT_ENTRIES	256
+
+/* Upper bound for pel_setup.idle_us (one second). */
+#define PEL_MAX_IDLE_US		1000000
+
+/*
+ * Where each queue's shared region (ring header, SQE array, CQE array) is
+ * mapped: mmap(NULL, pel_setup.queue_map_size, PROT_READ | PROT_WRITE,
+ * MAP_SHARED, fd, PEL_QUEUE_MMAP_OFFSET(q)).
+ */
+#define PEL_QUEUE_MMAP_SHIFT	32
+#define PEL_QUEUE_MMAP_OFFSET(q) ((__u64)(q) << PEL_QUEUE_MMAP_SHIFT)
+
+/* Byte offsets of the shared fields inside one queue's mapping. */
+struct pel_queue_offsets {
+	__u32 sq_head;		/* kernel writes, user reads */
+	__u32 sq_tail;		/* user writes, kernel reads */
+	__u32 sq_flags;		/* kernel writes: PEL_SQ_NEED_WAKEUP */
+	__u32 sq_mask;		/* read-only: sq_entries - 1 */
+	__u32 sq_entries;	/* read-only */
+	__u32 cq_head;		/* user writes, kernel reads */
+	__u32 cq_tail;		/* kernel writes, user reads */
+	__u32 cq_mask;		/* read-only: cq_entries - 1 */
+	__u32 cq_entries;	/* read-only */
+	__u32 cpu;		/* read-only: the CPU this queue is homed on */
+	__u32 sqes;		/* the SQE array: sq_entries * 64 bytes */
+	__u32 cqes;		/* the CQE array: cq_entries * 32 bytes */
+	__u64 resv[2];
+};
+
+/* pel_setup.flags: none defined yet. */
+#define PEL_SETUP_FLAGS_ALL	0U
+
+/* PEL_IOC_SETUP: make the context's queues.  Once per open file. */
+struct pel_setup {
+	__u32 size;		/* in: sizeof(struct pel_setup) */
+	__u32 flags;		/* in: PEL_SETUP_* */
+	__u32 sq_entries;	/* in: per queue, 0 = default; out: used */
+	__u32 cq_entries;	/* in: per queue, 0 = 2 * sq; out: used */
+	__u32 idle_us;		/* in: poll this long after the last op, 0 = module default; out: used */
+	__u32 nr_queues;	/* out: queues made, one per online CPU */
+	__u64 features;		/* out: PEL_FEAT_* */
+	__u64 queue_map_size;	/* out: bytes to mmap per queue */
+	struct pel_queue_offsets off;	/* out */
+	__u64 resv[4];
+};
+
+/* Ring flags in pel_queue_offsets.sq_flags. */
+#define PEL_SQ_NEED_WAKEUP	(1U << 0)	/* no worker polls this queue: call PEL_IOC_ENTER with PEL_ENTER_WAKE */
+
+/* Opcodes (pel_sqe.opcode). */
+enum pel_op {
+	PEL_OP_NOP	= 0,	/* no operation; every address field must be 0 */
+	PEL_OP_COPY	= 1,	/* copy len bytes from addr2 to addr */
+	PEL_OP_LAST,
+};
+
+/* pel_sqe.flags: none defined yet. */
+#define PEL_SQE_FLAGS_ALL	0U
+
+/*
+ * Submission queue entry: 64 bytes.  Fields an opcode does not use must be
+ * zero, as must resv0 and resv1.
+ */
+struct pel_sqe {
+	__u8  opcode;		/* enum pel_op */
+	__u8  flags;		/* PEL_SQE_* */
+	__u16 resv0;
+	__u32 op_flags;		/* per-opcode flags; none defined yet */
+	__u64 addr;		/* destination address */
+	__u64 addr2;		/* source address */
+	__u64 len;		/* bytes */
+	__u64 arg0;		/* per-opcode argument */
+	__u64 arg1;		/* per-opcode argument */
+	__u64 user_data;	/* returned untouched in the CQE */
+	__u64 resv1;
+};
+
+/* Completion queue entry: 32 bytes. */
+struct pel_cqe {
+	__u64 user_data;	/* from the SQE */
+	__s32 res;		/* bytes done, or -errno */
+	__u32 flags;		/* none defined yet */
+	__u64 result;		/* per-op result; with -EFAULT, bytes done before the fault */
+	__u64 resv;
+};
+
+/* PEL_IOC_ENTER flags. */
+#define PEL_ENTER_WAKE		(1U << 0)	/* wake the worker(s) of queue (or all) */
+#define PEL_ENTER_WAIT		(1U << 1)	/* block until min_complete CQEs wait */
+#define PEL_ENTER_FLAGS_ALL	(PEL_ENTER_WAKE | PEL_ENTER_WAIT)
+
+#define PEL_QUEUE_ALL		0xffffffffU
+
+/*
+ * PEL_IOC_ENTER: the only syscall of the data path.  Wakes sleeping workers
+ * and/or waits for completions.  Returns the number of CQEs ready to be
+ * reaped over the selected queue(s), or -errno: -ETIME on timeout, -EINTR on
+ * a signal.
+ */
+struct pel_enter {
+	__u32 flags;		/* PEL_ENTER_* */
+	__u32 queue;		/* queue index, or PEL_QUEUE_ALL */
+	__u32 min_complete;	/* with PEL_ENTER_WAIT */
+	__u32 resv0;
+	__u64 timeout_ns;	/* with PEL_ENTER_WAIT; 0 = no timeout */
+	__u64 resv[2];
+};
+
+/* PEL_IOC_INFO: the module as a whole.  Needs no setup. */
+struct pel_info {
+	__u32 size;		/* in: sizeof(struct pel_info) */
+	__u32 abi_version;	/* PEL_ABI_VERSION */
+	__u64 features;		/* PEL_FEAT_* */
+	char  version[16];	/* module version, NUL-terminated */
+	__u32 nr_workers;	/* worker slots (nr_cpu_ids) */
+	__u32 nr_contexts;	/* contexts set up now */
+	__u32 idle_us;		/* default polling idle time */
+	__u32 batch;		/* SQEs a worker takes from a queue per turn */
+	__u64 resv[8];
+};
+
+/* pel_worker_stats.state */
+enum pel_worker_state {
+	PEL_WORKER_OFFLINE	= 0,	/* CPU offline or worker parked */
+	PEL_WORKER_SLEEPING	= 1,
+	PEL_WORKER_POLLING	= 2,
+	PEL_WORKER_RUNNING	= 3,	/* running an op */
+};
+
+/* PEL_IOC_WORKER_STATS: one worker's state and counters. */
+struct pel_worker_stats {
+	__u32 size;		/* in: sizeof(struct pel_worker_stats) */
+	__u32 cpu;		/* in: worker (CPU) index < pel_info.nr_workers */
+	__u32 state;		/* enum pel_worker_state */
+	__u32 nr_queues;	/* queues homed on this worker */
+	__u64 ops;		/* ops completed */
+	__u64 bytes;		/* bytes processed */
+	__u64 wakeups;		/* times woken from sleep */
+	__u64 sleeps;		/* times gone to sleep */
+	__u64 busy_ns;		/* time spent running ops */
+	__u64 resv[8];
+};
+
+/* PEL_IOC_CTX_STATS: the index-th set-up context (-ENOENT past the last). */
+struct pel_ctx_stats {
+	__u32 size;		/* in: sizeof(struct pel_ctx_stats) */
+	__u32 index;		/* in */
+	__s32 pid;		/* owner's thread-group id */
+	__u32 nr_queues;
+	char  comm[16];		/* owner's command, NUL-terminated */
+	__u64 submitted;	/* SQEs taken by workers */
+	__u64 completed;	/* CQEs posted */
+	__u32 sq_entries;
+	__u32 cq_entries;
+	__u64 resv[8];
+};
+
+#define PEL_IOC_MAGIC		0xE1
+#define PEL_IOC_SETUP		_IOWR(PEL_IOC_MAGIC, 0x00, struct pel_setup)
+#define PEL_IOC_ENTER		_IOW(PEL_IOC_MAGIC, 0x01, struct pel_enter)
+#define PEL_IOC_INFO		_IOWR(PEL_IOC_MAGIC, 0x02, struct pel_info)
+#define PEL_IOC_WORKER_STATS	_IOWR(PEL_IOC_MAGIC, 0x03, struct pel_worker_stats)
+#define PEL_IOC_CTX_STATS	_IOWR(PEL_IOC_MAGIC, 0x04, struct pel_ctx_stats)
+
+#endif /* _UAPI_PEL_H */

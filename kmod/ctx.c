@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Contexts: one per open file of /dev/pel.  Open, setup (make the queues),
+ * mmap (hand them to the owner), enter (wake workers, wait for CQEs), poll,
+ * and release.
+ */
+#include <linux/cpu.h>
+#include <linux/fs.h>
+#include <linux/hrtimer.h>
+#include <linux/mm.h>
+#include <linux/poll.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/version.h>
+
+#include "pel_internal.h"
+
+/* pel_ctx_lock protects pel_ctx_list and pel_nr_contexts: set-up contexts. */
+DEFINE_MUTEX(pel_ctx_lock);
+LIST_HEAD(pel_ctx_list);
+unsigned int pel_nr_contexts;
+
+static void pel_ctx_free(struct kref *ref)
+{
+	struct pel_ctx *ctx = container_of(ref, struct pel_ctx, ref);
+	unsigned int i;
+
+	for (i = 0; i < ctx->nr_queues; i++)
+		pel_queue_free(&ctx->queues[i]);
+	kfree(ctx->queues);
+	if (ctx->mm)
+		mmdrop(ctx->mm);
+	put_pid(ctx->owner);
+	kfree(ctx);
+}
+
+void pel_ctx_put(struct pel_ctx *ctx)
+{
+	kref_put(&ctx->ref, pel_ctx_free);
+}
+
+static int pel_open(struct inode *inode, struct file *file)
+{
+	struct pel_ctx *ctx;
+
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
+	if (!ctx)
+		return -ENOMEM;
+	kref_init(&ctx->ref);
+	mutex_init(&ctx->lock);
+	init_waitqueue_head(&ctx->cq_wait);
+	INIT_LIST_HEAD(&ctx->node);
+	file->private_data = ctx;
+	return 0;
+}
+
+static int pel_release(struct inode *inode, struct file *file)
+{
+	struct pel_ctx *ctx = file->private_data;
+	unsigned int i;
+
+	if (ctx->ready) {
+		mutex_lock(&pel_ctx_lock);
+		list_del(&ctx->node);
+		pel_nr_contexts--;
+		mutex_unlock(&pel_ctx_lock);
+		/*
+		 * SQEs not yet taken are dropped: they were never accepted.
+		 * Batches already taken complete under the workers' refs.
+		 */
+		for (i = 0; i < ctx->nr_queues; i++)
+			pel_worker_detach(&ctx->queues[i]);
+	}
+	pel_ctx_put(ctx);
+	return 0;
+}
+
+static struct pel_ctx *pel_ctx_ready(struct file *file)
+{
+	struct pel_ctx *ctx = file->private_data;
+
+	/* Pairs with the store-release in pel_ctx_setup(). */
+	return smp_load_acquire(&ctx->ready) ? ctx : NULL;
+}
+
+static int pel_setup_check(struct pel_setup *p)
+{
+	unsigned int i;
+
+	if (p->flags & ~PEL_SETUP_FLAGS_ALL)
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(p->resv); i++)
+		if (p->resv[i])
+			return -EINVAL;
+
+	if (!p->sq_entries)
+		p->sq_entries = PEL_DEFAULT_ENTRIES;
+	if (!p->cq_entries && p->sq_entries <= PEL_MAX_ENTRIES)
+		p->cq_entries = 2 * p->sq_entries;
+	if (!p->idle_us)
+		p->idle_us = READ_ONCE(pel_idle_us);
+
+	if (p->sq_entries < PEL_MIN_ENTRIES || p->sq_entries > PEL_MAX_ENTRIES ||
+	    !is_power_of_2(p->sq_entries))
+		return -EINVAL;
+	if (p->cq_entries < p->sq_entries || p->cq_entries > 2 * PEL_MAX_ENTRIES ||
+	    !is_power_of_2(p->cq_entries))
+		return -EINVAL;
+	if (p->idle_us > PEL_MAX_IDLE_US)
+		return -EINVAL;
+	return 0;
+}
+
+static long pel_ctx_setup(struct pel_ctx *ctx, struct pel_setup __user *uarg)
+{
+	struct pel_setup p;
+	unsigned int cpu, i = 0, nr;
+	u32 usize;
+	int ret;
+
+	if (get_user(usize, &uarg->size))
+		return -EFAULT;
+	if (usize < sizeof(p))
+		return -EINVAL;
+	/* A later, larger struct is fine as long as its tail is zero. */
+	ret = copy_struct_from_user(&p, sizeof(p), uarg, usize);
+	if (ret)
+		return ret == -E2BIG ? -EINVAL : ret;
+	ret = pel_setup_check(&p);
+	if (ret)
+		return ret;
+
+	mutex_lock(&ctx->lock);
+	ret = -EBUSY;
+	if (ctx->ready)
+		goto out_unlock;
+
+	cpus_read_lock();
+	nr = num_online_cpus();
+	ret = -ENOMEM;
+	ctx->queues = kcalloc(nr, sizeof(*ctx->queues), GFP_KERNEL_ACCOUNT);
+	if (!ctx->queues)
+		goto out_cpus;
+	for_each_online_cpu(cpu) {
+		if (i == nr)
+			break;
+		ret = pel_queue_init(&ctx->queues[i], ctx, i, cpu,
+				     p.sq_entries, p.cq_entries);
+		if (ret)
+			goto out_free;
+		ctx->nr_queues = ++i;
+	}
+
+	ctx->mm = current->mm;
+	mmgrab(ctx->mm);
+	ctx->owner = get_pid(task_tgid(current));
+	get_task_comm(ctx->comm, current);
+	ctx->idle_ns = (u64)p.idle_us * NSEC_PER_USEC;
+
+	p.nr_queues = ctx->nr_queues;
+	p.features = PEL_FEATURES_ALL;
+	p.queue_map_size = pel_queue_map_size(p.sq_entries, p.cq_entries);
+	pel_queue_fill_offsets(&p.off, p.sq_entries);
+	ret = -EFAULT;
+	if (copy_to_user(uarg, &p, sizeof(p)))
+		goto out_free;
+
+	/* From here on nothing fails: publish. */
+	for (i = 0; i < ctx->nr_queues; i++)
+		pel_worker_attach(&ctx->queues[i]);
+	cpus_read_unlock();
+
+	mutex_lock(&pel_ctx_lock);
+	list_add_tail(&ctx->node, &pel_ctx_list);
+	pel_nr_contexts++;
+	mutex_unlock(&pel_ctx_lock);
+
+	/* Pairs with the load-acquire in pel_ctx_ready(). */
+	smp_store_release(&ctx->ready, true);
+	mutex_unlock(&ctx->lock);
+	return 0;
+
+out_free:
+	for (i = 0; i < ctx->nr_queues; i++)
+		pel_queue_free(&ctx->queues[i]);
+	kfree(ctx->queues);
+	ctx->queues = NULL;
+	ctx->nr_queues = 0;
+	if (ctx->mm) {
+		mmdrop(ctx->mm);
+		ctx->mm = NULL;
+	}
+	put_pid(ctx->owner);
+	ctx->owner = NULL;
+out_cpus:
+	cpus_read_unlock();
+out_unlock:
+	mutex_unlock(&ctx->lock);
+	return ret;
+}
+
+/* CQEs ready over queue @qi, or over all queues for PEL_QUEUE_ALL. */
+static u32 pel_ctx_cq_ready(struct pel_ctx *ctx, u32 qi)
+{
+	u32 i, ready = 0;
+
+	if (qi != PEL_QUEUE_ALL)
+		return pel_queue_cq_ready(&ctx->queues[qi]);
+	for (i = 0; i < ctx->nr_queues; i++)
+		ready += pel_queue_cq_ready(&ctx->queues[i]);
+	return ready;
+}
+
+/*
+ * Kick the home worker of each selected queue that says it sleeps.  With
+ * @pending_only, only where SQEs wait too.
+ */
+static void pel_ctx_wake(struct pel_ctx *ctx, u32 qi, bool pending_only)
+{
+	u32 i, first = 0, last = ctx->nr_queues;
+
+	if (qi != PEL_QUEUE_ALL) {
+		first = qi;
+		last = qi + 1;
+	}
+	for (i = first; i < last; i++) {
+		struct pel_queue *q = &ctx->queues[i];
+
+		if (!(READ_ONCE(q->rings->sq_flags) & PEL_SQ_NEED_WAKEUP))
+			continue;
+		if (pending_only && !pel_queue_sq_pending(q))
+			continue;
+		pel_worker_kick(q->cpu);
+	}
+}
+
+static long pel_ctx_enter(struct pel_ctx *ctx, struct pel_enter __user *uarg)
+{
+	struct pel_enter e;
+	long ret;
+
+	if (copy_from_user(&e, uarg, sizeof(e)))
+		return -EFAULT;
+	if (e.flags & ~PEL_ENTER_FLAGS_ALL || e.resv0 || e.resv[0] || e.resv[1])
+		return -EINVAL;
+	if (e.queue != PEL_QUEUE_ALL && e.queue >= ctx->nr_queues)
+		return -EINVAL;
+	if (!(e.flags & PEL_ENTER_WAIT) && (e.min_complete || e.timeout_ns))
+		return -EINVAL;
+
+	if (e.flags & PEL_ENTER_WAKE)
+		pel_ctx_wake(ctx, e.queue, false);
+
+	if (e.flags & PEL_ENTER_WAIT) {
+		u32 want = e.min_complete;
+
+		/*
+		 * A worker that slept on a full CQ does not see the space the
+		 * caller made by reaping; a waiter must not wait on it.
+		 */
+		pel_ctx_wake(ctx, e.queue, true);
+		if (!e.timeout_ns)
+			ret = wait_event_interruptible(ctx->cq_wait,
+					pel_ctx_cq_ready(ctx, e.queue) >= want);
+		else
+			ret = wait_event_interruptible_hrtimeout(ctx->cq_wait,
+					pel_ctx_cq_ready(ctx, e.queue) >= want,
+					ns_to_ktime(min_t(u64, e.timeout_ns, KTIME_MAX)));
+		if (ret == -ERESTARTSYS)
+			return -EINTR;
+		if (ret)
+			return ret;
+	}
+	return pel_ctx_cq_ready(ctx, e.queue);
+}
+
+static long pel_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct pel_ctx *ctx = file->private_data;
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case PEL_IOC_INFO:
+		return pel_ioctl_info(uarg);
+	case PEL_IOC_WORKER_STATS:
+		return pel_ioctl_worker_stats(uarg);
+	case PEL_IOC_CTX_STATS:
+		return pel_ioctl_ctx_stats(uarg);
+	case PEL_IOC_SETUP:
+		return pel_ctx_setup(ctx, uarg);
+	case PEL_IOC_ENTER:
+		ctx = pel_ctx_ready(file);
+		if (!ctx)
+			return -ENXIO;
+		/* A context acts for its owner only: not after fork, not passed on. */
+		if (current->mm != ctx->mm)
+			return -EPERM;
+		return pel_ctx_enter(ctx, uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static __poll_t pel_poll(struct file *file, poll_table *wait)
+{
+	struct pel_ctx *ctx = pel_ctx_ready(file);
+
+	if (!ctx)
+		return EPOLLERR;
+	poll_wait(file, &ctx->cq_wait, wait);
+	/* Read the tails after joining the wait queue; pairs with wq_has_sleeper(). */
+	smp_mb();
+	if (pel_ctx_cq_ready(ctx, PEL_QUEUE_ALL))
+		return EPOLLIN | EPOLLRDNORM;
+	return 0;
+}
+
+/* vm_flags became read-only, behind vm_flags_mod(), in 6.3. */
+static void pel_vma_mod_flags(struct vm_area_struct *vma, vm_flags_t set,
+			      vm_flags_t clear)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	vm_flags_mod(vma, set, clear);
+#else
+	vma->vm_flags = (vma->vm_flags | set) & ~clear;
+#endif
+}
+
+static int pel_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct pel_ctx *ctx = pel_ctx_ready(file);
+	unsigned long qshift = PEL_QUEUE_MMAP_SHIFT - PAGE_SHIFT;
+	struct pel_queue *q;
+	unsigned long qi;
+
+	if (!ctx)
+		return -ENXIO;
+	if (vma->vm_mm != ctx->mm)
+		return -EPERM;
+	if (vma->vm_flags & VM_EXEC)
+		return -EPERM;
+	if (vma->vm_pgoff & ((1UL << qshift) - 1))
+		return -EINVAL;
+	qi = vma->vm_pgoff >> qshift;
+	if (qi >= ctx->nr_queues)
+		return -EINVAL;
+	q = &ctx->queues[qi];
+	if (vma_pages(vma) != q->nr_pages)
+		return -EINVAL;
+
+	/*
+	 * Rings stay with their owner: not inherited, not grown, not dumped,
+	 * never executable.
+	 */
+	pel_vma_mod_flags(vma, VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP,
+			  VM_MAYEXEC);
+	return vm_map_pages_zero(vma, q->pages, q->nr_pages);
+}
+
+const struct file_operations pel_fops = {
+	.owner		= THIS_MODULE,
+	.open		= pel_open,
+	.release	= pel_release,
+	.unlocked_ioctl	= pel_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.mmap		= pel_mmap,
+	.poll		= pel_poll,
+	.llseek		= noop_llseek,
+};

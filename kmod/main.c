@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * PEL - the Parallel Execution Layer.
+ *
+ * Module init/exit, the tunables, and the misc device /dev/pel.  See
+ * Documentation/ for the design; pel_internal.h for the objects.
+ */
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+
+#include "pel_internal.h"
+
+unsigned int pel_idle_us = 500;
+unsigned int pel_batch = 32;
+
+static int pel_param_set_idle(const char *val, const struct kernel_param *kp)
+{
+	unsigned int v;
+	int ret = kstrtouint(val, 0, &v);
+
+	if (ret)
+		return ret;
+	if (!v || v > PEL_MAX_IDLE_US)
+		return -EINVAL;
+	WRITE_ONCE(pel_idle_us, v);
+	return 0;
+}
+
+static const struct kernel_param_ops pel_idle_ops = {
+	.set = pel_param_set_idle,
+	.get = param_get_uint,
+};
+module_param_cb(idle_us, &pel_idle_ops, &pel_idle_us, 0644);
+MODULE_PARM_DESC(idle_us, "Default time in us a worker polls after its last op, 1..1000000 (default 500)");
+
+static int pel_param_set_batch(const char *val, const struct kernel_param *kp)
+{
+	unsigned int v;
+	int ret = kstrtouint(val, 0, &v);
+
+	if (ret)
+		return ret;
+	if (!v || v > PEL_MAX_BATCH)
+		return -EINVAL;
+	WRITE_ONCE(pel_batch, v);
+	return 0;
+}
+
+static const struct kernel_param_ops pel_batch_ops = {
+	.set = pel_param_set_batch,
+	.get = param_get_uint,
+};
+module_param_cb(batch, &pel_batch_ops, &pel_batch, 0644);
+MODULE_PARM_DESC(batch, "SQEs a worker takes from one queue per turn, 1..64 (default 32)");
+
+static struct miscdevice pel_miscdev = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= "pel",
+	.fops	= &pel_fops,
+	.mode	= 0666,
+};
+
+#define PEL_CHECK_FIELD(type, field, off, size)				\
+	do {								\
+		BUILD_BUG_ON(offsetof(struct type, field) != (off));	\
+		BUILD_BUG_ON(sizeof_field(struct type, field) != (size)); \
+	} while (0)
+
+/* The ABI is fixed: every shared field stays where userspace expects it. */
+static void __init pel_check_abi(void)
+{
+	BUILD_BUG_ON(sizeof(struct pel_sqe) != 64);
+	PEL_CHECK_FIELD(pel_sqe, opcode, 0, 1);
+	PEL_CHECK_FIELD(pel_sqe, flags, 1, 1);
+	PEL_CHECK_FIELD(pel_sqe, resv0, 2, 2);
+	PEL_CHECK_FIELD(pel_sqe, op_flags, 4, 4);
+	PEL_CHECK_FIELD(pel_sqe, addr, 8, 8);
+	PEL_CHECK_FIELD(pel_sqe, addr2, 16, 8);
+	PEL_CHECK_FIELD(pel_sqe, len, 24, 8);
+	PEL_CHECK_FIELD(pel_sqe, arg0, 32, 8);
+	PEL_CHECK_FIELD(pel_sqe, arg1, 40, 8);
+	PEL_CHECK_FIELD(pel_sqe, user_data, 48, 8);
+	PEL_CHECK_FIELD(pel_sqe, resv1, 56, 8);
+
+	BUILD_BUG_ON(sizeof(struct pel_cqe) != 32);
+	PEL_CHECK_FIELD(pel_cqe, user_data, 0, 8);
+	PEL_CHECK_FIELD(pel_cqe, res, 8, 4);
+	PEL_CHECK_FIELD(pel_cqe, flags, 12, 4);
+	PEL_CHECK_FIELD(pel_cqe, result, 16, 8);
+	PEL_CHECK_FIELD(pel_cqe, resv, 24, 8);
+
+	BUILD_BUG_ON(sizeof(struct pel_queue_offsets) != 64);
+	PEL_CHECK_FIELD(pel_queue_offsets, sqes, 40, 4);
+	PEL_CHECK_FIELD(pel_queue_offsets, cqes, 44, 4);
+	PEL_CHECK_FIELD(pel_queue_offsets, resv, 48, 16);
+
+	BUILD_BUG_ON(sizeof(struct pel_setup) != 136);
+	PEL_CHECK_FIELD(pel_setup, size, 0, 4);
+	PEL_CHECK_FIELD(pel_setup, flags, 4, 4);
+	PEL_CHECK_FIELD(pel_setup, sq_entries, 8, 4);
+	PEL_CHECK_FIELD(pel_setup, cq_entries, 12, 4);
+	PEL_CHECK_FIELD(pel_setup, idle_us, 16, 4);
+	PEL_CHECK_FIELD(pel_setup, nr_queues, 20, 4);
+	PEL_CHECK_FIELD(pel_setup, features, 24, 8);
+	PEL_CHECK_FIELD(pel_setup, queue_map_size, 32, 8);
+	PEL_CHECK_FIELD(pel_setup, off, 40, 64);
+	PEL_CHECK_FIELD(pel_setup, resv, 104, 32);
+
+	BUILD_BUG_ON(sizeof(struct pel_enter) != 40);
+	PEL_CHECK_FIELD(pel_enter, flags, 0, 4);
+	PEL_CHECK_FIELD(pel_enter, queue, 4, 4);
+	PEL_CHECK_FIELD(pel_enter, min_complete, 8, 4);
+	PEL_CHECK_FIELD(pel_enter, resv0, 12, 4);
+	PEL_CHECK_FIELD(pel_enter, timeout_ns, 16, 8);
+	PEL_CHECK_FIELD(pel_enter, resv, 24, 16);
+
+	BUILD_BUG_ON(sizeof(struct pel_info) != 112);
+	PEL_CHECK_FIELD(pel_info, version, 16, 16);
+	PEL_CHECK_FIELD(pel_info, resv, 48, 64);
+	BUILD_BUG_ON(sizeof(struct pel_worker_stats) != 120);
+	PEL_CHECK_FIELD(pel_worker_stats, busy_ns, 48, 8);
+	PEL_CHECK_FIELD(pel_worker_stats, resv, 56, 64);
+	BUILD_BUG_ON(sizeof(struct pel_ctx_stats) != 120);
+	PEL_CHECK_FIELD(pel_ctx_stats, comm, 16, 16);
+	PEL_CHECK_FIELD(pel_ctx_stats, resv, 56, 64);
+
+	/* The kernel-written and user-written ring indices share no line. */
+	BUILD_BUG_ON(sizeof(struct pel_rings) > PAGE_SIZE);
+	BUILD_BUG_ON(PEL_MAX_ENTRIES * 2 > U32_MAX / 2);
+}
+
+static int __init pel_init(void)
+{
+	int ret;
+
+	pel_check_abi();
+
+	ret = pel_workers_init();
+	if (ret)
+		return ret;
+	ret = misc_register(&pel_miscdev);
+	if (ret)
+		goto err_workers;
+	pr_info("pel: version %s, %u workers\n", PEL_VERSION, num_online_cpus());
+	return 0;
+
+err_workers:
+	pel_workers_exit();
+	return ret;
+}
+
+static void __exit pel_exit(void)
+{
+	misc_deregister(&pel_miscdev);
+	pel_workers_exit();
+}
+
+module_init(pel_init);
+module_exit(pel_exit);
+
+MODULE_AUTHOR("The PEL developers");
+MODULE_DESCRIPTION("PEL: per-CPU kernel workers running ops from shared rings");
+MODULE_LICENSE("GPL");
+MODULE_VERSION(PEL_VERSION);

@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * PEL - the Parallel Execution Layer: what the parts of pel.ko share.
+ *
+ * Objects and who owns them:
+ *  - struct pel_ctx: one open file of /dev/pel.  Holds the owner's mm and a
+ *    queue per online CPU.  Freed on the last kref put: the file's, or that
+ *    of a worker that was running one of its ops when the file closed.
+ *  - struct pel_queue: one SQ ring + SQE array + CQ ring, in pages shared
+ *    with the owner (mmap).  Homed on one CPU's worker.
+ *  - struct pel_worker: one kernel thread per online CPU (smpboot), shared
+ *    by every context.  Serves the queues homed on its CPU round-robin.
+ */
+#ifndef _PEL_INTERNAL_H
+#define _PEL_INTERNAL_H
+
+#include <linux/cache.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mm_types.h>
+#include <linux/mutex.h>
+#include <linux/sched.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+
+#include <pel.h>
+
+#define PEL_VERSION		"0.1.0"
+
+/* SQEs a worker copies out of one queue per turn, at most. */
+#define PEL_MAX_BATCH		64
+/* Bounce buffer a worker uses to copy user memory to user memory. */
+#define PEL_BOUNCE_SIZE		(64 * 1024)
+/* Largest length one op may ask for: its byte count must fit cqe.res. */
+#define PEL_MAX_OP_LEN		((u64)S32_MAX)
+
+/*
+ * The first page of a queue's shared region.  Fields written by the kernel
+ * and fields written by userspace sit on different cache lines.  Userspace
+ * finds them through struct pel_queue_offsets, never through this layout.
+ */
+struct pel_rings {
+	/* written by the kernel */
+	u32 sq_head;
+	u32 sq_flags;
+	/* written by userspace */
+	u32 sq_tail ____cacheline_aligned_in_smp;
+	/* written by userspace */
+	u32 cq_head ____cacheline_aligned_in_smp;
+	/* written by the kernel */
+	u32 cq_tail ____cacheline_aligned_in_smp;
+	/* written once at setup; informational, the kernel keeps its own */
+	u32 sq_mask ____cacheline_aligned_in_smp;
+	u32 sq_entries;
+	u32 cq_mask;
+	u32 cq_entries;
+	u32 cpu;
+};
+
+struct pel_ctx;
+
+struct pel_queue {
+	struct pel_ctx *ctx;
+	struct pel_rings *rings;	/* kernel view of the shared region */
+	struct pel_sqe *sqes;		/* shared: read only through pel_queue_take() */
+	struct pel_cqe *cqes;		/* shared: written only by pel_queue_post() */
+	struct page **pages;
+	unsigned int nr_pages;
+	unsigned int index;		/* queue number in the context */
+	unsigned int cpu;		/* home worker */
+
+	/* Private copies of the ring geometry: never re-read from shared memory. */
+	u32 sq_mask;
+	u32 sq_entries;
+	u32 cq_mask;
+	u32 cq_entries;
+
+	/*
+	 * sq_lock protects sq_head and submitted: one consumer at a time
+	 * copies SQEs out and advances the head.  Held only for the copy,
+	 * never while an op runs.
+	 */
+	spinlock_t sq_lock;
+	u32 sq_head;
+	u64 submitted;
+
+	/*
+	 * cq_lock protects cq_tail, cq_reserved and completed.  cq_reserved
+	 * counts SQEs taken whose CQE is not yet posted; each owns a CQ slot,
+	 * so the CQ never overflows.
+	 */
+	spinlock_t cq_lock ____cacheline_aligned_in_smp;
+	u32 cq_tail;
+	u32 cq_reserved;
+	u64 completed;
+
+	/* On the home worker's list; protected by that worker's lock. */
+	struct list_head worker_node;
+};
+
+struct pel_ctx {
+	struct kref ref;		/* the file's, plus one per worker running it */
+	/*
+	 * lock serialises setup against mmap; ready is set (release) once
+	 * the queues exist, and is never cleared, so readers that saw it
+	 * (acquire) may use queues without the lock.
+	 */
+	struct mutex lock;
+	bool ready;
+
+	struct mm_struct *mm;		/* owner's mm, mmgrab()ed at setup */
+	struct pid *owner;		/* owner's thread group */
+	char comm[TASK_COMM_LEN];
+	u64 idle_ns;			/* how long workers poll after the last op */
+
+	unsigned int nr_queues;
+	struct pel_queue *queues;
+
+	wait_queue_head_t cq_wait;	/* PEL_ENTER_WAIT and poll() sleep here */
+
+	struct list_head node;		/* on pel_ctx_list, under pel_ctx_lock */
+};
+
+/*
+ * One per possible CPU, allocated on the CPU's node.  Counters are written
+ * only by the worker itself and read locklessly by the stats ioctl.
+ */
+struct pel_worker {
+	struct task_struct *task;
+	unsigned int cpu;
+	bool kick;			/* set by PEL_ENTER_WAKE before waking us */
+
+	/* lock protects queues, nr_queues and idle_ns */
+	spinlock_t lock;
+	struct list_head queues;	/* homed queues, rotated for round-robin */
+	unsigned int nr_queues;
+	u64 idle_ns;			/* max idle time over homed queues */
+
+	struct mm_struct *mm;		/* mm in use for the current batch */
+	void *bounce;			/* PEL_BOUNCE_SIZE bytes */
+	struct pel_sqe sqes[PEL_MAX_BATCH];	/* the batch being run */
+
+	u32 state;			/* enum pel_worker_state */
+	u64 ops;
+	u64 bytes;
+	u64 wakeups;
+	u64 sleeps;
+	u64 busy_ns;
+};
+
+/* main.c */
+extern unsigned int pel_idle_us;
+extern unsigned int pel_batch;
+
+/* ctx.c */
+extern struct mutex pel_ctx_lock;
+extern struct list_head pel_ctx_list;
+extern unsigned int pel_nr_contexts;
+extern const struct file_operations pel_fops;
+void pel_ctx_put(struct pel_ctx *ctx);
+
+static inline void pel_ctx_get(struct pel_ctx *ctx)
+{
+	kref_get(&ctx->ref);
+}
+
+/* ring.c */
+int pel_queue_init(struct pel_queue *q, struct pel_ctx *ctx,
+		   unsigned int index, unsigned int cpu,
+		   u32 sq_entries, u32 cq_entries);
+void pel_queue_free(struct pel_queue *q);
+void pel_queue_fill_offsets(struct pel_queue_offsets *off, u32 sq_entries);
+size_t pel_queue_map_size(u32 sq_entries, u32 cq_entries);
+bool pel_queue_sq_pending(struct pel_queue *q);
+unsigned int pel_queue_take(struct pel_queue *q, struct pel_sqe *out,
+			    unsigned int max);
+void pel_queue_post(struct pel_queue *q, const struct pel_cqe *cqe);
+u32 pel_queue_cq_ready(struct pel_queue *q);
+void pel_queue_set_need_wakeup(struct pel_queue *q, bool on);
+
+/* worker.c */
+int pel_workers_init(void);
+void pel_workers_exit(void);
+void pel_worker_attach(struct pel_queue *q);
+void pel_worker_detach(struct pel_queue *q);
+void pel_worker_kick(unsigned int cpu);
+int pel_worker_use_mm(struct pel_worker *w, struct mm_struct *mm);
+void pel_worker_drop_mm(struct pel_worker *w);
+int pel_worker_fill_stats(struct pel_worker_stats *st);
+
+/* ops.c */
+void pel_op_run(struct pel_worker *w, struct pel_ctx *ctx,
+		const struct pel_sqe *sqe, struct pel_cqe *cqe);
+
+/* stats.c */
+long pel_ioctl_info(void __user *arg);
+long pel_ioctl_worker_stats(void __user *arg);
+long pel_ioctl_ctx_stats(void __user *arg);
+
+#endif /* _PEL_INTERNAL_H */

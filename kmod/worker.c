@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-CPU workers: one smpboot thread per online CPU, shared by every
+ * context.  smpboot parks and unparks them with CPU hotplug.
+ *
+ * A worker's life is pel_worker_fn(): serve the homed queues round-robin,
+ * a batch of at most pel_batch SQEs per queue per turn; keep polling while
+ * ops arrive, for at most idle_ns after the last one and only while nothing
+ * else wants this CPU; then sleep with NEED_WAKEUP set on every homed queue.
+ *
+ * No lost wake-up:
+ *   worker                           submitter
+ *   set NEED_WAKEUP on each queue    store-release sq_tail
+ *   smp_mb()                         full barrier
+ *   re-read each sq_tail             read sq_flags
+ *   all empty: return, sleep         NEED_WAKEUP: PEL_ENTER_WAKE ->
+ *                                      kick = true; wake_up_process()
+ * Either the worker sees the new tail, or the submitter sees NEED_WAKEUP.
+ * smpboot sets TASK_INTERRUPTIBLE before it calls pel_worker_should_run(),
+ * which reads kick, so a wake between the two is not lost either.
+ */
+#include <linux/kthread.h>
+#include <linux/mmu_context.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/stat.h>
+#include <linux/slab.h>
+#include <linux/smpboot.h>
+#include <linux/vmalloc.h>
+
+#include "pel_internal.h"
+
+static struct pel_worker **pel_workers;
+static DEFINE_PER_CPU(struct task_struct *, pel_worker_task);
+
+static struct pel_worker *pel_worker_of(unsigned int cpu)
+{
+	return pel_workers[cpu];
+}
+
+static void pel_worker_set_state(struct pel_worker *w, u32 state)
+{
+	WRITE_ONCE(w->state, state);
+}
+
+/* Attach the context's mm for ops that touch user memory. */
+int pel_worker_use_mm(struct pel_worker *w, struct mm_struct *mm)
+{
+	if (w->mm == mm)
+		return 0;
+	pel_worker_drop_mm(w);
+	if (!mmget_not_zero(mm))
+		return -ESRCH;
+	kthread_use_mm(mm);
+	w->mm = mm;
+	return 0;
+}
+
+void pel_worker_drop_mm(struct pel_worker *w)
+{
+	if (!w->mm)
+		return;
+	kthread_unuse_mm(w->mm);
+	mmput(w->mm);
+	w->mm = NULL;
+}
+
+/* Take, run and complete one batch of @q's SQEs.  Returns the SQEs run. */
+static unsigned int pel_worker_run_queue(struct pel_worker *w,
+					 struct pel_queue *q)
+{
+	unsigned int i, n, batch = READ_ONCE(pel_batch);
+	struct pel_cqe cqe;
+	u64 start;
+
+	n = pel_queue_take(q, w->sqes, clamp(batch, 1U, (unsigned int)PEL_MAX_BATCH));
+	if (!n)
+		return 0;
+
+	pel_worker_set_state(w, PEL_WORKER_RUNNING);
+	start = ktime_get_ns();
+	for (i = 0; i < n; i++) {
+		pel_op_run(w, q->ctx, &w->sqes[i], &cqe);
+		pel_queue_post(q, &cqe);
+		WRITE_ONCE(w->ops, w->ops + 1);
+		if (cqe.res > 0)
+			WRITE_ONCE(w->bytes, w->bytes + cqe.res);
+		cond_resched();
+	}
+	/* Do not pin the owner's address space between batches. */
+	pel_worker_drop_mm(w);
+	WRITE_ONCE(w->busy_ns, w->busy_ns + ktime_get_ns() - start);
+	pel_worker_set_state(w, PEL_WORKER_POLLING);
+	return n;
+}
+
+/*
+ * Pick the next homed queue that has work, round-robin, and pin its context
+ * so that it outlives a concurrent close.  Returns NULL when none has work.
+ */
+static struct pel_queue *pel_worker_next(struct pel_worker *w,
+					 unsigned int *budget)
+{
+	struct pel_queue *q;
+
+	spin_lock(&w->lock);
+	while (*budget && !list_empty(&w->queues)) {
+		(*budget)--;
+		q = list_first_entry(&w->queues, struct pel_queue, worker_node);
+		list_rotate_left(&w->queues);
+		if (pel_queue_sq_pending(q)) {
+			pel_ctx_get(q->ctx);
+			spin_unlock(&w->lock);
+			return q;
+		}
+	}
+	spin_unlock(&w->lock);
+	return NULL;
+}
+
+/* One round over the homed queues.  Returns the SQEs run. */
+static unsigned int pel_worker_round(struct pel_worker *w)
+{
+	unsigned int budget, done = 0;
+	struct pel_queue *q;
+
+	budget = READ_ONCE(w->nr_queues);
+	while ((q = pel_worker_next(w, &budget))) {
+		done += pel_worker_run_queue(w, q);
+		pel_ctx_put(q->ctx);
+	}
+	return done;
+}
+
+/*
+ * Set NEED_WAKEUP on every homed queue, then look once more for work.
+ * Returns true when the worker may sleep.
+ */
+static bool pel_worker_prepare_sleep(struct pel_worker *w)
+{
+	struct pel_queue *q;
+	bool pending = false;
+
+	spin_lock(&w->lock);
+	list_for_each_entry(q, &w->queues, worker_node)
+		pel_queue_set_need_wakeup(q, true);
+	/* Pairs with the submitter's barrier between tail store and flags load. */
+	smp_mb();
+	list_for_each_entry(q, &w->queues, worker_node)
+		pending |= pel_queue_sq_pending(q);
+	if (pending) {
+		list_for_each_entry(q, &w->queues, worker_node)
+			pel_queue_set_need_wakeup(q, false);
+	}
+	spin_unlock(&w->lock);
+	return !pending;
+}
+
+static void pel_worker_clear_need_wakeup(struct pel_worker *w)
+{
+	struct pel_queue *q;
+
+	spin_lock(&w->lock);
+	list_for_each_entry(q, &w->queues, worker_node)
+		pel_queue_set_need_wakeup(q, false);
+	spin_unlock(&w->lock);
+}
+
+static int pel_worker_should_run(unsigned int cpu)
+{
+	return READ_ONCE(pel_worker_of(cpu)->kick);
+}
+
+static void pel_worker_fn(unsigned int cpu)
+{
+	struct pel_worker *w = pel_worker_of(cpu);
+	u64 last = ktime_get_ns(), now;
+
+	WRITE_ONCE(w->kick, false);
+	WRITE_ONCE(w->wakeups, w->wakeups + 1);
+	pel_worker_set_state(w, PEL_WORKER_POLLING);
+	pel_worker_clear_need_wakeup(w);
+
+	while (!kthread_should_park() && !kthread_should_stop()) {
+		if (pel_worker_round(w)) {
+			last = ktime_get_ns();
+			continue;
+		}
+		now = ktime_get_ns();
+		if (now - last >= READ_ONCE(w->idle_ns) ||
+		    !single_task_running()) {
+			if (pel_worker_prepare_sleep(w))
+				break;
+			last = now;
+		}
+		cond_resched();
+		cpu_relax();
+	}
+	WRITE_ONCE(w->sleeps, w->sleeps + 1);
+	pel_worker_set_state(w, PEL_WORKER_SLEEPING);
+}
+
+static void pel_worker_park(unsigned int cpu)
+{
+	pel_worker_set_state(pel_worker_of(cpu), PEL_WORKER_OFFLINE);
+}
+
+static void pel_worker_unpark(unsigned int cpu)
+{
+	struct pel_worker *w = pel_worker_of(cpu);
+
+	pel_worker_set_state(w, PEL_WORKER_SLEEPING);
+	/* Queues may have filled while the CPU was away. */
+	WRITE_ONCE(w->kick, true);
+}
+
+static struct smp_hotplug_thread pel_threads = {
+	.store			= &pel_worker_task,
+	.thread_should_run	= pel_worker_should_run,
+	.thread_fn		= pel_worker_fn,
+	.park			= pel_worker_park,
+	.unpark			= pel_worker_unpark,
+	.thread_comm		= "pel/%u",
+};
+
+void pel_worker_kick(unsigned int cpu)
+{
+	struct pel_worker *w = pel_worker_of(cpu);
+	struct task_struct *task;
+
+	WRITE_ONCE(w->kick, true);
+	task = per_cpu(pel_worker_task, cpu);
+	if (task)
+		wake_up_process(task);
+}
+
+static void pel_worker_update_idle(struct pel_worker *w)
+{
+	struct pel_queue *q;
+	u64 idle = 0;
+
+	lockdep_assert_held(&w->lock);
+	list_for_each_entry(q, &w->queues, worker_node)
+		idle = max(idle, q->ctx->idle_ns);
+	WRITE_ONCE(w->idle_ns, idle);
+}
+
+void pel_worker_attach(struct pel_queue *q)
+{
+	struct pel_worker *w = pel_worker_of(q->cpu);
+
+	spin_lock(&w->lock);
+	list_add_tail(&q->worker_node, &w->queues);
+	WRITE_ONCE(w->nr_queues, w->nr_queues + 1);
+	pel_worker_update_idle(w);
+	spin_unlock(&w->lock);
+}
+
+/*
+ * After this the worker will not pick @q again.  A batch already taken from
+ * it still completes: the worker holds a context reference for it.
+ */
+void pel_worker_detach(struct pel_queue *q)
+{
+	struct pel_worker *w = pel_worker_of(q->cpu);
+
+	spin_lock(&w->lock);
+	list_del_init(&q->worker_node);
+	WRITE_ONCE(w->nr_queues, w->nr_queues - 1);
+	pel_worker_update_idle(w);
+	spin_unlock(&w->lock);
+}
+
+int pel_worker_fill_stats(struct pel_worker_stats *st)
+{
+	struct pel_worker *w;
+
+	if (st->cpu >= nr_cpu_ids || !cpu_possible(st->cpu))
+		return -ENOENT;
+	w = pel_worker_of(st->cpu);
+	st->state = cpu_online(st->cpu) ? READ_ONCE(w->state) :
+					  PEL_WORKER_OFFLINE;
+	st->nr_queues = READ_ONCE(w->nr_queues);
+	st->ops = READ_ONCE(w->ops);
+	st->bytes = READ_ONCE(w->bytes);
+	st->wakeups = READ_ONCE(w->wakeups);
+	st->sleeps = READ_ONCE(w->sleeps);
+	st->busy_ns = READ_ONCE(w->busy_ns);
+	return 0;
+}
+
+static void pel_workers_free(void)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct pel_worker *w = pel_workers[cpu];
+
+		if (!w)
+			continue;
+		kvfree(w->bounce);
+		kfree(w);
+	}
+	kfree(pel_workers);
+	pel_workers = NULL;
+}
+
+int pel_workers_init(void)
+{
+	unsigned int cpu;
+	int ret;
+
+	pel_workers = kcalloc(nr_cpu_ids, sizeof(*pel_workers), GFP_KERNEL);
+	if (!pel_workers)
+		return -ENOMEM;
+
+	for_each_possible_cpu(cpu) {
+		int node = cpu_to_node(cpu);
+		struct pel_worker *w;
+
+		w = kzalloc_node(sizeof(*w), GFP_KERNEL, node);
+		if (!w)
+			goto err_free;
+		pel_workers[cpu] = w;
+		w->cpu = cpu;
+		spin_lock_init(&w->lock);
+		INIT_LIST_HEAD(&w->queues);
+		w->bounce = kvmalloc_node(PEL_BOUNCE_SIZE, GFP_KERNEL, node);
+		if (!w->bounce)
+			goto err_free;
+	}
+
+	ret = smpboot_register_percpu_thread(&pel_threads);
+	if (ret)
+		goto err_free_ret;
+	return 0;
+
+err_free:
+	ret = -ENOMEM;
+err_free_ret:
+	pel_workers_free();
+	return ret;
+}
+
+/* Only once every context is gone: the file references keep us loaded. */
+void pel_workers_exit(void)
+{
+	smpboot_unregister_percpu_thread(&pel_threads);
+	pel_workers_free();
+}

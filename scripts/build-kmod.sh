@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build pel.ko for one kernel in its own tree, build/<KVER>/, so that
+# modules for several kernels can sit side by side.  The tree holds links to
+# the sources; objects land beside them.
+#
+#   scripts/build-kmod.sh KVER [extra make args, e.g. W=1 C=1]
+# Prints the path of the built pel.ko on its last line.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+kver=${1:?usage: build-kmod.sh KVER [make args]}
+shift
+kdir=/lib/modules/$kver/build
+[ -d "$kdir" ] || { echo "build-kmod: no headers for $kver at $kdir (run scripts/setup.sh)" >&2; exit 1; }
+
+out=$top/build/$kver
+mkdir -p "$out/kmod"
+ln -sfn "$top/include" "$out/include"
+ln -sf "$top/Kbuild" "$out/Kbuild"
+for f in "$top"/kmod/*.[ch] "$top"/kmod/Kbuild; do
+	ln -sf "$f" "$out/kmod/$(basename "$f")"
+done
+# Drop links to sources that no longer exist.
+find "$out/kmod" -xtype l -delete
+
+make -C "$kdir" M="$out" "$@" modules >&2
+echo "$out/kmod/pel.ko"
