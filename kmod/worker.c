@@ -199,6 +199,11 @@ static void pel_worker_fn(unsigned int cpu)
 	pel_worker_set_state(w, PEL_WORKER_SLEEPING);
 }
 
+static void pel_worker_setup(unsigned int cpu)
+{
+	pel_worker_set_state(pel_worker_of(cpu), PEL_WORKER_SLEEPING);
+}
+
 static void pel_worker_park(unsigned int cpu)
 {
 	pel_worker_set_state(pel_worker_of(cpu), PEL_WORKER_OFFLINE);
@@ -217,6 +222,7 @@ static struct smp_hotplug_thread pel_threads = {
 	.store			= &pel_worker_task,
 	.thread_should_run	= pel_worker_should_run,
 	.thread_fn		= pel_worker_fn,
+	.setup			= pel_worker_setup,
 	.park			= pel_worker_park,
 	.unpark			= pel_worker_unpark,
 	.thread_comm		= "pel/%u",

@@ -19,11 +19,13 @@ out=$top/build/$kver
 mkdir -p "$out/kmod"
 ln -sfn "$top/include" "$out/include"
 ln -sf "$top/Kbuild" "$out/Kbuild"
+# Link the sources only: an in-tree build leaves generated files (pel.mod.c)
+# in kmod/ that belong to whatever kernel it was built for.
+find "$out/kmod" -type l -delete
 for f in "$top"/kmod/*.[ch] "$top"/kmod/Kbuild; do
-	ln -sf "$f" "$out/kmod/$(basename "$f")"
+	case $f in *.mod.c) continue ;; esac
+	ln -s "$f" "$out/kmod/$(basename "$f")"
 done
-# Drop links to sources that no longer exist.
-find "$out/kmod" -xtype l -delete
 
 make -C "$kdir" M="$out" "$@" modules >&2
 echo "$out/kmod/pel.ko"

@@ -1,0 +1,74 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Runs inside the test VM (busybox sh): load pel.ko, run every selftest in
+# /pel/bin, show pelctl status, unload the module, and tally.  The last line,
+# "PEL_SUITE passed=N failed=N skipped=N", is what tests/run.sh reads.
+#
+#   vm-suite.sh [TEST_NAME_GLOB]
+pass=0
+fail=0
+skip=0
+glob=${1:-*_test}
+
+check() {
+	name=$1
+	shift
+	if "$@"; then
+		echo "ok - $name"
+		pass=$((pass + 1))
+	else
+		echo "not ok - $name"
+		fail=$((fail + 1))
+	fi
+}
+
+# Pull "pass:N fail:N xfail:N xpass:N skip:N error:N" out of a Totals line.
+field() {
+	echo "$1" | sed -n "s/.* $2:\([0-9]*\).*/\1/p"
+}
+
+check "insmod pel.ko" insmod /pel/pel.ko
+[ -c /dev/pel ] || { echo "not ok - /dev/pel missing"; fail=$((fail + 1)); }
+
+for t in /pel/bin/$glob; do
+	[ -x "$t" ] || continue
+	name=${t##*/}
+	echo "=== $name"
+	"$t" > /tmp/out 2>&1
+	rc=$?
+	cat /tmp/out
+	totals=$(grep '^# Totals:' /tmp/out | tail -n 1)
+	if [ -z "$totals" ]; then
+		echo "not ok - $name: no totals (exit $rc)"
+		fail=$((fail + 1))
+		continue
+	fi
+	p=$(field "$totals" pass)
+	f=$(field "$totals" fail)
+	xf=$(field "$totals" xfail)
+	xp=$(field "$totals" xpass)
+	s=$(field "$totals" skip)
+	e=$(field "$totals" error)
+	pass=$((pass + ${p:-0} + ${xf:-0}))
+	fail=$((fail + ${f:-0} + ${xp:-0} + ${e:-0}))
+	skip=$((skip + ${s:-0}))
+	if [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ] && [ "${e:-0}" -eq 0 ]; then
+		echo "not ok - $name: exit $rc with no failed test"
+		fail=$((fail + 1))
+	fi
+done
+
+# The example programs, built against liblpel, must run and verify.
+for e in /pel/pel_demo; do
+	[ -x "$e" ] && check "example ${e##*/}" "$e" 4
+done
+
+check "pelctl status" pelctl status
+# Every context is gone once its processes are: unload must work.
+check "rmmod pel" rmmod pel
+check "/dev/pel gone after rmmod" test ! -e /dev/pel
+check "pelctl says not loaded" sh -c '! pelctl status'
+
+echo "PEL_SUITE passed=$pass failed=$fail skipped=$skip"
+[ "$fail" -eq 0 ]

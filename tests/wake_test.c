@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Polling, sleeping and waking: workers poll while work arrives, sleep with
+ * NEED_WAKEUP set once idle, and the library's submit wakes them; blocking
+ * waits and poll()/epoll report completions.
+ */
+#include <poll.h>
+#include <sched.h>
+#include <sys/epoll.h>
+
+#include "pel_test.h"
+#include "kselftest_harness.h"
+
+#define IDLE_US 2000
+
+FIXTURE(ring) {
+	struct lpel_ring ring;
+};
+
+FIXTURE_SETUP(ring)
+{
+	struct lpel_params p = { .sq_entries = 32, .idle_us = IDLE_US };
+	int ret = lpel_init_params(&self->ring, &p);
+
+	ASSERT_EQ(0, ret) TH_LOG("lpel_init_params: %s", strerror(-ret));
+}
+
+FIXTURE_TEARDOWN(ring)
+{
+	lpel_exit(&self->ring);
+}
+
+static int nop_on(struct lpel_ring *ring, unsigned int q, uint64_t data)
+{
+	struct pel_sqe *sqe = lpel_get_sqe_on(ring, q);
+	struct pel_cqe cqe;
+	int ret;
+
+	if (!sqe)
+		return -EBUSY;
+	lpel_prep_nop(sqe);
+	lpel_sqe_set_data(sqe, data);
+	ret = pel_test_run_one(ring, sqe, &cqe);
+	if (ret)
+		return ret;
+	return cqe.user_data == data && cqe.res == 0 ? 0 : -EIO;
+}
+
+static uint32_t sq_flags(struct lpel_ring *ring, unsigned int q)
+{
+	return __atomic_load_n(ring->queues[q].sq_flags, __ATOMIC_ACQUIRE);
+}
+
+/* After the idle time the worker sleeps and says so; a submit wakes it. */
+TEST_F(ring, sleep_then_wake)
+{
+	unsigned int q;
+
+	for (q = 0; q < self->ring.nr_queues; q++) {
+		struct pel_worker_stats before, after;
+		unsigned int cpu = self->ring.queues[q].cpu;
+		int i;
+
+		ASSERT_EQ(0, nop_on(&self->ring, q, q));
+		/* well past IDLE_US, even under emulation */
+		usleep(200 * 1000);
+		EXPECT_EQ(PEL_SQ_NEED_WAKEUP, sq_flags(&self->ring, q) & PEL_SQ_NEED_WAKEUP);
+		ASSERT_EQ(0, pel_test_worker_stats(cpu, &before));
+		EXPECT_EQ(PEL_WORKER_SLEEPING, before.state);
+
+		/* Several rounds: each needs a wake-up the library must make. */
+		for (i = 0; i < 3; i++) {
+			ASSERT_EQ(0, nop_on(&self->ring, q, 100 + i));
+			usleep(100 * 1000);
+		}
+		ASSERT_EQ(0, pel_test_worker_stats(cpu, &after));
+		EXPECT_LE(before.wakeups + 3, after.wakeups);
+		EXPECT_LE(before.sleeps + 3, after.sleeps);
+		EXPECT_LE(before.ops + 3, after.ops);
+	}
+}
+
+/* While work keeps coming within the idle time, nobody needs waking. */
+TEST_F(ring, polls_while_busy)
+{
+	struct lpel_params p = { .sq_entries = 32, .idle_us = 500000 };
+	struct lpel_ring busy;
+	unsigned int i, woke = 0;
+	cpu_set_t set;
+
+	if (self->ring.nr_queues < 2)
+		SKIP(return, "needs two CPUs");
+	ASSERT_EQ(0, lpel_init_params(&busy, &p));
+	/* Submit from queue 0's CPU to queue 1, whose worker has its CPU. */
+	CPU_ZERO(&set);
+	CPU_SET(busy.queues[0].cpu, &set);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(set), &set));
+	ASSERT_EQ(0, nop_on(&busy, 1, 1));
+	for (i = 0; i < 50; i++) {
+		woke += !!(sq_flags(&busy, 1) & PEL_SQ_NEED_WAKEUP);
+		ASSERT_EQ(0, nop_on(&busy, 1, i));
+	}
+	/* A few wake-ups are allowed: the host may preempt the vCPU. */
+	EXPECT_GT(10, woke);
+	lpel_exit(&busy);
+}
+
+TEST_F(ring, poll_readiness)
+{
+	struct pollfd pfd = { .fd = lpel_fd(&self->ring), .events = POLLIN };
+	struct pel_sqe *sqe;
+	struct pel_cqe *cqe;
+
+	EXPECT_EQ(0, poll(&pfd, 1, 0));
+	sqe = lpel_get_sqe(&self->ring);
+	ASSERT_NE(NULL, sqe);
+	lpel_prep_nop(sqe);
+	lpel_sqe_set_data(sqe, 9);
+	ASSERT_EQ(1, lpel_submit(&self->ring));
+	ASSERT_EQ(1, poll(&pfd, 1, 10000));
+	EXPECT_EQ(POLLIN, pfd.revents & POLLIN);
+	ASSERT_EQ(0, lpel_peek_cqe(&self->ring, &cqe));
+	EXPECT_EQ(9, cqe->user_data);
+	lpel_cqe_seen(&self->ring, cqe);
+	pfd.revents = 0;
+	EXPECT_EQ(0, poll(&pfd, 1, 0));
+}
+
+TEST_F(ring, epoll_readiness)
+{
+	struct epoll_event ev = { .events = EPOLLIN }, out;
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	struct pel_sqe *sqe;
+	struct pel_cqe *cqe;
+
+	ASSERT_LE(0, ep);
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, lpel_fd(&self->ring), &ev));
+	EXPECT_EQ(0, epoll_wait(ep, &out, 1, 0));
+
+	sqe = lpel_get_sqe(&self->ring);
+	ASSERT_NE(NULL, sqe);
+	lpel_prep_nop(sqe);
+	lpel_sqe_set_data(sqe, 10);
+	ASSERT_EQ(1, lpel_submit(&self->ring));
+	ASSERT_EQ(1, epoll_wait(ep, &out, 1, 10000));
+	EXPECT_TRUE(out.events & EPOLLIN);
+	ASSERT_EQ(0, lpel_peek_cqe(&self->ring, &cqe));
+	EXPECT_EQ(10, cqe->user_data);
+	lpel_cqe_seen(&self->ring, cqe);
+	EXPECT_EQ(0, epoll_wait(ep, &out, 1, 0));
+	close(ep);
+}
+
+/* A blocking wait for several completions returns once all are there. */
+TEST_F(ring, wait_for_many)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < 20; i++) {
+		struct pel_sqe *sqe = lpel_get_sqe_on(&self->ring,
+						      i % self->ring.nr_queues);
+
+		ASSERT_NE(NULL, sqe);
+		lpel_prep_nop(sqe);
+		lpel_sqe_set_data(sqe, i);
+	}
+	ret = lpel_submit_and_wait(&self->ring, 20);
+	ASSERT_EQ(20, ret) TH_LOG("%s", strerror(-ret));
+	EXPECT_EQ(20, lpel_cq_ready(&self->ring));
+}
+
+TEST_HARNESS_MAIN
