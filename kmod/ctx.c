@@ -8,7 +8,9 @@
 #include <linux/fs.h>
 #include <linux/hrtimer.h>
 #include <linux/mm.h>
+#include <linux/nospec.h>
 #include <linux/poll.h>
+#include <linux/cred.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -63,7 +65,7 @@ static int pel_release(struct inode *inode, struct file *file)
 	if (ctx->ready) {
 		mutex_lock(&pel_ctx_lock);
 		list_del(&ctx->node);
-		pel_nr_contexts--;
+		WRITE_ONCE(pel_nr_contexts, pel_nr_contexts - 1);
 		mutex_unlock(&pel_ctx_lock);
 		/*
 		 * SQEs not yet taken are dropped: they were never accepted.
@@ -121,7 +123,7 @@ static long pel_ctx_setup(struct pel_ctx *ctx, struct pel_setup __user *uarg)
 
 	if (get_user(usize, &uarg->size))
 		return -EFAULT;
-	if (usize < sizeof(p))
+	if (usize < sizeof(p) || usize > PAGE_SIZE)
 		return -EINVAL;
 	/* A later, larger struct is fine as long as its tail is zero. */
 	ret = copy_struct_from_user(&p, sizeof(p), uarg, usize);
@@ -147,16 +149,22 @@ static long pel_ctx_setup(struct pel_ctx *ctx, struct pel_setup __user *uarg)
 			break;
 		ret = pel_queue_init(&ctx->queues[i], ctx, i, cpu,
 				     p.sq_entries, p.cq_entries);
-		if (ret)
+		if (ret) {
+			cpus_read_unlock();
 			goto out_free;
+		}
 		ctx->nr_queues = ++i;
 	}
 
 	ctx->mm = current->mm;
 	mmgrab(ctx->mm);
 	ctx->owner = get_pid(task_tgid(current));
+	ctx->uid = current_euid();
 	get_task_comm(ctx->comm, current);
 	ctx->idle_ns = (u64)p.idle_us * NSEC_PER_USEC;
+
+	/* A queue whose CPU goes offline from here waits for it to return. */
+	cpus_read_unlock();
 
 	p.nr_queues = ctx->nr_queues;
 	p.features = PEL_FEATURES_ALL;
@@ -169,11 +177,10 @@ static long pel_ctx_setup(struct pel_ctx *ctx, struct pel_setup __user *uarg)
 	/* From here on nothing fails: publish. */
 	for (i = 0; i < ctx->nr_queues; i++)
 		pel_worker_attach(&ctx->queues[i]);
-	cpus_read_unlock();
 
 	mutex_lock(&pel_ctx_lock);
 	list_add_tail(&ctx->node, &pel_ctx_list);
-	pel_nr_contexts++;
+	WRITE_ONCE(pel_nr_contexts, pel_nr_contexts + 1);
 	mutex_unlock(&pel_ctx_lock);
 
 	/* Pairs with the load-acquire in pel_ctx_ready(). */
@@ -193,6 +200,7 @@ out_free:
 	}
 	put_pid(ctx->owner);
 	ctx->owner = NULL;
+	goto out_unlock;
 out_cpus:
 	cpus_read_unlock();
 out_unlock:
@@ -206,7 +214,7 @@ static u32 pel_ctx_cq_ready(struct pel_ctx *ctx, u32 qi)
 	u32 i, ready = 0;
 
 	if (qi != PEL_QUEUE_ALL)
-		return pel_queue_cq_ready(&ctx->queues[qi]);
+		return pel_queue_cq_ready(&ctx->queues[array_index_nospec(qi, ctx->nr_queues)]);
 	for (i = 0; i < ctx->nr_queues; i++)
 		ready += pel_queue_cq_ready(&ctx->queues[i]);
 	return ready;
@@ -221,8 +229,8 @@ static void pel_ctx_wake(struct pel_ctx *ctx, u32 qi, bool pending_only)
 	u32 i, first = 0, last = ctx->nr_queues;
 
 	if (qi != PEL_QUEUE_ALL) {
-		first = qi;
-		last = qi + 1;
+		first = array_index_nospec(qi, ctx->nr_queues);
+		last = first + 1;
 	}
 	for (i = first; i < last; i++) {
 		struct pel_queue *q = &ctx->queues[i];
@@ -262,11 +270,12 @@ static long pel_ctx_enter(struct pel_ctx *ctx, struct pel_enter __user *uarg)
 		pel_ctx_wake(ctx, e.queue, true);
 		if (!e.timeout_ns)
 			ret = wait_event_interruptible(ctx->cq_wait,
-					pel_ctx_cq_ready(ctx, e.queue) >= want);
+						       pel_ctx_cq_ready(ctx, e.queue) >= want);
 		else
 			ret = wait_event_interruptible_hrtimeout(ctx->cq_wait,
-					pel_ctx_cq_ready(ctx, e.queue) >= want,
-					ns_to_ktime(min_t(u64, e.timeout_ns, KTIME_MAX)));
+								 pel_ctx_cq_ready(ctx, e.queue) >= want,
+								 ns_to_ktime(min_t(u64, e.timeout_ns,
+										   KTIME_MAX)));
 		if (ret == -ERESTARTSYS)
 			return -EINTR;
 		if (ret)
@@ -275,21 +284,30 @@ static long pel_ctx_enter(struct pel_ctx *ctx, struct pel_enter __user *uarg)
 	return pel_ctx_cq_ready(ctx, e.queue);
 }
 
+/*
+ * The size-versioned structs (setup, info, stats) are dispatched on the
+ * ioctl number alone, so that a later library's larger struct reaches us;
+ * they carry their own size.  PEL_IOC_ENTER must match exactly.
+ */
 static long pel_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct pel_ctx *ctx = file->private_data;
 	void __user *uarg = (void __user *)arg;
 
-	switch (cmd) {
-	case PEL_IOC_INFO:
+	if (_IOC_TYPE(cmd) != PEL_IOC_MAGIC)
+		return -ENOTTY;
+	switch (_IOC_NR(cmd)) {
+	case _IOC_NR(PEL_IOC_INFO):
 		return pel_ioctl_info(uarg);
-	case PEL_IOC_WORKER_STATS:
+	case _IOC_NR(PEL_IOC_WORKER_STATS):
 		return pel_ioctl_worker_stats(uarg);
-	case PEL_IOC_CTX_STATS:
+	case _IOC_NR(PEL_IOC_CTX_STATS):
 		return pel_ioctl_ctx_stats(uarg);
-	case PEL_IOC_SETUP:
+	case _IOC_NR(PEL_IOC_SETUP):
 		return pel_ctx_setup(ctx, uarg);
-	case PEL_IOC_ENTER:
+	case _IOC_NR(PEL_IOC_ENTER):
+		if (cmd != PEL_IOC_ENTER)
+			return -ENOTTY;
 		ctx = pel_ctx_ready(file);
 		if (!ctx)
 			return -ENXIO;
@@ -342,18 +360,22 @@ static int pel_mmap(struct file *file, struct vm_area_struct *vma)
 		return -EPERM;
 	if (vma->vm_pgoff & ((1UL << qshift) - 1))
 		return -EINVAL;
+	/* A private mapping would copy-on-write away from the rings. */
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
 	qi = vma->vm_pgoff >> qshift;
 	if (qi >= ctx->nr_queues)
 		return -EINVAL;
-	q = &ctx->queues[qi];
+	q = &ctx->queues[array_index_nospec(qi, ctx->nr_queues)];
 	if (vma_pages(vma) != q->nr_pages)
 		return -EINVAL;
 
 	/*
-	 * Rings stay with their owner: not inherited, not grown, not dumped,
+	 * Rings stay with their owner: not inherited (VM_IO keeps
+	 * MADV_DOFORK from undoing VM_DONTCOPY), not grown, not dumped,
 	 * never executable.
 	 */
-	pel_vma_mod_flags(vma, VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP,
+	pel_vma_mod_flags(vma, VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP | VM_IO,
 			  VM_MAYEXEC);
 	return vm_map_pages_zero(vma, q->pages, q->nr_pages);
 }

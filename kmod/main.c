@@ -81,7 +81,7 @@ static void __init pel_check_abi(void)
 	PEL_CHECK_FIELD(pel_sqe, arg0, 32, 8);
 	PEL_CHECK_FIELD(pel_sqe, arg1, 40, 8);
 	PEL_CHECK_FIELD(pel_sqe, user_data, 48, 8);
-	PEL_CHECK_FIELD(pel_sqe, resv1, 56, 8);
+	PEL_CHECK_FIELD(pel_sqe, deadline_ns, 56, 8);
 
 	BUILD_BUG_ON(sizeof(struct pel_cqe) != 32);
 	PEL_CHECK_FIELD(pel_cqe, user_data, 0, 8);

@@ -22,6 +22,7 @@
 #include <linux/sched.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/uidgid.h>
 #include <linux/wait.h>
 
 #include <pel.h>
@@ -32,8 +33,6 @@
 #define PEL_MAX_BATCH		64
 /* Bounce buffer a worker uses to copy user memory to user memory. */
 #define PEL_BOUNCE_SIZE		(64 * 1024)
-/* Largest length one op may ask for: its byte count must fit cqe.res. */
-#define PEL_MAX_OP_LEN		((u64)S32_MAX)
 
 /*
  * The first page of a queue's shared region.  Fields written by the kernel
@@ -95,6 +94,13 @@ struct pel_queue {
 	u32 cq_reserved;
 	u64 completed;
 
+	/*
+	 * A LINK chain failed: its remaining SQEs complete with -ECANCELED.
+	 * Touched only by the worker running this queue's batches, which
+	 * run one at a time, in order (the home worker).
+	 */
+	bool link_failed;
+
 	/* On the home worker's list; protected by that worker's lock. */
 	struct list_head worker_node;
 };
@@ -111,6 +117,7 @@ struct pel_ctx {
 
 	struct mm_struct *mm;		/* owner's mm, mmgrab()ed at setup */
 	struct pid *owner;		/* owner's thread group */
+	kuid_t uid;			/* owner's euid: who may see its stats */
 	char comm[TASK_COMM_LEN];
 	u64 idle_ns;			/* how long workers poll after the last op */
 
@@ -120,6 +127,14 @@ struct pel_ctx {
 	wait_queue_head_t cq_wait;	/* PEL_ENTER_WAIT and poll() sleep here */
 
 	struct list_head node;		/* on pel_ctx_list, under pel_ctx_lock */
+};
+
+/* Where an op of a worker's batch is; CANCEL acts on PEL_SLOT_PENDING only. */
+enum pel_slot_state {
+	PEL_SLOT_PENDING,
+	PEL_SLOT_RUNNING,
+	PEL_SLOT_DONE,
+	PEL_SLOT_CANCELLED,
 };
 
 /*
@@ -139,7 +154,18 @@ struct pel_worker {
 
 	struct mm_struct *mm;		/* mm in use for the current batch */
 	void *bounce;			/* PEL_BOUNCE_SIZE bytes */
-	struct pel_sqe sqes[PEL_MAX_BATCH];	/* the batch being run */
+
+	/*
+	 * The batch being run: SQEs copied out of one queue.  batch_lock
+	 * protects batch_ctx, batch_nr and batch_state, which PEL_OP_CANCEL
+	 * on other workers reads and writes; sqes[] is written only by this
+	 * worker, before batch_nr publishes it under the lock.
+	 */
+	spinlock_t batch_lock;
+	struct pel_ctx *batch_ctx;
+	unsigned int batch_nr;
+	u8 batch_state[PEL_MAX_BATCH];	/* enum pel_slot_state */
+	struct pel_sqe sqes[PEL_MAX_BATCH];
 
 	u32 state;			/* enum pel_worker_state */
 	u64 ops;
@@ -173,6 +199,7 @@ void pel_queue_free(struct pel_queue *q);
 void pel_queue_fill_offsets(struct pel_queue_offsets *off, u32 sq_entries);
 size_t pel_queue_map_size(u32 sq_entries, u32 cq_entries);
 bool pel_queue_sq_pending(struct pel_queue *q);
+bool pel_queue_can_take(struct pel_queue *q);
 unsigned int pel_queue_take(struct pel_queue *q, struct pel_sqe *out,
 			    unsigned int max);
 void pel_queue_post(struct pel_queue *q, const struct pel_cqe *cqe);
@@ -187,11 +214,13 @@ void pel_worker_detach(struct pel_queue *q);
 void pel_worker_kick(unsigned int cpu);
 int pel_worker_use_mm(struct pel_worker *w, struct mm_struct *mm);
 void pel_worker_drop_mm(struct pel_worker *w);
+int pel_worker_cancel(struct pel_ctx *ctx, u64 user_data);
 int pel_worker_fill_stats(struct pel_worker_stats *st);
 
 /* ops.c */
 void pel_op_run(struct pel_worker *w, struct pel_ctx *ctx,
 		const struct pel_sqe *sqe, struct pel_cqe *cqe);
+const char *pel_op_name(u8 opcode);
 
 /* stats.c */
 long pel_ioctl_info(void __user *arg);

@@ -139,13 +139,30 @@ bool pel_queue_sq_pending(struct pel_queue *q)
 }
 
 /*
+ * Whether pel_queue_take() would take something: SQEs wait and the CQ has
+ * a free slot.  A hint, as above.  A worker must not poll a queue whose CQ
+ * is full: only the owner's reaping frees it, and the owner's next wait
+ * wakes the worker (pel_ctx_enter()).
+ */
+bool pel_queue_can_take(struct pel_queue *q)
+{
+	u32 used;
+
+	if (!pel_queue_sq_pending(q))
+		return false;
+	used = READ_ONCE(q->cq_tail) - READ_ONCE(q->rings->cq_head);
+	return used < q->cq_entries &&
+	       q->cq_entries - used > READ_ONCE(q->cq_reserved);
+}
+
+/*
  * Copy up to @max SQEs out of the ring into @out, reserving a CQ slot for
  * each.  Every SQE taken here must be completed with pel_queue_post().
  */
 unsigned int pel_queue_take(struct pel_queue *q, struct pel_sqe *out,
 			    unsigned int max)
 {
-	u32 tail, avail, cq_head, cq_used, cq_free, n, i;
+	u32 tail, avail, cq_head, cq_used, cq_free, in_flight, n, i;
 
 	spin_lock(&q->sq_lock);
 	/* Pairs with the producer's store-release of sq_tail. */
@@ -166,14 +183,30 @@ unsigned int pel_queue_take(struct pel_queue *q, struct pel_sqe *out,
 	cq_free = q->cq_entries - cq_used;
 	cq_free = cq_free > q->cq_reserved ? cq_free - q->cq_reserved : 0;
 	n = min3(avail, cq_free, max);
-	q->cq_reserved += n;
+	in_flight = q->cq_reserved;
+	WRITE_ONCE(q->cq_reserved, q->cq_reserved + n);
 	spin_unlock(&q->cq_lock);
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		memcpy(&out[i], &q->sqes[(q->sq_head + i) & q->sq_mask],
 		       sizeof(*out));
-	q->sq_head += n;
-	q->submitted += n;
+		/*
+		 * A DRAIN SQE starts a batch of its own, once nothing taken
+		 * before it is in flight.  Left in the ring, it is copied
+		 * and checked afresh next time.
+		 */
+		if (out[i].flags & PEL_SQE_DRAIN && (i || in_flight))
+			break;
+	}
+	if (i < n) {
+		spin_lock(&q->cq_lock);
+		WRITE_ONCE(q->cq_reserved, q->cq_reserved - (n - i));
+		spin_unlock(&q->cq_lock);
+		n = i;
+	}
+	/* Lockless readers: pel_queue_sq_pending(), the stats ioctl. */
+	WRITE_ONCE(q->sq_head, q->sq_head + n);
+	WRITE_ONCE(q->submitted, q->submitted + n);
 	/* The copies are done: pairs with the producer's load-acquire of sq_head. */
 	smp_store_release(&q->rings->sq_head, q->sq_head);
 	spin_unlock(&q->sq_lock);
@@ -191,11 +224,15 @@ void pel_queue_post(struct pel_queue *q, const struct pel_cqe *cqe)
 
 	spin_lock(&q->cq_lock);
 	memcpy(&q->cqes[q->cq_tail & q->cq_mask], cqe, sizeof(*cqe));
-	q->cq_tail++;
-	q->cq_reserved--;
-	q->completed++;
+	WRITE_ONCE(q->cq_reserved, q->cq_reserved - 1);
+	WRITE_ONCE(q->completed, q->completed + 1);
 	/* The CQE is written: pairs with the consumer's load-acquire of cq_tail. */
-	smp_store_release(&q->rings->cq_tail, q->cq_tail);
+	smp_store_release(&q->rings->cq_tail, q->cq_tail + 1);
+	/*
+	 * The private tail moves second, so pel_queue_cq_ready() never counts
+	 * a CQE that the owner cannot see yet.  Pairs with its load-acquire.
+	 */
+	smp_store_release(&q->cq_tail, q->cq_tail + 1);
 	spin_unlock(&q->cq_lock);
 
 	/* wq_has_sleeper() orders the tail store before the waiter check. */
@@ -206,7 +243,7 @@ void pel_queue_post(struct pel_queue *q, const struct pel_cqe *cqe)
 /* CQEs posted and not yet consumed, as far as the (untrusted) head says. */
 u32 pel_queue_cq_ready(struct pel_queue *q)
 {
-	u32 ready = READ_ONCE(q->cq_tail) - READ_ONCE(q->rings->cq_head);
+	u32 ready = smp_load_acquire(&q->cq_tail) - READ_ONCE(q->rings->cq_head);
 
 	return min(ready, q->cq_entries);
 }

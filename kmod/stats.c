@@ -5,6 +5,8 @@
  * caller's size must be at least this version's, and a larger one must be
  * zero past what we know (copy_struct_from_user()).
  */
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/pid.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -20,7 +22,7 @@ static int pel_stats_in(void *kst, size_t ksize, void __user *uarg,
 
 	if (get_user(usize, (u32 __user *)uarg))
 		return -EFAULT;
-	if (usize < ksize)
+	if (usize < ksize || usize > PAGE_SIZE)
 		return -EINVAL;
 	ret = copy_struct_from_user(kst, ksize, uarg, usize);
 	if (ret)
@@ -42,7 +44,7 @@ long pel_ioctl_info(void __user *uarg)
 		return ret;
 	info.abi_version = PEL_ABI_VERSION;
 	info.features = PEL_FEATURES_ALL;
-	strscpy(info.version, PEL_VERSION, sizeof(info.version));
+	strscpy_pad(info.version, PEL_VERSION, sizeof(info.version));
 	info.nr_workers = nr_cpu_ids;
 	info.nr_contexts = READ_ONCE(pel_nr_contexts);
 	info.idle_us = READ_ONCE(pel_idle_us);
@@ -78,11 +80,14 @@ long pel_ioctl_ctx_stats(void __user *uarg)
 	ret = -ENOENT;
 	mutex_lock(&pel_ctx_lock);
 	list_for_each_entry(ctx, &pel_ctx_list, node) {
+		/* Other users' contexts are theirs to see, and the admin's. */
+		if (!uid_eq(ctx->uid, current_euid()) && !capable(CAP_SYS_ADMIN))
+			continue;
 		if (n++ != st.index)
 			continue;
 		st.pid = pid_vnr(ctx->owner);
 		st.nr_queues = ctx->nr_queues;
-		strscpy(st.comm, ctx->comm, sizeof(st.comm));
+		strscpy_pad(st.comm, ctx->comm, sizeof(st.comm));
 		st.sq_entries = ctx->queues[0].sq_entries;
 		st.cq_entries = ctx->queues[0].cq_entries;
 		st.submitted = 0;

@@ -21,6 +21,7 @@
  */
 #include <linux/kthread.h>
 #include <linux/mmu_context.h>
+#include <linux/nospec.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/stat.h>
 #include <linux/slab.h>
@@ -64,6 +65,61 @@ void pel_worker_drop_mm(struct pel_worker *w)
 	w->mm = NULL;
 }
 
+/*
+ * Mark slot @i of the batch running, unless CANCEL got there first.
+ * Returns 0, or -ECANCELED.
+ */
+static int pel_batch_start(struct pel_worker *w, unsigned int i)
+{
+	int ret = 0;
+
+	spin_lock(&w->batch_lock);
+	if (w->batch_state[i] == PEL_SLOT_CANCELLED)
+		ret = -ECANCELED;
+	else
+		w->batch_state[i] = PEL_SLOT_RUNNING;
+	spin_unlock(&w->batch_lock);
+	return ret;
+}
+
+static void pel_batch_set(struct pel_worker *w, struct pel_ctx *ctx,
+			  unsigned int nr)
+{
+	unsigned int i;
+
+	spin_lock(&w->batch_lock);
+	for (i = 0; i < nr; i++)
+		w->batch_state[i] = PEL_SLOT_PENDING;
+	w->batch_nr = nr;
+	w->batch_ctx = ctx;
+	spin_unlock(&w->batch_lock);
+}
+
+static void pel_batch_end_slot(struct pel_worker *w, unsigned int i)
+{
+	spin_lock(&w->batch_lock);
+	w->batch_state[i] = PEL_SLOT_DONE;
+	spin_unlock(&w->batch_lock);
+}
+
+/*
+ * The checks made when an op is about to start: a failed LINK chain, a
+ * CANCEL, a passed deadline.  Returns 0 to run it, or its -errno.
+ */
+static int pel_batch_may_start(struct pel_worker *w, struct pel_queue *q,
+			       unsigned int i)
+{
+	const struct pel_sqe *sqe = &w->sqes[i];
+	int ret = pel_batch_start(w, i);
+
+	if (!ret && q->link_failed)
+		ret = -ECANCELED;
+	if (!ret && sqe->flags & PEL_SQE_DEADLINE &&
+	    ktime_get_ns() > sqe->deadline_ns)
+		ret = -ETIME;
+	return ret;
+}
+
 /* Take, run and complete one batch of @q's SQEs.  Returns the SQEs run. */
 static unsigned int pel_worker_run_queue(struct pel_worker *w,
 					 struct pel_queue *q)
@@ -77,20 +133,69 @@ static unsigned int pel_worker_run_queue(struct pel_worker *w,
 		return 0;
 
 	pel_worker_set_state(w, PEL_WORKER_RUNNING);
+	pel_batch_set(w, q->ctx, n);
 	start = ktime_get_ns();
 	for (i = 0; i < n; i++) {
-		pel_op_run(w, q->ctx, &w->sqes[i], &cqe);
+		const struct pel_sqe *sqe = &w->sqes[i];
+		int ret = pel_batch_may_start(w, q, i);
+
+		if (ret) {
+			memset(&cqe, 0, sizeof(cqe));
+			cqe.res = ret;
+		} else {
+			pel_op_run(w, q->ctx, sqe, &cqe);
+		}
+		cqe.user_data = sqe->user_data;
+		/* A chain ends at its first SQE without LINK. */
+		if (sqe->flags & PEL_SQE_LINK)
+			q->link_failed |= cqe.res < 0;
+		else
+			q->link_failed = false;
+		pel_batch_end_slot(w, i);
 		pel_queue_post(q, &cqe);
 		WRITE_ONCE(w->ops, w->ops + 1);
 		if (cqe.res > 0)
 			WRITE_ONCE(w->bytes, w->bytes + cqe.res);
 		cond_resched();
 	}
+	pel_batch_set(w, NULL, 0);
 	/* Do not pin the owner's address space between batches. */
 	pel_worker_drop_mm(w);
 	WRITE_ONCE(w->busy_ns, w->busy_ns + ktime_get_ns() - start);
 	pel_worker_set_state(w, PEL_WORKER_POLLING);
 	return n;
+}
+
+/*
+ * PEL_OP_CANCEL: find the op of @ctx with @user_data among the ops workers
+ * have taken.  0 if it had not started (it completes with -ECANCELED),
+ * -EALREADY if it is running, -ENOENT if no taken op has that user_data.
+ */
+int pel_worker_cancel(struct pel_ctx *ctx, u64 user_data)
+{
+	int ret = -ENOENT;
+	unsigned int cpu, i;
+
+	for_each_online_cpu(cpu) {
+		struct pel_worker *w = pel_worker_of(cpu);
+
+		spin_lock(&w->batch_lock);
+		for (i = 0; w->batch_ctx == ctx && i < w->batch_nr; i++) {
+			if (w->sqes[i].user_data != user_data)
+				continue;
+			if (w->batch_state[i] == PEL_SLOT_PENDING) {
+				w->batch_state[i] = PEL_SLOT_CANCELLED;
+				ret = 0;
+				break;
+			}
+			if (w->batch_state[i] == PEL_SLOT_RUNNING)
+				ret = -EALREADY;
+		}
+		spin_unlock(&w->batch_lock);
+		if (!ret)
+			break;
+	}
+	return ret;
 }
 
 /*
@@ -107,7 +212,7 @@ static struct pel_queue *pel_worker_next(struct pel_worker *w,
 		(*budget)--;
 		q = list_first_entry(&w->queues, struct pel_queue, worker_node);
 		list_rotate_left(&w->queues);
-		if (pel_queue_sq_pending(q)) {
+		if (pel_queue_can_take(q)) {
 			pel_ctx_get(q->ctx);
 			spin_unlock(&w->lock);
 			return q;
@@ -146,7 +251,7 @@ static bool pel_worker_prepare_sleep(struct pel_worker *w)
 	/* Pairs with the submitter's barrier between tail store and flags load. */
 	smp_mb();
 	list_for_each_entry(q, &w->queues, worker_node)
-		pending |= pel_queue_sq_pending(q);
+		pending |= pel_queue_can_take(q);
 	if (pending) {
 		list_for_each_entry(q, &w->queues, worker_node)
 			pel_queue_set_need_wakeup(q, false);
@@ -278,12 +383,16 @@ void pel_worker_detach(struct pel_queue *q)
 
 int pel_worker_fill_stats(struct pel_worker_stats *st)
 {
+	unsigned int cpu = st->cpu;
 	struct pel_worker *w;
 
-	if (st->cpu >= nr_cpu_ids || !cpu_possible(st->cpu))
+	if (cpu >= nr_cpu_ids)
 		return -ENOENT;
-	w = pel_worker_of(st->cpu);
-	st->state = cpu_online(st->cpu) ? READ_ONCE(w->state) :
+	cpu = array_index_nospec(cpu, nr_cpu_ids);
+	if (!cpu_possible(cpu))
+		return -ENOENT;
+	w = pel_worker_of(cpu);
+	st->state = cpu_online(cpu) ? READ_ONCE(w->state) :
 					  PEL_WORKER_OFFLINE;
 	st->nr_queues = READ_ONCE(w->nr_queues);
 	st->ops = READ_ONCE(w->ops);
@@ -329,6 +438,7 @@ int pel_workers_init(void)
 		pel_workers[cpu] = w;
 		w->cpu = cpu;
 		spin_lock_init(&w->lock);
+		spin_lock_init(&w->batch_lock);
 		INIT_LIST_HEAD(&w->queues);
 		w->bounce = kvmalloc_node(PEL_BOUNCE_SIZE, GFP_KERNEL, node);
 		if (!w->bounce)

@@ -124,11 +124,108 @@ static inline void lpel_prep_nop(struct pel_sqe *sqe)
 	lpel_prep_rw(sqe, PEL_OP_NOP, NULL, NULL, 0);
 }
 
-/* Copy len bytes from src to dst.  Overlapping buffers: undefined. */
+/* Copy len bytes from src to dst; overlapping buffers work as memmove(). */
 static inline void lpel_prep_copy(struct pel_sqe *sqe, void *dst,
 				  const void *src, uint64_t len)
 {
 	lpel_prep_rw(sqe, PEL_OP_COPY, dst, src, len);
+}
+
+/* dst <- the 64-bit pattern repeated (little-endian bytes); a tail gets its leading bytes. */
+static inline void lpel_prep_fill(struct pel_sqe *sqe, void *dst,
+				  uint64_t pattern, uint64_t len)
+{
+	lpel_prep_rw(sqe, PEL_OP_FILL, dst, NULL, len);
+	sqe->arg0 = pattern;
+}
+
+/* res 0: equal; res 1: differ, cqe.result = offset of the first difference. */
+static inline void lpel_prep_compare(struct pel_sqe *sqe, const void *a,
+				     const void *b, uint64_t len)
+{
+	lpel_prep_rw(sqe, PEL_OP_COMPARE, (void *)a, b, len);
+}
+
+/* As lpel_prep_compare(), against the 64-bit pattern repeated. */
+static inline void lpel_prep_compare_pattern(struct pel_sqe *sqe,
+					     const void *buf, uint64_t pattern,
+					     uint64_t len)
+{
+	lpel_prep_rw(sqe, PEL_OP_COMPARE_PATTERN, NULL, buf, len);
+	sqe->arg0 = pattern;
+}
+
+/*
+ * cqe.result = CRC-32C of src continued from seed: seed 0 for a new CRC,
+ * or the result of the previous piece to continue over the next.
+ */
+static inline void lpel_prep_crc32c(struct pel_sqe *sqe, const void *src,
+				    uint64_t len, uint32_t seed)
+{
+	lpel_prep_rw(sqe, PEL_OP_CRC32C, NULL, src, len);
+	sqe->arg0 = seed;
+}
+
+/* Copy src to dst and CRC-32C the source in one pass (no overlap). */
+static inline void lpel_prep_copy_crc32c(struct pel_sqe *sqe, void *dst,
+					 const void *src, uint64_t len,
+					 uint32_t seed)
+{
+	lpel_prep_rw(sqe, PEL_OP_COPY_CRC32C, dst, src, len);
+	sqe->arg0 = seed;
+}
+
+/* Copy src to both dst1 and dst2. */
+static inline void lpel_prep_dualcast(struct pel_sqe *sqe, void *dst1,
+				      void *dst2, const void *src, uint64_t len)
+{
+	lpel_prep_rw(sqe, PEL_OP_DUALCAST, dst1, src, len);
+	sqe->arg0 = (uint64_t)(uintptr_t)dst2;
+}
+
+/*
+ * dst <- srcs[0] ^ ... ^ srcs[nr - 1], nr in 1..PEL_XOR_MAX_SRCS.  The
+ * array of source pointers is read when the op runs: keep it alive until
+ * the CQE arrives.  dst may be one of the sources.
+ */
+static inline void lpel_prep_xor(struct pel_sqe *sqe, void *dst,
+				 const void *const *srcs, unsigned int nr,
+				 uint64_t len)
+{
+	lpel_prep_rw(sqe, PEL_OP_XOR, dst, srcs, len);
+	sqe->arg0 = nr;
+}
+
+/* digest (PEL_SHA256_DIGEST_SIZE bytes) <- SHA-256 of src. */
+static inline void lpel_prep_sha256(struct pel_sqe *sqe, void *digest,
+				    const void *src, uint64_t len)
+{
+	lpel_prep_rw(sqe, PEL_OP_SHA256, digest, src, len);
+}
+
+/*
+ * Cancel the op whose user_data is target: res 0 if it had not started
+ * (it completes with -ECANCELED), -EALREADY if running, -ENOENT if the
+ * kernel holds no such op.
+ */
+static inline void lpel_prep_cancel(struct pel_sqe *sqe, uint64_t target)
+{
+	lpel_prep_rw(sqe, PEL_OP_CANCEL, NULL, NULL, 0);
+	sqe->arg0 = target;
+}
+
+/* PEL_SQE_LINK, PEL_SQE_DRAIN; set after the prep helper. */
+static inline void lpel_sqe_set_flags(struct pel_sqe *sqe, uint8_t flags)
+{
+	sqe->flags |= flags;
+}
+
+/* Not started by deadline_ns (CLOCK_MONOTONIC), the op ends with -ETIME. */
+static inline void lpel_sqe_set_deadline(struct pel_sqe *sqe,
+					 uint64_t deadline_ns)
+{
+	sqe->flags |= PEL_SQE_DEADLINE;
+	sqe->deadline_ns = deadline_ns;
 }
 
 #ifdef __cplusplus

@@ -29,6 +29,7 @@ ko=$(scripts/build-kmod.sh "$kver" 2>/dev/null | tail -n 1)
 
 echo "demo: booting $kver with $cpus vCPUs"
 exec tools/vm/run-vm.sh -k "$kver" -c "$cpus" -t 600 \
+	-M crc32c_intel -M libcrc32c \
 	-f "$ko" -f tools/pelctl -f examples/bin/pel_demo -- '
 set -e
 insmod /pel/pel.ko

@@ -217,4 +217,32 @@ TEST_F(ring, batch_over_queues)
 	free(dst);
 }
 
+/* Overlapping buffers: COPY behaves as memmove(), both directions. */
+TEST_F(ring, overlap_is_memmove)
+{
+	static const long shifts[] = { 1, 7, 4096, 70000, -1, -9, -4096, -70000 };
+	static const size_t lens[] = { 100, 65536, 200003 };
+	size_t size = 512 * 1024, base = 100000;
+	uint8_t *buf = malloc(size), *ref = malloc(size);
+	unsigned int i, j;
+	struct pel_cqe cqe;
+
+	ASSERT_TRUE(buf && ref);
+	for (i = 0; i < sizeof(shifts) / sizeof(shifts[0]); i++) {
+		for (j = 0; j < sizeof(lens) / sizeof(lens[0]); j++) {
+			uint8_t *src = buf + base, *dst = src + shifts[i];
+
+			pel_test_pattern(buf, size, i * 10 + j);
+			memcpy(ref, buf, size);
+			memmove(ref + base + shifts[i], ref + base, lens[j]);
+			ASSERT_EQ(0, copy_one(&self->ring, dst, src, lens[j], &cqe));
+			EXPECT_EQ((int)lens[j], cqe.res);
+			EXPECT_EQ(0, memcmp(buf, ref, size))
+				TH_LOG("shift %ld len %zu", shifts[i], lens[j]);
+		}
+	}
+	free(buf);
+	free(ref);
+}
+
 TEST_HARNESS_MAIN

@@ -94,6 +94,22 @@ TEST_F(rings, bad_maps)
 	EXPECT_EQ(EPERM, errno);
 }
 
+/* Shared only, and VM_DONTCOPY cannot be undone with MADV_DOFORK. */
+TEST_F(rings, private_and_dofork_refused)
+{
+	void *m;
+
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, self->p.queue_map_size, PROT_READ,
+				   MAP_PRIVATE, self->fd, PEL_QUEUE_MMAP_OFFSET(0)));
+	EXPECT_EQ(EINVAL, errno);
+
+	m = map_queue(self->fd, self->p.queue_map_size, 0, PROT_READ | PROT_WRITE);
+	ASSERT_NE(MAP_FAILED, m);
+	EXPECT_EQ(-1, madvise(m, self->p.queue_map_size, MADV_DOFORK));
+	EXPECT_EQ(EINVAL, errno);
+	munmap(m, self->p.queue_map_size);
+}
+
 TEST_F(rings, no_mprotect_exec)
 {
 	void *m = map_queue(self->fd, self->p.queue_map_size, 0, PROT_READ);

@@ -158,8 +158,11 @@ TEST_F(ring, malformed_sqes)
 	t.resv0 = 1;
 	expect_einval(_metadata, &self->ring, &t, "resv0");
 	memset(&t, 0, sizeof(t));
-	t.resv1 = 1;
-	expect_einval(_metadata, &self->ring, &t, "resv1");
+	t.deadline_ns = 1;
+	expect_einval(_metadata, &self->ring, &t, "deadline without its flag");
+	memset(&t, 0, sizeof(t));
+	t.arg0 = 1;
+	expect_einval(_metadata, &self->ring, &t, "nop arg0");
 	memset(&t, 0, sizeof(t));
 	t.op_flags = 1;
 	expect_einval(_metadata, &self->ring, &t, "nop op_flags");

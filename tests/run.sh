@@ -55,6 +55,7 @@ for k in "${kernels[@]}"; do
 	fi
 	log=$logdir/suite-$kver.log
 	tools/vm/run-vm.sh -k "$kver" -c "$cpus" -t 1200 -l "$log" \
+		-M crc32c_intel -M libcrc32c \
 		-f "$ko" -f tests/bin -f tools/pelctl -f tests/vm-suite.sh \
 		-f examples/bin/pel_demo \
 		-- sh vm-suite.sh "$glob" | tee "$log.out"

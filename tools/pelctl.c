@@ -253,6 +253,15 @@ static const char *const feature_names[] = {
 	"copy",		/* PEL_FEAT_OP_COPY */
 	"wait",		/* PEL_FEAT_WAIT */
 	"idle_us",	/* PEL_FEAT_IDLE_US */
+	"fill",		/* PEL_FEAT_OP_FILL */
+	"compare",	/* PEL_FEAT_OP_COMPARE */
+	"crc32c",	/* PEL_FEAT_OP_CRC32C */
+	"dualcast",	/* PEL_FEAT_OP_DUALCAST */
+	"xor",		/* PEL_FEAT_OP_XOR */
+	"sha256",	/* PEL_FEAT_OP_SHA256 */
+	"cancel",	/* PEL_FEAT_OP_CANCEL */
+	"link_drain",	/* PEL_FEAT_ORDERING */
+	"deadline",	/* PEL_FEAT_DEADLINE */
 };
 
 static void print_features(uint64_t features)

@@ -32,8 +32,25 @@
 #define PEL_FEAT_WAIT		(1ULL << 2)
 /* per-context polling idle time (pel_setup.idle_us) */
 #define PEL_FEAT_IDLE_US	(1ULL << 3)
-#define PEL_FEATURES_ALL	(PEL_FEAT_OP_NOP | PEL_FEAT_OP_COPY | \
-				 PEL_FEAT_WAIT | PEL_FEAT_IDLE_US)
+/* the FILL operation */
+#define PEL_FEAT_OP_FILL	(1ULL << 4)
+/* the COMPARE and COMPARE_PATTERN operations */
+#define PEL_FEAT_OP_COMPARE	(1ULL << 5)
+/* the CRC32C and COPY_CRC32C operations */
+#define PEL_FEAT_OP_CRC32C	(1ULL << 6)
+/* the DUALCAST operation */
+#define PEL_FEAT_OP_DUALCAST	(1ULL << 7)
+/* the XOR operation */
+#define PEL_FEAT_OP_XOR		(1ULL << 8)
+/* the SHA256 operation */
+#define PEL_FEAT_OP_SHA256	(1ULL << 9)
+/* the CANCEL operation */
+#define PEL_FEAT_OP_CANCEL	(1ULL << 10)
+/* PEL_SQE_LINK and PEL_SQE_DRAIN */
+#define PEL_FEAT_ORDERING	(1ULL << 11)
+/* PEL_SQE_DEADLINE */
+#define PEL_FEAT_DEADLINE	(1ULL << 12)
+#define PEL_FEATURES_ALL	((1ULL << 13) - 1)
 
 /* Ring sizes: a power of two in [PEL_MIN_ENTRIES, PEL_MAX_ENTRIES]. */
 #define PEL_MIN_ENTRIES		2
@@ -88,19 +105,45 @@ struct pel_setup {
 /* Ring flags in pel_queue_offsets.sq_flags. */
 #define PEL_SQ_NEED_WAKEUP	(1U << 0)	/* no worker polls this queue: call PEL_IOC_ENTER with PEL_ENTER_WAKE */
 
-/* Opcodes (pel_sqe.opcode). */
+/*
+ * Opcodes (pel_sqe.opcode).  addr is written, addr2 is read; a field an
+ * opcode does not name must be zero.  Every length is at most
+ * PEL_MAX_OP_LEN.  See Documentation/ops.md for each op's exact result.
+ */
 enum pel_op {
-	PEL_OP_NOP	= 0,	/* no operation; every address field must be 0 */
-	PEL_OP_COPY	= 1,	/* copy len bytes from addr2 to addr */
+	PEL_OP_NOP		= 0,	/* nothing */
+	PEL_OP_COPY		= 1,	/* addr <- addr2, len bytes (memmove semantics) */
+	PEL_OP_FILL		= 2,	/* addr <- arg0 (64-bit pattern) repeated over len bytes */
+	PEL_OP_COMPARE		= 3,	/* addr vs addr2 (both read), len bytes */
+	PEL_OP_COMPARE_PATTERN	= 4,	/* addr2 vs arg0 repeated, len bytes */
+	PEL_OP_CRC32C		= 5,	/* CRC32C of addr2, len bytes, seed arg0 */
+	PEL_OP_COPY_CRC32C	= 6,	/* COPY and CRC32C of the source in one pass */
+	PEL_OP_DUALCAST		= 7,	/* addr <- addr2 and arg0 <- addr2, len bytes */
+	PEL_OP_XOR		= 8,	/* addr <- XOR of arg0 sources listed at addr2 */
+	PEL_OP_SHA256		= 9,	/* SHA-256 of addr2, len bytes, into 32 bytes at addr */
+	PEL_OP_CANCEL		= 10,	/* cancel the op whose user_data is arg0 */
 	PEL_OP_LAST,
 };
 
-/* pel_sqe.flags: none defined yet. */
-#define PEL_SQE_FLAGS_ALL	0U
+/* Largest len of one op: its byte count must fit pel_cqe.res. */
+#define PEL_MAX_OP_LEN		0x7fffffffULL
+/* Sources of one PEL_OP_XOR: 1..PEL_XOR_MAX_SRCS. */
+#define PEL_XOR_MAX_SRCS	16
+/* Bytes PEL_OP_SHA256 writes at addr. */
+#define PEL_SHA256_DIGEST_SIZE	32
+
+/* pel_sqe.flags */
+/* The next SQE of this queue starts only if this one succeeds (res >= 0). */
+#define PEL_SQE_LINK		(1U << 0)
+/* Start only after every earlier SQE of this queue has completed. */
+#define PEL_SQE_DRAIN		(1U << 1)
+/* deadline_ns is set: not started by then, the op completes with -ETIME. */
+#define PEL_SQE_DEADLINE	(1U << 2)
+#define PEL_SQE_FLAGS_ALL	(PEL_SQE_LINK | PEL_SQE_DRAIN | PEL_SQE_DEADLINE)
 
 /*
  * Submission queue entry: 64 bytes.  Fields an opcode does not use must be
- * zero, as must resv0 and resv1.
+ * zero, as must resv0.
  */
 struct pel_sqe {
 	__u8  opcode;		/* enum pel_op */
@@ -111,9 +154,9 @@ struct pel_sqe {
 	__u64 addr2;		/* source address */
 	__u64 len;		/* bytes */
 	__u64 arg0;		/* per-opcode argument */
-	__u64 arg1;		/* per-opcode argument */
+	__u64 arg1;		/* per-opcode argument; none uses it yet */
 	__u64 user_data;	/* returned untouched in the CQE */
-	__u64 resv1;
+	__u64 deadline_ns;	/* with PEL_SQE_DEADLINE: CLOCK_MONOTONIC ns */
 };
 
 /* Completion queue entry: 32 bytes. */
