@@ -90,7 +90,7 @@ static int pel_setup_check(struct pel_setup *p)
 {
 	unsigned int i;
 
-	if (p->flags & ~PEL_SETUP_FLAGS_ALL)
+	if (p->flags & ~PEL_SETUP_FLAGS_ALL || p->resv0)
 		return -EINVAL;
 	for (i = 0; i < ARRAY_SIZE(p->resv); i++)
 		if (p->resv[i])
@@ -110,6 +110,10 @@ static int pel_setup_check(struct pel_setup *p)
 	    !is_power_of_2(p->cq_entries))
 		return -EINVAL;
 	if (p->idle_us > PEL_MAX_IDLE_US)
+		return -EINVAL;
+	if (!p->max_inflight)
+		p->max_inflight = READ_ONCE(pel_max_inflight);
+	if (p->max_inflight > READ_ONCE(pel_max_inflight))
 		return -EINVAL;
 	return 0;
 }
@@ -162,6 +166,7 @@ static long pel_ctx_setup(struct pel_ctx *ctx, struct pel_setup __user *uarg)
 	ctx->uid = current_euid();
 	get_task_comm(ctx->comm, current);
 	ctx->idle_ns = (u64)p.idle_us * NSEC_PER_USEC;
+	ctx->max_inflight = p.max_inflight;
 
 	/* A queue whose CPU goes offline from here waits for it to return. */
 	cpus_read_unlock();
@@ -221,10 +226,13 @@ static u32 pel_ctx_cq_ready(struct pel_ctx *ctx, u32 qi)
 }
 
 /*
- * Kick the home worker of each selected queue that says it sleeps.  With
- * @pending_only, only where SQEs wait too.
+ * Kick the home worker of each selected queue that says it sleeps: of one
+ * named queue always, of PEL_QUEUE_ALL only where SQEs wait.  With @rescue
+ * (a waiter), only where SQEs can be taken, and also where the home worker
+ * cannot serve them now (offline, or stuck in a slow fault): then a
+ * sleeping worker is woken to steal them.
  */
-static void pel_ctx_wake(struct pel_ctx *ctx, u32 qi, bool pending_only)
+static void pel_ctx_wake(struct pel_ctx *ctx, u32 qi, bool rescue)
 {
 	u32 i, first = 0, last = ctx->nr_queues;
 
@@ -235,11 +243,48 @@ static void pel_ctx_wake(struct pel_ctx *ctx, u32 qi, bool pending_only)
 	for (i = first; i < last; i++) {
 		struct pel_queue *q = &ctx->queues[i];
 
-		if (!(READ_ONCE(q->rings->sq_flags) & PEL_SQ_NEED_WAKEUP))
+		if (rescue && !pel_queue_can_take(q))
 			continue;
-		if (pending_only && !pel_queue_sq_pending(q))
+		if (qi == PEL_QUEUE_ALL && !pel_queue_sq_pending(q))
 			continue;
-		pel_worker_kick(q->cpu);
+		if (READ_ONCE(q->rings->sq_flags) & PEL_SQ_NEED_WAKEUP)
+			pel_worker_kick(q->cpu);
+		if (rescue && pel_worker_stuck(q->cpu))
+			pel_worker_kick_idle(cpu_to_node(q->cpu), q->cpu, 1);
+	}
+}
+
+/* How often a waiter looks again for queues nobody serves. */
+#define PEL_RESCUE_PERIOD	(HZ / 50)
+
+/*
+ * Wait for @want CQEs.  The wait is cut into periods; each one starts by
+ * waking workers for SQEs that nobody serves, so a waiter never waits on a
+ * worker that is stuck or asleep.
+ */
+static long pel_ctx_wait(struct pel_ctx *ctx, u32 qi, u32 want, u64 timeout_ns)
+{
+	u64 deadline = timeout_ns ? ktime_get_ns() + timeout_ns : 0;
+	long left;
+
+	for (;;) {
+		long period = PEL_RESCUE_PERIOD;
+
+		pel_ctx_wake(ctx, qi, true);
+		if (deadline) {
+			u64 now = ktime_get_ns();
+
+			if (now >= deadline)
+				return pel_ctx_cq_ready(ctx, qi) >= want ? 0 : -ETIME;
+			period = min_t(u64, period, nsecs_to_jiffies(deadline - now) + 1);
+		}
+		left = wait_event_interruptible_timeout(ctx->cq_wait,
+							pel_ctx_cq_ready(ctx, qi) >= want,
+							period);
+		if (left < 0)
+			return -EINTR;
+		if (left > 0)
+			return 0;
 	}
 }
 
@@ -261,23 +306,11 @@ static long pel_ctx_enter(struct pel_ctx *ctx, struct pel_enter __user *uarg)
 		pel_ctx_wake(ctx, e.queue, false);
 
 	if (e.flags & PEL_ENTER_WAIT) {
-		u32 want = e.min_complete;
-
 		/*
 		 * A worker that slept on a full CQ does not see the space the
-		 * caller made by reaping; a waiter must not wait on it.
+		 * caller made by reaping; pel_ctx_wait() wakes it.
 		 */
-		pel_ctx_wake(ctx, e.queue, true);
-		if (!e.timeout_ns)
-			ret = wait_event_interruptible(ctx->cq_wait,
-						       pel_ctx_cq_ready(ctx, e.queue) >= want);
-		else
-			ret = wait_event_interruptible_hrtimeout(ctx->cq_wait,
-								 pel_ctx_cq_ready(ctx, e.queue) >= want,
-								 ns_to_ktime(min_t(u64, e.timeout_ns,
-										   KTIME_MAX)));
-		if (ret == -ERESTARTSYS)
-			return -EINTR;
+		ret = pel_ctx_wait(ctx, e.queue, e.min_complete, e.timeout_ns);
 		if (ret)
 			return ret;
 	}

@@ -8,6 +8,7 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/sizes.h>
 
 #include "pel_internal.h"
 
@@ -53,6 +54,51 @@ static const struct kernel_param_ops pel_batch_ops = {
 };
 module_param_cb(batch, &pel_batch_ops, &pel_batch, 0644);
 MODULE_PARM_DESC(batch, "SQEs a worker takes from one queue per turn, 1..64 (default 32)");
+
+/* 0 turns splitting off; otherwise a page multiple, at least 64 KiB. */
+unsigned int pel_split_bytes = 1 << 20;
+
+static int pel_param_set_split(const char *val, const struct kernel_param *kp)
+{
+	unsigned int v;
+	int ret = kstrtouint(val, 0, &v);
+
+	if (ret)
+		return ret;
+	if (v && (v < SZ_64K || v > SZ_1G))
+		return -EINVAL;
+	WRITE_ONCE(pel_split_bytes, round_down(v, PAGE_SIZE));
+	return 0;
+}
+
+static const struct kernel_param_ops pel_split_ops = {
+	.set = pel_param_set_split,
+	.get = param_get_uint,
+};
+module_param_cb(split_bytes, &pel_split_ops, &pel_split_bytes, 0644);
+MODULE_PARM_DESC(split_bytes, "Ops longer than this many bytes are split across workers; 0 = never (default 1 MiB)");
+
+unsigned int pel_max_inflight = 4096;
+
+static int pel_param_set_inflight(const char *val, const struct kernel_param *kp)
+{
+	unsigned int v;
+	int ret = kstrtouint(val, 0, &v);
+
+	if (ret)
+		return ret;
+	if (!v || v > INT_MAX)
+		return -EINVAL;
+	WRITE_ONCE(pel_max_inflight, v);
+	return 0;
+}
+
+static const struct kernel_param_ops pel_inflight_ops = {
+	.set = pel_param_set_inflight,
+	.get = param_get_uint,
+};
+module_param_cb(max_inflight, &pel_inflight_ops, &pel_max_inflight, 0644);
+MODULE_PARM_DESC(max_inflight, "Most ops one context may have in flight, and the default of its cap (default 4096)");
 
 static struct miscdevice pel_miscdev = {
 	.minor	= MISC_DYNAMIC_MINOR,
@@ -105,7 +151,9 @@ static void __init pel_check_abi(void)
 	PEL_CHECK_FIELD(pel_setup, features, 24, 8);
 	PEL_CHECK_FIELD(pel_setup, queue_map_size, 32, 8);
 	PEL_CHECK_FIELD(pel_setup, off, 40, 64);
-	PEL_CHECK_FIELD(pel_setup, resv, 104, 32);
+	PEL_CHECK_FIELD(pel_setup, max_inflight, 104, 4);
+	PEL_CHECK_FIELD(pel_setup, resv0, 108, 4);
+	PEL_CHECK_FIELD(pel_setup, resv, 112, 24);
 
 	BUILD_BUG_ON(sizeof(struct pel_enter) != 40);
 	PEL_CHECK_FIELD(pel_enter, flags, 0, 4);
@@ -117,10 +165,15 @@ static void __init pel_check_abi(void)
 
 	BUILD_BUG_ON(sizeof(struct pel_info) != 112);
 	PEL_CHECK_FIELD(pel_info, version, 16, 16);
-	PEL_CHECK_FIELD(pel_info, resv, 48, 64);
+	PEL_CHECK_FIELD(pel_info, split_bytes, 48, 4);
+	PEL_CHECK_FIELD(pel_info, max_inflight, 52, 4);
+	PEL_CHECK_FIELD(pel_info, resv, 56, 56);
 	BUILD_BUG_ON(sizeof(struct pel_worker_stats) != 120);
 	PEL_CHECK_FIELD(pel_worker_stats, busy_ns, 48, 8);
-	PEL_CHECK_FIELD(pel_worker_stats, resv, 56, 64);
+	PEL_CHECK_FIELD(pel_worker_stats, node, 56, 4);
+	PEL_CHECK_FIELD(pel_worker_stats, stolen, 64, 8);
+	PEL_CHECK_FIELD(pel_worker_stats, chunks, 72, 8);
+	PEL_CHECK_FIELD(pel_worker_stats, resv, 80, 40);
 	BUILD_BUG_ON(sizeof(struct pel_ctx_stats) != 120);
 	PEL_CHECK_FIELD(pel_ctx_stats, comm, 16, 16);
 	PEL_CHECK_FIELD(pel_ctx_stats, resv, 56, 64);

@@ -8,6 +8,11 @@
  * -EFAULT, never in a kernel access on the user's behalf.  Data moves
  * through the worker's bounce buffer in chunks; on a fault, cqe.result is
  * the number of bytes done before it.
+ *
+ * The data ops are written as "ranges": run bytes [off, off + n) of the op
+ * and say how many were done.  An op runs as one range, or, above the split
+ * threshold, as chunks that several workers run at once (split.c); either
+ * way pel_op_finish() turns what the ranges did into the CQE.
  */
 #include <crypto/sha2.h>
 #include <linux/crc32c.h>
@@ -25,16 +30,6 @@
 #define PEL_USES_ADDR2	BIT(1)
 #define PEL_USES_LEN	BIT(2)
 #define PEL_USES_ARG0	BIT(3)
-
-struct pel_op_def {
-	const char *name;
-	u8 uses;
-	/* Op-specific checks of the fields it uses; NULL when none. */
-	int (*prep)(const struct pel_sqe *sqe);
-	/* Run it; returns cqe.res.  Sets *result where the op has one. */
-	s64 (*run)(struct pel_worker *w, const struct pel_sqe *sqe, u64 *result);
-	bool needs_mm;
-};
 
 /* A user range [addr, addr + len) that does not wrap around. */
 static bool pel_range_ok(u64 addr, u64 len)
@@ -64,10 +59,247 @@ static void pel_fill_pattern(void *buf, size_t n, u64 pattern)
 	memcpy(buf + i, &p, n - i);
 }
 
-static s64 pel_run_nop(struct pel_worker *w, const struct pel_sqe *sqe,
-		       u64 *result)
+/*
+ * Ranges.  Each runs bytes [off, off + n) of the op in @x and returns the
+ * bytes done: fewer than @n means a fault at off + the return value.  An
+ * offset is always a multiple of 8 (split chunks are page multiples), so
+ * patterns restart in phase.
+ */
+
+/* Front to back; a back-to-front COPY is never split (pel_run_copy()). */
+static u64 pel_range_copy(struct pel_worker *w, struct pel_exec *x,
+			  u64 off, u64 n)
+{
+	const struct pel_sqe *sqe = x->sqe;
+	u64 done = 0;
+
+	while (done < n) {
+		size_t c = min_t(u64, n - done, PEL_BOUNCE_SIZE);
+		size_t got = pel_read(w->bounce, sqe->addr2 + off + done, c);
+
+		got = pel_write(sqe->addr + off + done, w->bounce, got);
+		done += got;
+		if (got < c)
+			break;
+		cond_resched();
+	}
+	return done;
+}
+
+static u64 pel_range_fill(struct pel_worker *w, struct pel_exec *x,
+			  u64 off, u64 n)
+{
+	const struct pel_sqe *sqe = x->sqe;
+	u64 done = 0;
+
+	pel_fill_pattern(w->bounce, min_t(u64, n, PEL_BOUNCE_SIZE), sqe->arg0);
+	while (done < n) {
+		/* Chunks are a multiple of 8 bytes: each starts the pattern over. */
+		size_t c = min_t(u64, n - done, PEL_BOUNCE_SIZE);
+		size_t put = pel_write(sqe->addr + off + done, w->bounce, c);
+
+		done += put;
+		if (put < c)
+			break;
+		cond_resched();
+	}
+	return done;
+}
+
+/*
+ * COMPARE reads addr and addr2; COMPARE_PATTERN reads addr2 against the
+ * pattern.  A difference sets x->diff (absolute offset) and ends the range
+ * early; that is not a fault, pel_op_finish() looks at x->diff first.
+ */
+static u64 pel_range_compare(struct pel_worker *w, struct pel_exec *x,
+			     u64 off, u64 n)
+{
+	const struct pel_sqe *sqe = x->sqe;
+	bool pattern = sqe->opcode == PEL_OP_COMPARE_PATTERN;
+	void *ba = w->bounce, *bb = w->bounce + PEL_HALF;
+	u64 done = 0;
+
+	if (pattern)
+		pel_fill_pattern(ba, min_t(u64, n, PEL_HALF), sqe->arg0);
+	while (done < n) {
+		size_t c = min_t(u64, n - done, PEL_HALF);
+		size_t got = pel_read(bb, sqe->addr2 + off + done, c);
+		size_t i;
+
+		if (!pattern)
+			got = min(got, pel_read(ba, sqe->addr + off + done, c));
+		if (memcmp(ba, bb, got)) {
+			for (i = 0; i < got; i++)
+				if (((u8 *)ba)[i] != ((u8 *)bb)[i])
+					break;
+			x->diff = off + done + i;
+			return done + i;
+		}
+		done += got;
+		if (got < c)
+			break;
+		cond_resched();
+	}
+	return done;
+}
+
+/* CRC32C and COPY_CRC32C: x->crc continues over the range (raw, no inversion). */
+static u64 pel_range_crc32c(struct pel_worker *w, struct pel_exec *x,
+			    u64 off, u64 n)
+{
+	const struct pel_sqe *sqe = x->sqe;
+	bool copy = sqe->opcode == PEL_OP_COPY_CRC32C;
+	u64 done = 0;
+
+	while (done < n) {
+		size_t c = min_t(u64, n - done, PEL_BOUNCE_SIZE);
+		size_t got = pel_read(w->bounce, sqe->addr2 + off + done, c);
+
+		if (copy)
+			got = pel_write(sqe->addr + off + done, w->bounce, got);
+		x->crc = crc32c(x->crc, w->bounce, got);
+		done += got;
+		if (got < c)
+			break;
+		cond_resched();
+	}
+	return done;
+}
+
+static u64 pel_range_dualcast(struct pel_worker *w, struct pel_exec *x,
+			      u64 off, u64 n)
+{
+	const struct pel_sqe *sqe = x->sqe;
+	u64 done = 0;
+
+	while (done < n) {
+		size_t c = min_t(u64, n - done, PEL_BOUNCE_SIZE);
+		size_t got = pel_read(w->bounce, sqe->addr2 + off + done, c);
+
+		got = pel_write(sqe->addr + off + done, w->bounce, got);
+		got = pel_write(sqe->arg0 + off + done, w->bounce, got);
+		done += got;
+		if (got < c)
+			break;
+		cond_resched();
+	}
+	return done;
+}
+
+static void pel_xor_into(void *acc, const void *src, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + sizeof(unsigned long) <= n; i += sizeof(unsigned long))
+		*(unsigned long *)(acc + i) ^= *(const unsigned long *)(src + i);
+	for (; i < n; i++)
+		((u8 *)acc)[i] ^= ((const u8 *)src)[i];
+}
+
+/*
+ * Each chunk is read from every source before it is written, so the
+ * destination may be one of the sources.
+ */
+static u64 pel_range_xor(struct pel_worker *w, struct pel_exec *x,
+			 u64 off, u64 n)
+{
+	void *acc = w->bounce, *tmp = w->bounce + PEL_HALF;
+	const struct pel_sqe *sqe = x->sqe;
+	unsigned int i;
+	u64 done = 0;
+
+	while (done < n) {
+		size_t c = min_t(u64, n - done, PEL_HALF);
+		size_t got = pel_read(acc, x->srcs[0] + off + done, c);
+
+		for (i = 1; i < x->nr_srcs && got; i++) {
+			got = min(got, pel_read(tmp, x->srcs[i] + off + done, got));
+			pel_xor_into(acc, tmp, got);
+		}
+		got = pel_write(sqe->addr + off + done, acc, got);
+		done += got;
+		if (got < c)
+			break;
+		cond_resched();
+	}
+	return done;
+}
+
+/*
+ * Turn what the ranges did into (res, result).  @done: the bytes done
+ * before the first fault (len when none).  @err: an error that is not a
+ * fault, or 0.
+ */
+s64 pel_op_finish(struct pel_exec *x, u64 done, s64 err, u64 *result)
+{
+	const struct pel_sqe *sqe = x->sqe;
+
+	switch (sqe->opcode) {
+	case PEL_OP_COMPARE:
+	case PEL_OP_COMPARE_PATTERN:
+		/* The first difference counts only if it precedes any fault. */
+		if (x->diff <= done && x->diff < sqe->len) {
+			*result = x->diff;
+			return 1;
+		}
+		break;
+	case PEL_OP_CRC32C:
+	case PEL_OP_COPY_CRC32C:
+		if (!err && done == sqe->len) {
+			*result = ~x->crc;
+			return done;
+		}
+		break;
+	}
+	if (err) {
+		*result = 0;
+		return err;
+	}
+	*result = done;
+	if (done < sqe->len)
+		return -EFAULT;
+	if (sqe->opcode == PEL_OP_COMPARE || sqe->opcode == PEL_OP_COMPARE_PATTERN) {
+		*result = 0;
+		return 0;
+	}
+	return done;
+}
+
+static s64 pel_run_nop(struct pel_worker *w, struct pel_exec *x, u64 *result)
 {
 	return 0;
+}
+
+/*
+ * COPY has memmove semantics: when the destination starts inside the
+ * source, copy back to front, a chunk at a time, so no source byte is
+ * overwritten before it is read.  A fault then leaves the tail done and
+ * *result counts it.  Such a copy is never split.
+ */
+static s64 pel_run_copy_backward(struct pel_worker *w, struct pel_exec *x,
+				 u64 *result)
+{
+	const struct pel_sqe *sqe = x->sqe;
+	u64 len = sqe->len, done = 0;
+
+	while (done < len) {
+		size_t n = min_t(u64, len - done, PEL_BOUNCE_SIZE);
+		u64 off = len - done - n;
+
+		if (pel_read(w->bounce, sqe->addr2 + off, n) < n)
+			break;
+		if (pel_write(sqe->addr + off, w->bounce, n) < n)
+			break;
+		done += n;
+		cond_resched();
+	}
+	*result = done;
+	return done == len ? (s64)done : -EFAULT;
+}
+
+static bool pel_copy_backward(const struct pel_sqe *sqe)
+{
+	return sqe->addr > sqe->addr2 && sqe->addr < sqe->addr2 + sqe->len;
 }
 
 static int pel_prep_copy(const struct pel_sqe *sqe)
@@ -78,111 +310,9 @@ static int pel_prep_copy(const struct pel_sqe *sqe)
 	return 0;
 }
 
-/*
- * memmove semantics: when the destination starts inside the source, copy
- * back to front, a chunk at a time, so no source byte is overwritten before
- * it is read.  A fault then leaves the tail done and *result counts it.
- */
-static s64 pel_run_copy(struct pel_worker *w, const struct pel_sqe *sqe,
-			u64 *result)
-{
-	u64 dst = sqe->addr, src = sqe->addr2, len = sqe->len, done = 0;
-	bool backward = dst > src && dst < src + len;
-
-	while (done < len) {
-		size_t n = min_t(u64, len - done, PEL_BOUNCE_SIZE);
-		u64 off = backward ? len - done - n : done;
-		size_t got = pel_read(w->bounce, src + off, n);
-
-		if (backward && got < n)
-			break;
-		got = pel_write(dst + off, w->bounce, got);
-		done += got;
-		if (got < n)
-			break;
-		cond_resched();
-	}
-	*result = done;
-	return done == len ? (s64)done : -EFAULT;
-}
-
 static int pel_prep_dst(const struct pel_sqe *sqe)
 {
 	return pel_range_ok(sqe->addr, sqe->len) ? 0 : -EINVAL;
-}
-
-static s64 pel_run_fill(struct pel_worker *w, const struct pel_sqe *sqe,
-			u64 *result)
-{
-	u64 done = 0;
-
-	pel_fill_pattern(w->bounce, min_t(u64, sqe->len, PEL_BOUNCE_SIZE),
-			 sqe->arg0);
-	while (done < sqe->len) {
-		/* Chunks are a multiple of 8 bytes: each starts the pattern over. */
-		size_t n = min_t(u64, sqe->len - done, PEL_BOUNCE_SIZE);
-		size_t put = pel_write(sqe->addr + done, w->bounce, n);
-
-		done += put;
-		if (put < n)
-			break;
-		cond_resched();
-	}
-	*result = done;
-	return done == sqe->len ? (s64)done : -EFAULT;
-}
-
-/*
- * Compare @len bytes at @a with those at @b, or with the pattern when @b is
- * 0 (PEL_OP_COMPARE_PATTERN).  0 when equal; 1 with *result the offset of
- * the first differing byte.
- */
-static s64 pel_compare(struct pel_worker *w, u64 a, u64 b, u64 len,
-		       u64 pattern, u64 *result)
-{
-	void *ba = w->bounce, *bb = w->bounce + PEL_HALF;
-	u64 done = 0;
-
-	if (!b)
-		pel_fill_pattern(bb, min_t(u64, len, PEL_HALF), pattern);
-	while (done < len) {
-		size_t n = min_t(u64, len - done, PEL_HALF);
-		size_t got = pel_read(ba, a + done, n);
-		size_t i;
-
-		if (b)
-			got = min(got, pel_read(bb, b + done, n));
-		if (memcmp(ba, bb, got)) {
-			for (i = 0; i < got; i++)
-				if (((u8 *)ba)[i] != ((u8 *)bb)[i])
-					break;
-			*result = done + i;
-			return 1;
-		}
-		done += got;
-		if (got < n) {
-			*result = done;
-			return -EFAULT;
-		}
-		cond_resched();
-	}
-	*result = 0;
-	return 0;
-}
-
-static int pel_prep_compare(const struct pel_sqe *sqe)
-{
-	if (!pel_range_ok(sqe->addr, sqe->len) ||
-	    !pel_range_ok(sqe->addr2, sqe->len))
-		return -EINVAL;
-	/* addr2 0 would mean "pattern" in pel_compare(): it faults instead. */
-	return (sqe->addr && sqe->addr2) || !sqe->len ? 0 : -EFAULT;
-}
-
-static s64 pel_run_compare(struct pel_worker *w, const struct pel_sqe *sqe,
-			   u64 *result)
-{
-	return pel_compare(w, sqe->addr, sqe->addr2, sqe->len, 0, result);
 }
 
 static int pel_prep_src(const struct pel_sqe *sqe)
@@ -192,10 +322,9 @@ static int pel_prep_src(const struct pel_sqe *sqe)
 	return sqe->addr2 || !sqe->len ? 0 : -EFAULT;
 }
 
-static s64 pel_run_compare_pattern(struct pel_worker *w,
-				   const struct pel_sqe *sqe, u64 *result)
+static int pel_prep_compare(const struct pel_sqe *sqe)
 {
-	return pel_compare(w, sqe->addr2, 0, sqe->len, sqe->arg0, result);
+	return pel_prep_copy(sqe);
 }
 
 /* CRC seeds are 32 bits. */
@@ -213,79 +342,11 @@ static int pel_prep_copy_crc32c(const struct pel_sqe *sqe)
 	return pel_prep_copy(sqe);
 }
 
-/*
- * CRC32C (Castagnoli) with the usual pre- and post-inversion, continued
- * from @seed: seed 0 gives the standard CRC-32C of the buffer, and a
- * previous result as seed continues it over the next buffer.  With @dst,
- * also copy the source there (front to back) in the same pass.
- */
-static s64 pel_crc32c(struct pel_worker *w, u64 dst, u64 src, u64 len,
-		      u32 seed, u64 *result)
-{
-	u32 crc = ~seed;
-	u64 done = 0;
-
-	while (done < len) {
-		size_t n = min_t(u64, len - done, PEL_BOUNCE_SIZE);
-		size_t got = pel_read(w->bounce, src + done, n);
-
-		if (dst)
-			got = pel_write(dst + done, w->bounce, got);
-		crc = crc32c(crc, w->bounce, got);
-		done += got;
-		if (got < n) {
-			*result = done;
-			return -EFAULT;
-		}
-		cond_resched();
-	}
-	*result = ~crc;
-	return done;
-}
-
-static s64 pel_run_crc32c(struct pel_worker *w, const struct pel_sqe *sqe,
-			  u64 *result)
-{
-	return pel_crc32c(w, 0, sqe->addr2, sqe->len, sqe->arg0, result);
-}
-
-static s64 pel_run_copy_crc32c(struct pel_worker *w, const struct pel_sqe *sqe,
-			       u64 *result)
-{
-	/* addr 0 would mean "no copy" in pel_crc32c(): a copy to 0 faults. */
-	if (!sqe->addr && sqe->len) {
-		*result = 0;
-		return -EFAULT;
-	}
-	return pel_crc32c(w, sqe->addr, sqe->addr2, sqe->len, sqe->arg0, result);
-}
-
 static int pel_prep_dualcast(const struct pel_sqe *sqe)
 {
 	if (!pel_range_ok(sqe->arg0, sqe->len))
 		return -EINVAL;
 	return pel_prep_copy(sqe);
-}
-
-/* One source to two destinations; *result counts bytes in both. */
-static s64 pel_run_dualcast(struct pel_worker *w, const struct pel_sqe *sqe,
-			    u64 *result)
-{
-	u64 done = 0;
-
-	while (done < sqe->len) {
-		size_t n = min_t(u64, sqe->len - done, PEL_BOUNCE_SIZE);
-		size_t got = pel_read(w->bounce, sqe->addr2 + done, n);
-
-		got = pel_write(sqe->addr + done, w->bounce, got);
-		got = pel_write(sqe->arg0 + done, w->bounce, got);
-		done += got;
-		if (got < n)
-			break;
-		cond_resched();
-	}
-	*result = done;
-	return done == sqe->len ? (s64)done : -EFAULT;
 }
 
 static int pel_prep_xor(const struct pel_sqe *sqe)
@@ -297,52 +358,20 @@ static int pel_prep_xor(const struct pel_sqe *sqe)
 	return pel_prep_dst(sqe);
 }
 
-static void pel_xor_into(void *acc, const void *src, size_t n)
+/* XOR's source list is read once, into kernel memory, before any range. */
+static int pel_load_xor_srcs(struct pel_exec *x)
 {
-	size_t i = 0;
+	const struct pel_sqe *sqe = x->sqe;
+	unsigned int i;
 
-	for (; i + sizeof(unsigned long) <= n; i += sizeof(unsigned long))
-		*(unsigned long *)(acc + i) ^= *(const unsigned long *)(src + i);
-	for (; i < n; i++)
-		((u8 *)acc)[i] ^= ((const u8 *)src)[i];
-}
-
-/*
- * RAID parity: addr <- src[0] ^ ... ^ src[arg0 - 1], where the source
- * addresses are arg0 u64s at addr2.  Each chunk is read from every source
- * before it is written, so the destination may be one of the sources.
- */
-static s64 pel_run_xor(struct pel_worker *w, const struct pel_sqe *sqe,
-		       u64 *result)
-{
-	void *acc = w->bounce, *tmp = w->bounce + PEL_HALF;
-	unsigned int nr = sqe->arg0, i;
-	u64 srcs[PEL_XOR_MAX_SRCS];
-	u64 done = 0;
-
-	*result = 0;
-	if (copy_from_user(srcs, u64_to_user_ptr(sqe->addr2), nr * sizeof(u64)))
+	x->nr_srcs = sqe->arg0;
+	if (copy_from_user(x->srcs, u64_to_user_ptr(sqe->addr2),
+			   x->nr_srcs * sizeof(u64)))
 		return -EFAULT;
-	for (i = 0; i < nr; i++)
-		if (!pel_range_ok(srcs[i], sqe->len))
+	for (i = 0; i < x->nr_srcs; i++)
+		if (!pel_range_ok(x->srcs[i], sqe->len))
 			return -EINVAL;
-
-	while (done < sqe->len) {
-		size_t n = min_t(u64, sqe->len - done, PEL_HALF);
-		size_t got = pel_read(acc, srcs[0] + done, n);
-
-		for (i = 1; i < nr && got; i++) {
-			got = min(got, pel_read(tmp, srcs[i] + done, got));
-			pel_xor_into(acc, tmp, got);
-		}
-		got = pel_write(sqe->addr + done, acc, got);
-		done += got;
-		if (got < n)
-			break;
-		cond_resched();
-	}
-	*result = done;
-	return done == sqe->len ? (s64)done : -EFAULT;
+	return 0;
 }
 
 static int pel_prep_sha256(const struct pel_sqe *sqe)
@@ -353,9 +382,10 @@ static int pel_prep_sha256(const struct pel_sqe *sqe)
 }
 
 /* The digest goes to user memory only once the whole source was read. */
-static s64 pel_run_sha256(struct pel_worker *w, const struct pel_sqe *sqe,
+static s64 pel_run_sha256(struct pel_worker *w, struct pel_exec *x,
 			  u64 *result)
 {
+	const struct pel_sqe *sqe = x->sqe;
 	u8 digest[SHA256_DIGEST_SIZE];
 	struct sha256_state st;
 	u64 done = 0;
@@ -382,10 +412,10 @@ static s64 pel_run_sha256(struct pel_worker *w, const struct pel_sqe *sqe,
 }
 
 /* The worker runs a batch of one context: batch_ctx is the canceller's. */
-static s64 pel_run_cancel(struct pel_worker *w, const struct pel_sqe *sqe,
+static s64 pel_run_cancel(struct pel_worker *w, struct pel_exec *x,
 			  u64 *result)
 {
-	return pel_worker_cancel(w->batch_ctx, sqe->arg0);
+	return pel_worker_cancel(w->batch_ctx, x->sqe->arg0);
 }
 
 static const struct pel_op_def pel_ops[PEL_OP_LAST] = {
@@ -397,56 +427,56 @@ static const struct pel_op_def pel_ops[PEL_OP_LAST] = {
 		.name = "copy",
 		.uses = PEL_USES_ADDR | PEL_USES_ADDR2 | PEL_USES_LEN,
 		.prep = pel_prep_copy,
-		.run = pel_run_copy,
+		.range = pel_range_copy,
 		.needs_mm = true,
 	},
 	[PEL_OP_FILL] = {
 		.name = "fill",
 		.uses = PEL_USES_ADDR | PEL_USES_LEN | PEL_USES_ARG0,
 		.prep = pel_prep_dst,
-		.run = pel_run_fill,
+		.range = pel_range_fill,
 		.needs_mm = true,
 	},
 	[PEL_OP_COMPARE] = {
 		.name = "compare",
 		.uses = PEL_USES_ADDR | PEL_USES_ADDR2 | PEL_USES_LEN,
 		.prep = pel_prep_compare,
-		.run = pel_run_compare,
+		.range = pel_range_compare,
 		.needs_mm = true,
 	},
 	[PEL_OP_COMPARE_PATTERN] = {
 		.name = "compare_pattern",
 		.uses = PEL_USES_ADDR2 | PEL_USES_LEN | PEL_USES_ARG0,
 		.prep = pel_prep_src,
-		.run = pel_run_compare_pattern,
+		.range = pel_range_compare,
 		.needs_mm = true,
 	},
 	[PEL_OP_CRC32C] = {
 		.name = "crc32c",
 		.uses = PEL_USES_ADDR2 | PEL_USES_LEN | PEL_USES_ARG0,
 		.prep = pel_prep_crc32c,
-		.run = pel_run_crc32c,
+		.range = pel_range_crc32c,
 		.needs_mm = true,
 	},
 	[PEL_OP_COPY_CRC32C] = {
 		.name = "copy_crc32c",
 		.uses = PEL_USES_ADDR | PEL_USES_ADDR2 | PEL_USES_LEN | PEL_USES_ARG0,
 		.prep = pel_prep_copy_crc32c,
-		.run = pel_run_copy_crc32c,
+		.range = pel_range_crc32c,
 		.needs_mm = true,
 	},
 	[PEL_OP_DUALCAST] = {
 		.name = "dualcast",
 		.uses = PEL_USES_ADDR | PEL_USES_ADDR2 | PEL_USES_LEN | PEL_USES_ARG0,
 		.prep = pel_prep_dualcast,
-		.run = pel_run_dualcast,
+		.range = pel_range_dualcast,
 		.needs_mm = true,
 	},
 	[PEL_OP_XOR] = {
 		.name = "xor",
 		.uses = PEL_USES_ADDR | PEL_USES_ADDR2 | PEL_USES_LEN | PEL_USES_ARG0,
 		.prep = pel_prep_xor,
-		.run = pel_run_xor,
+		.range = pel_range_xor,
 		.needs_mm = true,
 	},
 	[PEL_OP_SHA256] = {
@@ -486,10 +516,33 @@ static int pel_prep_common(const struct pel_sqe *sqe,
 	return op->prep ? op->prep(sqe) : 0;
 }
 
+/* A data op, whole or split across workers. */
+static s64 pel_run_ranges(struct pel_worker *w, struct pel_ctx *ctx,
+			  const struct pel_op_def *op, struct pel_exec *x,
+			  u64 *result)
+{
+	const struct pel_sqe *sqe = x->sqe;
+	s64 ret;
+
+	if (sqe->opcode == PEL_OP_XOR) {
+		ret = pel_load_xor_srcs(x);
+		if (ret)
+			return ret;
+	}
+	/* CRCs are pre-inverted: seed 0 starts a standard CRC-32C. */
+	x->crc = ~(u32)sqe->arg0;
+	if (sqe->opcode == PEL_OP_COPY && pel_copy_backward(sqe))
+		return pel_run_copy_backward(w, x, result);
+	if (pel_split_worthwhile(sqe->len))
+		return pel_split_run(w, ctx, op, x, result);
+	return pel_op_finish(x, op->range(w, x, 0, sqe->len), 0, result);
+}
+
 /* Validate and run one SQE, filling its CQE. */
 void pel_op_run(struct pel_worker *w, struct pel_ctx *ctx,
 		const struct pel_sqe *sqe, struct pel_cqe *cqe)
 {
+	struct pel_exec x = { .sqe = sqe, .diff = U64_MAX };
 	const struct pel_op_def *op;
 	u64 result = 0;
 	s64 res;
@@ -502,7 +555,10 @@ void pel_op_run(struct pel_worker *w, struct pel_ctx *ctx,
 		if (res)
 			goto out;
 	}
-	res = op->run(w, sqe, &result);
+	if (op->range)
+		res = pel_run_ranges(w, ctx, op, &x, &result);
+	else
+		res = op->run(w, &x, &result);
 out:
 	cqe->res = res;
 	cqe->result = result;

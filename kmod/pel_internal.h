@@ -83,6 +83,13 @@ struct pel_queue {
 	spinlock_t sq_lock;
 	u32 sq_head;
 	u64 submitted;
+	/*
+	 * Also under sq_lock: chain_open, the last SQE taken had LINK (the
+	 * chain goes on in the ring); link_failed, that chain already failed.
+	 */
+	bool chain_open;
+	bool link_failed;
+	u64 last_taken_ns;		/* read locklessly by the home worker */
 
 	/*
 	 * cq_lock protects cq_tail, cq_reserved and completed.  cq_reserved
@@ -93,13 +100,6 @@ struct pel_queue {
 	u32 cq_tail;
 	u32 cq_reserved;
 	u64 completed;
-
-	/*
-	 * A LINK chain failed: its remaining SQEs complete with -ECANCELED.
-	 * Touched only by the worker running this queue's batches, which
-	 * run one at a time, in order (the home worker).
-	 */
-	bool link_failed;
 
 	/* On the home worker's list; protected by that worker's lock. */
 	struct list_head worker_node;
@@ -120,6 +120,8 @@ struct pel_ctx {
 	kuid_t uid;			/* owner's euid: who may see its stats */
 	char comm[TASK_COMM_LEN];
 	u64 idle_ns;			/* how long workers poll after the last op */
+	u32 max_inflight;		/* cap on inflight */
+	atomic_t inflight;		/* SQEs taken, CQE not yet posted, all queues */
 
 	unsigned int nr_queues;
 	struct pel_queue *queues;
@@ -144,7 +146,9 @@ enum pel_slot_state {
 struct pel_worker {
 	struct task_struct *task;
 	unsigned int cpu;
+	int node;
 	bool kick;			/* set by PEL_ENTER_WAKE before waking us */
+	bool queues_added;		/* a queue was attached: clear its NEED_WAKEUP */
 
 	/* lock protects queues, nr_queues and idle_ns */
 	spinlock_t lock;
@@ -168,6 +172,9 @@ struct pel_worker {
 	struct pel_sqe sqes[PEL_MAX_BATCH];
 
 	u32 state;			/* enum pel_worker_state */
+	u64 state_since;		/* ktime_get_ns() of the last state change */
+	u64 stolen;			/* batches taken from other workers' queues */
+	u64 chunks;			/* chunks of split ops run */
 	u64 ops;
 	u64 bytes;
 	u64 wakeups;
@@ -175,9 +182,35 @@ struct pel_worker {
 	u64 busy_ns;
 };
 
+/* One op being run: the kernel copy of its SQE and what its ranges found. */
+struct pel_exec {
+	const struct pel_sqe *sqe;
+	u64 diff;			/* COMPARE: first differing offset, or U64_MAX */
+	u32 crc;			/* CRC32C: running raw CRC */
+	unsigned int nr_srcs;		/* XOR: sources, read once into srcs */
+	u64 srcs[PEL_XOR_MAX_SRCS];
+};
+
+struct pel_op_def {
+	const char *name;
+	u8 uses;			/* PEL_USES_*: the SQE fields it reads */
+	/* Op-specific checks of the fields it uses; NULL when none. */
+	int (*prep)(const struct pel_sqe *sqe);
+	/* Ops that are not byte ranges: run it, return cqe.res. */
+	s64 (*run)(struct pel_worker *w, struct pel_exec *x, u64 *result);
+	/*
+	 * Byte-range ops: run bytes [off, off + n), return the bytes done
+	 * (fewer on a fault).  These can be split across workers.
+	 */
+	u64 (*range)(struct pel_worker *w, struct pel_exec *x, u64 off, u64 n);
+	bool needs_mm;
+};
+
 /* main.c */
 extern unsigned int pel_idle_us;
 extern unsigned int pel_batch;
+extern unsigned int pel_split_bytes;
+extern unsigned int pel_max_inflight;
 
 /* ctx.c */
 extern struct mutex pel_ctx_lock;
@@ -201,7 +234,8 @@ size_t pel_queue_map_size(u32 sq_entries, u32 cq_entries);
 bool pel_queue_sq_pending(struct pel_queue *q);
 bool pel_queue_can_take(struct pel_queue *q);
 unsigned int pel_queue_take(struct pel_queue *q, struct pel_sqe *out,
-			    unsigned int max);
+			    unsigned int max, bool *link_failed);
+void pel_queue_end_chain_part(struct pel_queue *q, bool link_failed);
 void pel_queue_post(struct pel_queue *q, const struct pel_cqe *cqe);
 u32 pel_queue_cq_ready(struct pel_queue *q);
 void pel_queue_set_need_wakeup(struct pel_queue *q, bool on);
@@ -212,6 +246,8 @@ void pel_workers_exit(void);
 void pel_worker_attach(struct pel_queue *q);
 void pel_worker_detach(struct pel_queue *q);
 void pel_worker_kick(unsigned int cpu);
+unsigned int pel_worker_kick_idle(int node, int exclude_cpu, unsigned int max);
+bool pel_worker_stuck(unsigned int cpu);
 int pel_worker_use_mm(struct pel_worker *w, struct mm_struct *mm);
 void pel_worker_drop_mm(struct pel_worker *w);
 int pel_worker_cancel(struct pel_ctx *ctx, u64 user_data);
@@ -221,6 +257,13 @@ int pel_worker_fill_stats(struct pel_worker_stats *st);
 void pel_op_run(struct pel_worker *w, struct pel_ctx *ctx,
 		const struct pel_sqe *sqe, struct pel_cqe *cqe);
 const char *pel_op_name(u8 opcode);
+s64 pel_op_finish(struct pel_exec *x, u64 done, s64 err, u64 *result);
+
+/* split.c */
+bool pel_split_worthwhile(u64 len);
+s64 pel_split_run(struct pel_worker *w, struct pel_ctx *ctx,
+		  const struct pel_op_def *op, struct pel_exec *x, u64 *result);
+unsigned int pel_split_help(struct pel_worker *w);
 
 /* stats.c */
 long pel_ioctl_info(void __user *arg);

@@ -142,7 +142,8 @@ bool pel_queue_sq_pending(struct pel_queue *q)
  * Whether pel_queue_take() would take something: SQEs wait and the CQ has
  * a free slot.  A hint, as above.  A worker must not poll a queue whose CQ
  * is full: only the owner's reaping frees it, and the owner's next wait
- * wakes the worker (pel_ctx_enter()).
+ * wakes the worker (pel_ctx_enter()).  Nor one whose context is at its
+ * cap of ops in flight: their completions free it.
  */
 bool pel_queue_can_take(struct pel_queue *q)
 {
@@ -150,19 +151,40 @@ bool pel_queue_can_take(struct pel_queue *q)
 
 	if (!pel_queue_sq_pending(q))
 		return false;
+	if (atomic_read(&q->ctx->inflight) >= (int)q->ctx->max_inflight)
+		return false;
 	used = READ_ONCE(q->cq_tail) - READ_ONCE(q->rings->cq_head);
 	return used < q->cq_entries &&
 	       q->cq_entries - used > READ_ONCE(q->cq_reserved);
 }
 
 /*
- * Copy up to @max SQEs out of the ring into @out, reserving a CQ slot for
- * each.  Every SQE taken here must be completed with pel_queue_post().
+ * Give back @n CQ reservations and in-flight slots that a take did not use,
+ * or that an op gave up.  Caller holds cq_lock.
+ */
+static void pel_queue_unreserve(struct pel_queue *q, u32 n)
+{
+	WRITE_ONCE(q->cq_reserved, q->cq_reserved - n);
+	atomic_sub(n, &q->ctx->inflight);
+}
+
+/*
+ * Copy up to @max SQEs out of the ring into @out, reserving a CQ slot and
+ * an in-flight slot of the context for each.  Every SQE taken here must be
+ * completed with pel_queue_post().  *@link_failed says whether the batch
+ * continues a LINK chain that already failed.
+ *
+ * Ordering rules, for batches of one queue that run on several workers at
+ * once: a DRAIN SQE is taken only as the first of a batch with nothing of
+ * the queue in flight; the rest of a LINK chain that a batch cut off is
+ * taken only once that batch completed, so chains run in order.
  */
 unsigned int pel_queue_take(struct pel_queue *q, struct pel_sqe *out,
-			    unsigned int max)
+			    unsigned int max, bool *link_failed)
 {
 	u32 tail, avail, cq_head, cq_used, cq_free, in_flight, n, i;
+	struct pel_ctx *ctx = q->ctx;
+	int over;
 
 	spin_lock(&q->sq_lock);
 	/* Pairs with the producer's store-release of sq_tail. */
@@ -176,14 +198,24 @@ unsigned int pel_queue_take(struct pel_queue *q, struct pel_sqe *out,
 	/* Pairs with the consumer's store-release of cq_head. */
 	cq_head = smp_load_acquire(&q->rings->cq_head);
 	spin_lock(&q->cq_lock);
+	in_flight = q->cq_reserved;
+	if (q->chain_open && in_flight) {
+		spin_unlock(&q->cq_lock);
+		goto out_unlock;
+	}
 	cq_used = q->cq_tail - cq_head;
 	/* A head that claims more than a full ring is garbage: treat as full. */
 	if (cq_used > q->cq_entries)
 		cq_used = q->cq_entries;
 	cq_free = q->cq_entries - cq_used;
-	cq_free = cq_free > q->cq_reserved ? cq_free - q->cq_reserved : 0;
+	cq_free = cq_free > in_flight ? cq_free - in_flight : 0;
 	n = min3(avail, cq_free, max);
-	in_flight = q->cq_reserved;
+	/* The context's cap on ops in flight, shared by all its queues. */
+	over = atomic_add_return(n, &ctx->inflight) - (int)ctx->max_inflight;
+	if (over > 0) {
+		atomic_sub(min_t(u32, over, n), &ctx->inflight);
+		n -= min_t(u32, over, n);
+	}
 	WRITE_ONCE(q->cq_reserved, q->cq_reserved + n);
 	spin_unlock(&q->cq_lock);
 
@@ -200,10 +232,16 @@ unsigned int pel_queue_take(struct pel_queue *q, struct pel_sqe *out,
 	}
 	if (i < n) {
 		spin_lock(&q->cq_lock);
-		WRITE_ONCE(q->cq_reserved, q->cq_reserved - (n - i));
+		pel_queue_unreserve(q, n - i);
 		spin_unlock(&q->cq_lock);
 		n = i;
 	}
+	if (!n)
+		goto out_unlock;
+	/* Its home worker keeps polling while anyone takes from the queue. */
+	WRITE_ONCE(q->last_taken_ns, ktime_get_ns());
+	*link_failed = q->chain_open && q->link_failed;
+	q->chain_open = out[n - 1].flags & PEL_SQE_LINK;
 	/* Lockless readers: pel_queue_sq_pending(), the stats ioctl. */
 	WRITE_ONCE(q->sq_head, q->sq_head + n);
 	WRITE_ONCE(q->submitted, q->submitted + n);
@@ -215,6 +253,17 @@ unsigned int pel_queue_take(struct pel_queue *q, struct pel_sqe *out,
 out_unlock:
 	spin_unlock(&q->sq_lock);
 	return 0;
+}
+
+/*
+ * A batch that ends inside a LINK chain hands the chain's state to the
+ * batch that takes the rest; called before the batch's last CQE is posted.
+ */
+void pel_queue_end_chain_part(struct pel_queue *q, bool link_failed)
+{
+	spin_lock(&q->sq_lock);
+	q->link_failed = link_failed;
+	spin_unlock(&q->sq_lock);
 }
 
 /* Post the CQE of an SQE taken by pel_queue_take(), and wake waiters. */
@@ -234,6 +283,13 @@ void pel_queue_post(struct pel_queue *q, const struct pel_cqe *cqe)
 	 */
 	smp_store_release(&q->cq_tail, q->cq_tail + 1);
 	spin_unlock(&q->cq_lock);
+	/*
+	 * The op leaves the context's in-flight count only once its CQE is
+	 * visible, so the owner never sees more than max_inflight taken and
+	 * not completed.
+	 */
+	smp_mb__before_atomic();
+	atomic_dec(&ctx->inflight);
 
 	/* wq_has_sleeper() orders the tail store before the waiter check. */
 	if (wq_has_sleeper(&ctx->cq_wait))
@@ -245,7 +301,11 @@ u32 pel_queue_cq_ready(struct pel_queue *q)
 {
 	u32 ready = smp_load_acquire(&q->cq_tail) - READ_ONCE(q->rings->cq_head);
 
-	return min(ready, q->cq_entries);
+	/*
+	 * The owner may already have consumed a CQE whose private tail is not
+	 * yet moved (head one past it), or written garbage: none ready.
+	 */
+	return ready <= q->cq_entries ? ready : 0;
 }
 
 void pel_queue_set_need_wakeup(struct pel_queue *q, bool on)

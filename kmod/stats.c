@@ -49,6 +49,8 @@ long pel_ioctl_info(void __user *uarg)
 	info.nr_contexts = READ_ONCE(pel_nr_contexts);
 	info.idle_us = READ_ONCE(pel_idle_us);
 	info.batch = READ_ONCE(pel_batch);
+	info.split_bytes = READ_ONCE(pel_split_bytes);
+	info.max_inflight = READ_ONCE(pel_max_inflight);
 	return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
 }
 

@@ -3,6 +3,16 @@
  * Per-CPU workers: one smpboot thread per online CPU, shared by every
  * context.  smpboot parks and unparks them with CPU hotplug.
  *
+ * Where a worker finds work, in this order each turn:
+ *  1. its homed queues, round-robin, a batch of at most pel_batch each;
+ *  2. chunks of a split op some worker is running (split.c);
+ *  3. other workers' queues, its own NUMA node first (stealing): a batch
+ *     from the first queue with work.  That serves a single submitter's
+ *     queue with several workers, the queues of a CPU that went offline,
+ *     and the queues of a worker stuck in a slow page fault.
+ * A worker that leaves work behind in a queue kicks one sleeping worker to
+ * come and steal it.
+ *
  * A worker's life is pel_worker_fn(): serve the homed queues round-robin,
  * a batch of at most pel_batch SQEs per queue per turn; keep polling while
  * ops arrive, for at most idle_ns after the last one and only while nothing
@@ -41,6 +51,21 @@ static struct pel_worker *pel_worker_of(unsigned int cpu)
 static void pel_worker_set_state(struct pel_worker *w, u32 state)
 {
 	WRITE_ONCE(w->state, state);
+	WRITE_ONCE(w->state_since, ktime_get_ns());
+}
+
+/* A worker running one op for this long may be stuck in a page fault. */
+#define PEL_STUCK_NS	(2 * NSEC_PER_MSEC)
+
+/* Whether @cpu's worker cannot serve its queues now: offline, or stuck. */
+bool pel_worker_stuck(unsigned int cpu)
+{
+	struct pel_worker *w = pel_worker_of(cpu);
+
+	if (!cpu_online(cpu) || READ_ONCE(w->state) == PEL_WORKER_OFFLINE)
+		return true;
+	return READ_ONCE(w->state) == PEL_WORKER_RUNNING &&
+	       ktime_get_ns() - READ_ONCE(w->state_since) > PEL_STUCK_NS;
 }
 
 /* Attach the context's mm for ops that touch user memory. */
@@ -102,43 +127,41 @@ static void pel_batch_end_slot(struct pel_worker *w, unsigned int i)
 	spin_unlock(&w->batch_lock);
 }
 
-/*
- * The checks made when an op is about to start: a failed LINK chain, a
- * CANCEL, a passed deadline.  Returns 0 to run it, or its -errno.
- */
-static int pel_batch_may_start(struct pel_worker *w, struct pel_queue *q,
-			       unsigned int i)
-{
-	const struct pel_sqe *sqe = &w->sqes[i];
-	int ret = pel_batch_start(w, i);
-
-	if (!ret && q->link_failed)
-		ret = -ECANCELED;
-	if (!ret && sqe->flags & PEL_SQE_DEADLINE &&
-	    ktime_get_ns() > sqe->deadline_ns)
-		ret = -ETIME;
-	return ret;
-}
+/* At most one "come and steal" kick per jiffy, system-wide. */
+static unsigned long pel_help_kicked;
 
 /* Take, run and complete one batch of @q's SQEs.  Returns the SQEs run. */
 static unsigned int pel_worker_run_queue(struct pel_worker *w,
 					 struct pel_queue *q)
 {
 	unsigned int i, n, batch = READ_ONCE(pel_batch);
+	unsigned long now = jiffies;
+	bool link_failed;
 	struct pel_cqe cqe;
 	u64 start;
 
-	n = pel_queue_take(q, w->sqes, clamp(batch, 1U, (unsigned int)PEL_MAX_BATCH));
+	n = pel_queue_take(q, w->sqes, clamp(batch, 1U, (unsigned int)PEL_MAX_BATCH),
+			   &link_failed);
 	if (!n)
 		return 0;
+	/* Work left behind: wake a sleeping worker to steal it. */
+	if (READ_ONCE(pel_help_kicked) != now && pel_queue_can_take(q)) {
+		WRITE_ONCE(pel_help_kicked, now);
+		pel_worker_kick_idle(w->node, w->cpu, 1);
+	}
 
 	pel_worker_set_state(w, PEL_WORKER_RUNNING);
 	pel_batch_set(w, q->ctx, n);
 	start = ktime_get_ns();
 	for (i = 0; i < n; i++) {
 		const struct pel_sqe *sqe = &w->sqes[i];
-		int ret = pel_batch_may_start(w, q, i);
+		int ret = pel_batch_start(w, i);
 
+		if (!ret && link_failed)
+			ret = -ECANCELED;
+		if (!ret && sqe->flags & PEL_SQE_DEADLINE &&
+		    ktime_get_ns() > sqe->deadline_ns)
+			ret = -ETIME;
 		if (ret) {
 			memset(&cqe, 0, sizeof(cqe));
 			cqe.res = ret;
@@ -148,9 +171,12 @@ static unsigned int pel_worker_run_queue(struct pel_worker *w,
 		cqe.user_data = sqe->user_data;
 		/* A chain ends at its first SQE without LINK. */
 		if (sqe->flags & PEL_SQE_LINK)
-			q->link_failed |= cqe.res < 0;
+			link_failed |= cqe.res < 0;
 		else
-			q->link_failed = false;
+			link_failed = false;
+		/* The rest of the chain is in the ring: hand over its state. */
+		if (i == n - 1 && sqe->flags & PEL_SQE_LINK)
+			pel_queue_end_chain_part(q, link_failed);
 		pel_batch_end_slot(w, i);
 		pel_queue_post(q, &cqe);
 		WRITE_ONCE(w->ops, w->ops + 1);
@@ -236,6 +262,46 @@ static unsigned int pel_worker_round(struct pel_worker *w)
 	return done;
 }
 
+/* Take one batch from @victim's queues.  Returns the SQEs run. */
+static unsigned int pel_worker_steal_from(struct pel_worker *w,
+					  struct pel_worker *victim)
+{
+	unsigned int budget = READ_ONCE(victim->nr_queues), n;
+	struct pel_queue *q = pel_worker_next(victim, &budget);
+
+	if (!q)
+		return 0;
+	n = pel_worker_run_queue(w, q);
+	pel_ctx_put(q->ctx);
+	if (n)
+		WRITE_ONCE(w->stolen, w->stolen + 1);
+	return n;
+}
+
+/*
+ * Steal a batch from another worker's queues: this node's workers first,
+ * starting after our own CPU so that thieves spread out, then the rest.
+ * Parked (offline) workers' queues count: they have no one else.
+ */
+static unsigned int pel_worker_steal(struct pel_worker *w)
+{
+	const struct cpumask *local = cpumask_of_node(w->node);
+	unsigned int cpu, n;
+	int pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		for_each_cpu_wrap(cpu, cpu_possible_mask, w->cpu + 1) {
+			if (cpu == w->cpu ||
+			    cpumask_test_cpu(cpu, local) != (pass == 0))
+				continue;
+			n = pel_worker_steal_from(w, pel_worker_of(cpu));
+			if (n)
+				return n;
+		}
+	}
+	return 0;
+}
+
 /*
  * Set NEED_WAKEUP on every homed queue, then look once more for work.
  * Returns true when the worker may sleep.
@@ -270,6 +336,19 @@ static void pel_worker_clear_need_wakeup(struct pel_worker *w)
 	spin_unlock(&w->lock);
 }
 
+/* When a homed queue last had SQEs taken, by this worker or a thief. */
+static u64 pel_worker_last_taken(struct pel_worker *w)
+{
+	struct pel_queue *q;
+	u64 last = 0;
+
+	spin_lock(&w->lock);
+	list_for_each_entry(q, &w->queues, worker_node)
+		last = max(last, READ_ONCE(q->last_taken_ns));
+	spin_unlock(&w->lock);
+	return last;
+}
+
 static int pel_worker_should_run(unsigned int cpu)
 {
 	return READ_ONCE(pel_worker_of(cpu)->kick);
@@ -286,11 +365,19 @@ static void pel_worker_fn(unsigned int cpu)
 	pel_worker_clear_need_wakeup(w);
 
 	while (!kthread_should_park() && !kthread_should_stop()) {
-		if (pel_worker_round(w)) {
+		/* A queue attached while we poll still says NEED_WAKEUP. */
+		if (READ_ONCE(w->queues_added)) {
+			WRITE_ONCE(w->queues_added, false);
+			pel_worker_clear_need_wakeup(w);
+		}
+		if (pel_worker_round(w) + pel_split_help(w) ||
+		    pel_worker_steal(w)) {
 			last = ktime_get_ns();
 			continue;
 		}
 		now = ktime_get_ns();
+		if (now - last >= READ_ONCE(w->idle_ns))
+			last = max(last, pel_worker_last_taken(w));
 		if (now - last >= READ_ONCE(w->idle_ns) ||
 		    !single_task_running()) {
 			if (pel_worker_prepare_sleep(w))
@@ -309,9 +396,18 @@ static void pel_worker_setup(unsigned int cpu)
 	pel_worker_set_state(pel_worker_of(cpu), PEL_WORKER_SLEEPING);
 }
 
+/*
+ * The CPU goes offline.  Its queues keep their home but no poller: set
+ * NEED_WAKEUP so that submitters call in (pel_worker_kick() sends them to
+ * another worker), and if work waits now, wake someone to steal it.
+ */
 static void pel_worker_park(unsigned int cpu)
 {
-	pel_worker_set_state(pel_worker_of(cpu), PEL_WORKER_OFFLINE);
+	struct pel_worker *w = pel_worker_of(cpu);
+
+	pel_worker_set_state(w, PEL_WORKER_OFFLINE);
+	if (!pel_worker_prepare_sleep(w))
+		pel_worker_kick_idle(w->node, cpu, 1);
 }
 
 static void pel_worker_unpark(unsigned int cpu)
@@ -333,15 +429,52 @@ static struct smp_hotplug_thread pel_threads = {
 	.thread_comm		= "pel/%u",
 };
 
+static void pel_worker_wake(struct pel_worker *w)
+{
+	struct task_struct *task = per_cpu(pel_worker_task, w->cpu);
+
+	WRITE_ONCE(w->kick, true);
+	if (task)
+		wake_up_process(task);
+}
+
+/*
+ * Wake up to @max sleeping workers other than @exclude_cpu, on @node
+ * first.  Returns how many were woken.
+ */
+unsigned int pel_worker_kick_idle(int node, int exclude_cpu, unsigned int max)
+{
+	const struct cpumask *local = cpumask_of_node(node);
+	unsigned int cpu, woken = 0;
+	int pass;
+
+	for (pass = 0; pass < 2 && woken < max; pass++) {
+		for_each_online_cpu(cpu) {
+			struct pel_worker *w = pel_worker_of(cpu);
+
+			if (woken == max)
+				break;
+			if (cpu == exclude_cpu ||
+			    cpumask_test_cpu(cpu, local) != (pass == 0) ||
+			    READ_ONCE(w->state) != PEL_WORKER_SLEEPING)
+				continue;
+			pel_worker_wake(w);
+			woken++;
+		}
+	}
+	return woken;
+}
+
+/* Wake @cpu's worker; if that CPU is offline, someone who can steal. */
 void pel_worker_kick(unsigned int cpu)
 {
 	struct pel_worker *w = pel_worker_of(cpu);
-	struct task_struct *task;
 
-	WRITE_ONCE(w->kick, true);
-	task = per_cpu(pel_worker_task, cpu);
-	if (task)
-		wake_up_process(task);
+	if (!cpu_online(cpu)) {
+		pel_worker_kick_idle(w->node, cpu, 1);
+		return;
+	}
+	pel_worker_wake(w);
 }
 
 static void pel_worker_update_idle(struct pel_worker *w)
@@ -362,6 +495,7 @@ void pel_worker_attach(struct pel_queue *q)
 	spin_lock(&w->lock);
 	list_add_tail(&q->worker_node, &w->queues);
 	WRITE_ONCE(w->nr_queues, w->nr_queues + 1);
+	WRITE_ONCE(w->queues_added, true);
 	pel_worker_update_idle(w);
 	spin_unlock(&w->lock);
 }
@@ -400,6 +534,9 @@ int pel_worker_fill_stats(struct pel_worker_stats *st)
 	st->wakeups = READ_ONCE(w->wakeups);
 	st->sleeps = READ_ONCE(w->sleeps);
 	st->busy_ns = READ_ONCE(w->busy_ns);
+	st->node = w->node;
+	st->stolen = READ_ONCE(w->stolen);
+	st->chunks = READ_ONCE(w->chunks);
 	return 0;
 }
 
@@ -437,6 +574,7 @@ int pel_workers_init(void)
 			goto err_free;
 		pel_workers[cpu] = w;
 		w->cpu = cpu;
+		w->node = node;
 		spin_lock_init(&w->lock);
 		spin_lock_init(&w->batch_lock);
 		INIT_LIST_HEAD(&w->queues);

@@ -315,6 +315,7 @@ int lpel_init_params(struct lpel_ring *ring, const struct lpel_params *p)
 	s.sq_entries = p->sq_entries;
 	s.cq_entries = p->cq_entries;
 	s.idle_us = p->idle_us;
+	s.max_inflight = p->max_inflight;
 	if (ioctl(ring->fd, PEL_IOC_SETUP, &s) < 0) {
 		ret = -errno;
 		goto err;

@@ -64,6 +64,7 @@ struct lpel_params {
 	unsigned int cq_entries;
 	unsigned int idle_us;
 	unsigned int flags;		/* PEL_SETUP_* */
+	unsigned int max_inflight;	/* cap on ops in flight; 0: the module's */
 };
 
 int lpel_init(struct lpel_ring *ring, unsigned int entries);

@@ -262,6 +262,8 @@ static const char *const feature_names[] = {
 	"cancel",	/* PEL_FEAT_OP_CANCEL */
 	"link_drain",	/* PEL_FEAT_ORDERING */
 	"deadline",	/* PEL_FEAT_DEADLINE */
+	"parallel",	/* PEL_FEAT_PARALLEL */
+	"max_inflight",	/* PEL_FEAT_MAX_INFLIGHT */
 };
 
 static void print_features(uint64_t features)
@@ -325,6 +327,8 @@ static void print_module(const struct pel_status *st)
 	print_features(info->features);
 	printf("idle_us     %u\n", info->idle_us);
 	printf("batch       %u\n", info->batch);
+	printf("split_bytes %u\n", info->split_bytes);
+	printf("max_inflight %u\n", info->max_inflight);
 	printf("workers     %u\n", st->nr_workers);
 	printf("contexts    %u\n", st->nr_ctxs);
 }
@@ -332,33 +336,38 @@ static void print_module(const struct pel_status *st)
 static void print_workers(const struct pel_status *st)
 {
 	uint64_t ops = 0, bytes = 0, wakeups = 0, sleeps = 0, busy_ns = 0;
+	uint64_t stolen = 0, chunks = 0;
 	unsigned int i, queues = 0;
 	char buf[32];
 
-	printf("\n%5s  %-8s %6s %14s %9s %10s %10s %11s\n", "CPU", "STATE",
-	       "QUEUES", "OPS", "BYTES", "WAKEUPS", "SLEEPS", "BUSY ms");
+	printf("\n%5s %4s  %-8s %6s %14s %9s %10s %10s %8s %8s %11s\n", "CPU",
+	       "NODE", "STATE", "QUEUES", "OPS", "BYTES", "WAKEUPS", "SLEEPS",
+	       "STOLEN", "CHUNKS", "BUSY ms");
 	for (i = 0; i < st->nr_workers; i++) {
 		const struct pel_worker_stats *w = &st->workers[i];
 
-		printf("%5u  %-8s %6u %14" PRIu64 " %9s %10" PRIu64
-		       " %10" PRIu64 " %11.1f\n",
-		       w->cpu, worker_state_name(w->state), w->nr_queues,
+		printf("%5u %4u  %-8s %6u %14" PRIu64 " %9s %10" PRIu64
+		       " %10" PRIu64 " %8" PRIu64 " %8" PRIu64 " %11.1f\n",
+		       w->cpu, w->node, worker_state_name(w->state), w->nr_queues,
 		       (uint64_t)w->ops,
 		       human_bytes(w->bytes, buf, sizeof(buf)),
 		       (uint64_t)w->wakeups, (uint64_t)w->sleeps,
+		       (uint64_t)w->stolen, (uint64_t)w->chunks,
 		       w->busy_ns / 1e6);
 		queues += w->nr_queues;
 		ops += w->ops;
 		bytes += w->bytes;
 		wakeups += w->wakeups;
 		sleeps += w->sleeps;
+		stolen += w->stolen;
+		chunks += w->chunks;
 		busy_ns += w->busy_ns;
 	}
-	printf("%5s  %-8s %6u %14" PRIu64 " %9s %10" PRIu64 " %10" PRIu64
-	       " %11.1f\n",
-	       "total", "", queues, ops,
+	printf("%5s %4s  %-8s %6u %14" PRIu64 " %9s %10" PRIu64 " %10" PRIu64
+	       " %8" PRIu64 " %8" PRIu64 " %11.1f\n",
+	       "total", "", "", queues, ops,
 	       human_bytes(bytes, buf, sizeof(buf)), wakeups, sleeps,
-	       busy_ns / 1e6);
+	       stolen, chunks, busy_ns / 1e6);
 }
 
 static void print_contexts(const struct pel_status *st)

@@ -50,7 +50,11 @@
 #define PEL_FEAT_ORDERING	(1ULL << 11)
 /* PEL_SQE_DEADLINE */
 #define PEL_FEAT_DEADLINE	(1ULL << 12)
-#define PEL_FEATURES_ALL	((1ULL << 13) - 1)
+/* work stealing and splitting of large ops across workers */
+#define PEL_FEAT_PARALLEL	(1ULL << 13)
+/* pel_setup.max_inflight */
+#define PEL_FEAT_MAX_INFLIGHT	(1ULL << 14)
+#define PEL_FEATURES_ALL	((1ULL << 15) - 1)
 
 /* Ring sizes: a power of two in [PEL_MIN_ENTRIES, PEL_MAX_ENTRIES]. */
 #define PEL_MIN_ENTRIES		2
@@ -99,7 +103,9 @@ struct pel_setup {
 	__u64 features;		/* out: PEL_FEAT_* */
 	__u64 queue_map_size;	/* out: bytes to mmap per queue */
 	struct pel_queue_offsets off;	/* out */
-	__u64 resv[4];
+	__u32 max_inflight;	/* in: cap on this context's ops in flight, 0 = module max; out: used */
+	__u32 resv0;
+	__u64 resv[3];
 };
 
 /* Ring flags in pel_queue_offsets.sq_flags. */
@@ -200,7 +206,9 @@ struct pel_info {
 	__u32 nr_contexts;	/* contexts set up now */
 	__u32 idle_us;		/* default polling idle time */
 	__u32 batch;		/* SQEs a worker takes from a queue per turn */
-	__u64 resv[8];
+	__u32 split_bytes;	/* ops longer than this are split across workers */
+	__u32 max_inflight;	/* default and cap of pel_setup.max_inflight */
+	__u64 resv[7];
 };
 
 /* pel_worker_stats.state */
@@ -222,7 +230,11 @@ struct pel_worker_stats {
 	__u64 wakeups;		/* times woken from sleep */
 	__u64 sleeps;		/* times gone to sleep */
 	__u64 busy_ns;		/* time spent running ops */
-	__u64 resv[8];
+	__u32 node;		/* NUMA node of the worker's CPU */
+	__u32 resv0;
+	__u64 stolen;		/* batches taken from other workers' queues */
+	__u64 chunks;		/* chunks of split ops run (own or helping) */
+	__u64 resv[5];
 };
 
 /* PEL_IOC_CTX_STATS: the index-th set-up context (-ENOENT past the last). */
