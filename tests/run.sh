@@ -2,18 +2,19 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The whole test suite: set up what is missing, build, then for each kernel
-# (Debian 12's 6.1 and 6.12) boot a VM, load pel.ko, run every selftest,
-# unload, and scan the kernel log.  Ends with "N passed, N failed"; exits
-# non-zero on any failure or kernel-log finding.
+# (Debian 12's 6.1 and 6.12) and each machine (2 vCPUs; 4 vCPUs on two NUMA
+# nodes) boot a VM, load pel.ko, run every selftest, unload, and scan the
+# kernel log.  Ends with "N passed, N failed"; exits non-zero on any
+# failure or kernel-log finding.
 #
-#   tests/run.sh [-k 6.1|6.12]... [-c NCPUS] [-t TEST_GLOB]
+#   tests/run.sh [-k 6.1|6.12]... [-c NCPUS|4numa] [-t TEST_GLOB]
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 
 kernels=()
-cpus=2
+cpus=
 glob='*_test'
 while getopts "k:c:t:h" opt; do
 	case $opt in
@@ -40,6 +41,98 @@ if ! make -s lib tools tests examples; then
 	exit 1
 fi
 
+# The library as an outside program gets it: `make install-lib` into a
+# DESTDIR, tests/pkgconfig_check.c built with nothing but what
+# `pkg-config --static --cflags --libs liblpel` says there (the VM needs a
+# static binary), and vm-suite.sh runs it.  Also: a dynamic build links
+# liblpel.so.1 with its symbol version, and uninstall-lib leaves no file.
+pkgcheck=build/pkgconfig/pkgconfig_check
+pkgconfig_build() {
+	local root pcdir flags ret=1
+
+	root=$(mktemp -d) || return 1
+	pcdir=$root/usr/local/lib/pkgconfig
+	if make -s install-lib DESTDIR="$root" > /dev/null &&
+	   flags=$(PKG_CONFIG_LIBDIR=$pcdir PKG_CONFIG_SYSROOT_DIR=$root \
+		   pkg-config --static --cflags --libs liblpel) &&
+	   ${CC:-cc} -std=c11 -Wall -Wextra -Werror -static -o "$pkgcheck" \
+		tests/pkgconfig_check.c $flags &&
+	   flags=$(PKG_CONFIG_LIBDIR=$pcdir PKG_CONFIG_SYSROOT_DIR=$root \
+		   pkg-config --cflags --libs liblpel) &&
+	   ${CC:-cc} -std=c11 -Wall -Wextra -Werror -o "$pkgcheck.dyn" \
+		tests/pkgconfig_check.c $flags &&
+	   readelf -d "$pkgcheck.dyn" | grep -q 'NEEDED.*\[liblpel\.so\.1\]' &&
+	   readelf -V "$pkgcheck.dyn" | grep -q 'Name: LIBLPEL_1\.0' &&
+	   make -s uninstall-lib DESTDIR="$root" > /dev/null &&
+	   [ -z "$(find "$root" ! -type d)" ]; then
+		ret=0
+	fi
+	rm -rf "$root"
+	return $ret
+}
+mkdir -p build/pkgconfig
+rm -f "$pkgcheck" "$pkgcheck.dyn"
+if pkgconfig_build; then
+	echo "tests: ok - install-lib, pkg-config build of tests/pkgconfig_check.c, uninstall-lib"
+	passed=$((passed + 1))
+else
+	rm -f "$pkgcheck"
+	fail_note "install-lib / pkg-config build of tests/pkgconfig_check.c / uninstall-lib"
+fi
+
+# Every example, and pkgconfig_check, go to /pel in the VM.
+vmfiles=()
+for e in examples/bin/* "$pkgcheck"; do
+	[ -f "$e" ] && [ -x "$e" ] && vmfiles+=(-f "$e")
+done
+
+# The machines each kernel boots: 2 vCPUs, and 4 vCPUs on two NUMA nodes
+# (two sockets, so that the scheduler's topology checks agree).
+numa4=(-c 4 -a -smp -a 4,sockets=2,cores=2,threads=1
+       -a -object -a memory-backend-ram,size=512M,id=m0
+       -a -object -a memory-backend-ram,size=512M,id=m1
+       -a -numa -a node,nodeid=0,cpus=0-1,memdev=m0
+       -a -numa -a node,nodeid=1,cpus=2-3,memdev=m1)
+if [ -n "$cpus" ]; then
+	machines=("$cpus")
+else
+	machines=(2 4numa)
+fi
+
+# run_suite KVER KO MACHINE: one VM boot running the whole suite.
+run_suite() {
+	local kver=$1 ko=$2 machine=$3 log rc line p f s
+	local -a mach
+	case $machine in
+	4numa) mach=("${numa4[@]}") ;;
+	*) mach=(-c "$machine") ;;
+	esac
+	log=$logdir/suite-$kver-$machine.log
+	echo "=== $kver, machine $machine"
+	tools/vm/run-vm.sh -k "$kver" "${mach[@]}" -t 1200 -l "$log" \
+		-M crc32c_intel -M libcrc32c \
+		-f "$ko" -f tests/bin -f tools/pelctl -f tests/vm-suite.sh \
+		"${vmfiles[@]}" \
+		-- sh vm-suite.sh "$glob" | tee "$log.out"
+	rc=${PIPESTATUS[0]}
+	line=$(grep -a '^PEL_SUITE ' "$log" | tail -n 1)
+	if [ -z "$line" ]; then
+		fail_note "$kver/$machine: the suite did not finish (run-vm exit $rc, log $log)"
+		return
+	fi
+	p=$(sed -n 's/.*passed=\([0-9]*\).*/\1/p' <<<"$line")
+	f=$(sed -n 's/.*failed=\([0-9]*\).*/\1/p' <<<"$line")
+	s=$(sed -n 's/.*skipped=\([0-9]*\).*/\1/p' <<<"$line")
+	passed=$((passed + p))
+	failed=$((failed + f))
+	skipped=$((skipped + s))
+	# The suite passed but the VM run did not: a kernel-log finding.
+	if [ "$f" -eq 0 ] && [ "$rc" -ne 0 ]; then
+		fail_note "$kver/$machine: kernel log findings or VM failure (run-vm exit $rc, log $log)"
+	fi
+	echo "=== $kver, machine $machine: passed=$p failed=$f skipped=$s"
+}
+
 logdir=$top/.cache/vm/logs
 mkdir -p "$logdir"
 for k in "${kernels[@]}"; do
@@ -53,29 +146,9 @@ for k in "${kernels[@]}"; do
 		fail_note "pel.ko build for $kver"
 		continue
 	fi
-	log=$logdir/suite-$kver.log
-	tools/vm/run-vm.sh -k "$kver" -c "$cpus" -t 1200 -l "$log" \
-		-M crc32c_intel -M libcrc32c \
-		-f "$ko" -f tests/bin -f tools/pelctl -f tests/vm-suite.sh \
-		-f examples/bin/pel_demo \
-		-- sh vm-suite.sh "$glob" | tee "$log.out"
-	rc=${PIPESTATUS[0]}
-	line=$(grep -a '^PEL_SUITE ' "$log" | tail -n 1)
-	if [ -z "$line" ]; then
-		fail_note "$kver: the suite did not finish (run-vm exit $rc, log $log)"
-		continue
-	fi
-	p=$(sed -n 's/.*passed=\([0-9]*\).*/\1/p' <<<"$line")
-	f=$(sed -n 's/.*failed=\([0-9]*\).*/\1/p' <<<"$line")
-	s=$(sed -n 's/.*skipped=\([0-9]*\).*/\1/p' <<<"$line")
-	passed=$((passed + p))
-	failed=$((failed + f))
-	skipped=$((skipped + s))
-	# The suite passed but the VM run did not: a kernel-log finding.
-	if [ "$f" -eq 0 ] && [ "$rc" -ne 0 ]; then
-		fail_note "$kver: kernel log findings or VM failure (run-vm exit $rc, log $log)"
-	fi
-	echo "=== kernel $k: passed=$p failed=$f skipped=$s"
+	for machine in "${machines[@]}"; do
+		run_suite "$kver" "$ko" "$machine"
+	done
 done
 
 echo "$passed passed, $failed failed, $skipped skipped"
