@@ -7,6 +7,11 @@
 #   make check        setup if needed, run the whole test suite on 6.1 and 6.12
 #   make KDIR=...     build the module against other kernel headers
 #   make module W=1 C=1   extra warnings and sparse
+#   make install      pel.ko, liblpel, headers, liblpel.pc, pelctl, man pages,
+#                     udev rule (PREFIX=/usr/local, DESTDIR=; see
+#                     Documentation/install.md); make uninstall undoes it
+#   make install-user the same without pel.ko (install-lib: just the library)
+#   make install-dkms the module's source in /usr/src/pel-VERSION for dkms
 
 TOP := $(CURDIR)
 
@@ -77,9 +82,12 @@ tests/bin/%: tests/%.c tests/pel_test.h lib/liblpel.a lib/lpel.h include/uapi/pe
 
 examples: $(EXAMPLE_BINS)
 
+# Libraries an example needs besides liblpel: EXAMPLE_LIBS_<name>.
+EXAMPLE_LIBS_uring_poll := -luring
+
 examples/bin/%: examples/%.c lib/liblpel.a lib/lpel.h include/uapi/pel.h
 	@mkdir -p examples/bin
-	$(CC) $(CFLAGS) $(STATIC) -o $@ $< lib/liblpel.a
+	$(CC) $(CFLAGS) $(STATIC) -o $@ $< lib/liblpel.a $(EXAMPLE_LIBS_$*)
 
 setup:
 	scripts/setup.sh
@@ -90,7 +98,148 @@ demo:
 check:
 	tests/run.sh
 
+# ---------------------------------------------------------------------------
+# Installing.  PREFIX and DESTDIR as usual; the module goes where the kernel
+# looks (/lib/modules/KRELEASE/$(INSTALL_MOD_DIR)) and the udev rule where
+# udev looks, whatever PREFIX is.  Without DESTDIR, depmod runs for KRELEASE.
+PREFIX		?= /usr/local
+BINDIR		?= $(PREFIX)/bin
+SBINDIR		?= $(PREFIX)/sbin
+LIBDIR		?= $(PREFIX)/lib
+INCLUDEDIR	?= $(PREFIX)/include
+PKGCONFIGDIR	?= $(LIBDIR)/pkgconfig
+MANDIR		?= $(PREFIX)/share/man
+UDEVDIR		?= /lib/udev/rules.d
+INSTALL_MOD_DIR	?= extra
+DKMS_SRCDIR	?= /usr/src
+INSTALL		?= install
+
+# The module's version (dkms.conf, /usr/src/pel-VERSION) and the release of
+# the kernel KDIR builds for (its uname -r); evaluated only where used.
+PEL_VERSION = $(shell sed -n 's/^\#define[[:space:]]*PEL_VERSION[[:space:]]*"\(.*\)".*/\1/p' $(wildcard kmod/*.h kmod/*.c) | head -n 1)
+KRELEASE = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+DKMS_DIR = $(DESTDIR)$(DKMS_SRCDIR)/pel-$(PEL_VERSION)
+
+# Uninstall removes the leaf directories install made, once they are empty.
+rmdir_empty = for d in $(1); do [ ! -d $$d ] || rmdir --ignore-fail-on-non-empty $$d; done
+# The shared library cache, when installing to this system as root.
+LDCONFIG = $(if $(DESTDIR),@:,@[ "$$(id -u)" != 0 ] || ldconfig)
+
+MAN3 := $(wildcard man/*.3)
+MAN7 := $(wildcard man/*.7)
+MAN8 := $(wildcard man/*.8)
+
+.PHONY: install uninstall install-user uninstall-user install-module \
+	uninstall-module install-lib uninstall-lib install-tools \
+	uninstall-tools install-man uninstall-man install-udev uninstall-udev \
+	install-dkms uninstall-dkms
+
+install: install-module install-user
+
+uninstall: uninstall-module uninstall-user
+
+# Everything but the module, for a module installed with DKMS.
+install-user: install-lib install-tools install-man install-udev
+
+uninstall-user: uninstall-lib uninstall-tools uninstall-man uninstall-udev
+
+lib/liblpel.pc: lib/liblpel.pc.in Makefile
+	sed -e 's|@prefix@|$(PREFIX)|' -e 's|@libdir@|$(LIBDIR)|' \
+	    -e 's|@includedir@|$(INCLUDEDIR)|' -e 's|@version@|$(LIB_VERSION)|' \
+	    $< > $@
+
+# The .pc carries PREFIX: make it again for each install.
+.PHONY: lib/liblpel.pc
+
+# Where modules_install puts pel.ko: INSTALL_MOD_DIR plus its directory
+# under M (kmod/), possibly compressed (.ko.xz) as the kernel's config says.
+MOD_INSTDIR = $(DESTDIR)/lib/modules/$(KRELEASE)/$(INSTALL_MOD_DIR)
+# Sign only when the kernel's signing key is there (a kernel built locally);
+# distribution headers lack it, and sign-file would only print SSL errors.
+MODSIGN_KEY = $(shell sed -n 's/^CONFIG_MODULE_SIG_KEY="\(.*\)"/\1/p' $(KDIR)/.config 2>/dev/null)
+MODSIGN = $(if $(wildcard $(MODSIGN_KEY) $(KDIR)/$(MODSIGN_KEY)),,CONFIG_MODULE_SIG_ALL=)
+
+# modules_install would run depmod on DESTDIR, leaving files that uninstall
+# cannot tell from the system's: DEPMOD=true, and depmod ourselves for /.
+install-module: module
+	@test -n "$(KRELEASE)" || { echo "no kernel release in $(KDIR)" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(TOP) INSTALL_MOD_PATH=$(DESTDIR) \
+		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) DEPMOD=true $(MODSIGN) modules_install
+	$(if $(DESTDIR),,depmod -a $(KRELEASE))
+
+uninstall-module:
+	@test -n "$(KRELEASE)" || { echo "no kernel release in $(KDIR)" >&2; exit 1; }
+	rm -f $(MOD_INSTDIR)/kmod/pel.ko $(MOD_INSTDIR)/kmod/pel.ko.*
+	$(call rmdir_empty,$(MOD_INSTDIR)/kmod $(MOD_INSTDIR))
+	$(if $(DESTDIR),,depmod -a $(KRELEASE))
+
+install-lib: lib lib/liblpel.pc
+	$(INSTALL) -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	$(INSTALL) -m 644 lib/liblpel.a $(DESTDIR)$(LIBDIR)/liblpel.a
+	$(INSTALL) -m 755 lib/liblpel.so.$(LIB_VERSION) $(DESTDIR)$(LIBDIR)/liblpel.so.$(LIB_VERSION)
+	ln -sf liblpel.so.$(LIB_VERSION) $(DESTDIR)$(LIBDIR)/liblpel.so.$(LIB_MAJOR)
+	ln -sf liblpel.so.$(LIB_MAJOR) $(DESTDIR)$(LIBDIR)/liblpel.so
+	$(INSTALL) -m 644 lib/lpel.h include/uapi/pel.h $(DESTDIR)$(INCLUDEDIR)/
+	$(INSTALL) -m 644 lib/liblpel.pc $(DESTDIR)$(PKGCONFIGDIR)/liblpel.pc
+	$(LDCONFIG)
+
+uninstall-lib:
+	rm -f $(DESTDIR)$(LIBDIR)/liblpel.a $(DESTDIR)$(LIBDIR)/liblpel.so \
+	      $(DESTDIR)$(LIBDIR)/liblpel.so.$(LIB_MAJOR) \
+	      $(DESTDIR)$(LIBDIR)/liblpel.so.$(LIB_VERSION) \
+	      $(DESTDIR)$(INCLUDEDIR)/lpel.h $(DESTDIR)$(INCLUDEDIR)/pel.h \
+	      $(DESTDIR)$(PKGCONFIGDIR)/liblpel.pc
+	$(call rmdir_empty,$(DESTDIR)$(PKGCONFIGDIR))
+	$(LDCONFIG)
+
+# pelbench is installed when it has been built (make tools/pelbench).
+install-tools: tools
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR)
+	$(INSTALL) -m 755 tools/pelctl $(DESTDIR)$(SBINDIR)/pelctl
+	if [ -x tools/pelbench ]; then \
+		$(INSTALL) -d $(DESTDIR)$(BINDIR) && \
+		$(INSTALL) -m 755 tools/pelbench $(DESTDIR)$(BINDIR)/pelbench; \
+	fi
+
+uninstall-tools:
+	rm -f $(DESTDIR)$(SBINDIR)/pelctl $(DESTDIR)$(BINDIR)/pelbench
+
+install-man:
+	$(INSTALL) -d $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8
+	$(if $(MAN3),$(INSTALL) -m 644 $(MAN3) $(DESTDIR)$(MANDIR)/man3/)
+	$(if $(MAN7),$(INSTALL) -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7/)
+	$(if $(MAN8),$(INSTALL) -m 644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/)
+
+uninstall-man:
+	rm -f $(patsubst man/%,$(DESTDIR)$(MANDIR)/man3/%,$(MAN3)) \
+	      $(patsubst man/%,$(DESTDIR)$(MANDIR)/man7/%,$(MAN7)) \
+	      $(patsubst man/%,$(DESTDIR)$(MANDIR)/man8/%,$(MAN8))
+	$(call rmdir_empty,$(addprefix $(DESTDIR)$(MANDIR)/,man3 man7 man8))
+
+install-udev:
+	$(INSTALL) -d $(DESTDIR)$(UDEVDIR)
+	$(INSTALL) -m 644 udev/60-pel.rules $(DESTDIR)$(UDEVDIR)/60-pel.rules
+
+uninstall-udev:
+	rm -f $(DESTDIR)$(UDEVDIR)/60-pel.rules
+
+# What dkms needs to build pel.ko, nothing else: this Makefile (its module
+# target is dkms.conf's MAKE), Kbuild, kmod/ and the uapi header.
+install-dkms:
+	@test -n "$(PEL_VERSION)" || { echo "no PEL_VERSION in kmod/" >&2; exit 1; }
+	rm -rf $(DKMS_DIR)
+	$(INSTALL) -d $(DKMS_DIR)/kmod $(DKMS_DIR)/include/uapi
+	$(INSTALL) -m 644 Makefile Kbuild $(DKMS_DIR)/
+	sed 's/^PACKAGE_VERSION=.*/PACKAGE_VERSION="$(PEL_VERSION)"/' dkms.conf > $(DKMS_DIR)/dkms.conf
+	cd kmod && find . -type f \( -name '*.[ch]' -o -name Kbuild \) ! -name '*.mod.c' \
+		-exec $(INSTALL) -D -m 644 {} $(DKMS_DIR)/kmod/{} \;
+	$(INSTALL) -m 644 include/uapi/*.h $(DKMS_DIR)/include/uapi/
+
+uninstall-dkms:
+	@test -n "$(PEL_VERSION)" || { echo "no PEL_VERSION in kmod/" >&2; exit 1; }
+	rm -rf $(DKMS_DIR)
+
 clean:
 	-test -d "$(KDIR)" && $(MAKE) -C $(KDIR) M=$(TOP) clean
-	rm -f lib/*.o lib/liblpel.a lib/liblpel.so* tools/pelctl
+	rm -f lib/*.o lib/liblpel.a lib/liblpel.so* lib/liblpel.pc tools/pelctl
 	rm -rf tests/bin examples/bin build

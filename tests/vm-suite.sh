@@ -59,10 +59,31 @@ for t in /pel/bin/$glob; do
 	fi
 done
 
-# The example programs, built against liblpel, must run and verify.
-for e in /pel/pel_demo; do
-	[ -x "$e" ] && check "example ${e##*/}" "$e" 4
-done
+# The example programs, built against liblpel, must run and verify; so must
+# pkgconfig_check, which tests/run.sh built from an installed liblpel with
+# pkg-config.  tests/run.sh ships them all: a missing one is a failure.
+run_example() {
+	name=$1
+	shift
+	label="example $name"
+	[ $# -eq 0 ] || label="$label $*"
+	if [ -x "/pel/$name" ]; then
+		check "$label" "/pel/$name" "$@"
+	else
+		echo "not ok - example $name: not in /pel"
+		fail=$((fail + 1))
+	fi
+}
+# Inputs for file_crc32c: sizes that are not a multiple of the piece size.
+dd if=/dev/urandom of=/tmp/crc-9M.bin bs=1000 count=9001 2>/dev/null
+dd if=/dev/urandom of=/tmp/crc-odd.bin bs=1 count=4099 2>/dev/null
+run_example pel_demo 4
+run_example file_crc32c /tmp/crc-9M.bin
+run_example file_crc32c /tmp/crc-9M.bin 64
+run_example file_crc32c /tmp/crc-odd.bin 1
+run_example epoll_loop 2000
+run_example uring_poll 20
+run_example pkgconfig_check
 
 check "pelctl status" pelctl status
 # Every context is gone once its processes are: unload must work.
