@@ -336,6 +336,8 @@ static long pel_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return pel_ioctl_worker_stats(uarg);
 	case _IOC_NR(PEL_IOC_CTX_STATS):
 		return pel_ioctl_ctx_stats(uarg);
+	case _IOC_NR(PEL_IOC_OP_STATS):
+		return pel_ioctl_op_stats(uarg);
 	case _IOC_NR(PEL_IOC_SETUP):
 		return pel_ctx_setup(ctx, uarg);
 	case _IOC_NR(PEL_IOC_ENTER):
@@ -422,4 +424,5 @@ const struct file_operations pel_fops = {
 	.mmap		= pel_mmap,
 	.poll		= pel_poll,
 	.llseek		= noop_llseek,
+	.show_fdinfo	= pel_show_fdinfo,
 };

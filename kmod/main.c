@@ -12,6 +12,9 @@
 
 #include "pel_internal.h"
 
+#define CREATE_TRACE_POINTS
+#include "trace.h"
+
 unsigned int pel_idle_us = 500;
 unsigned int pel_batch = 32;
 
@@ -173,10 +176,20 @@ static void __init pel_check_abi(void)
 	PEL_CHECK_FIELD(pel_worker_stats, node, 56, 4);
 	PEL_CHECK_FIELD(pel_worker_stats, stolen, 64, 8);
 	PEL_CHECK_FIELD(pel_worker_stats, chunks, 72, 8);
-	PEL_CHECK_FIELD(pel_worker_stats, resv, 80, 40);
-	BUILD_BUG_ON(sizeof(struct pel_ctx_stats) != 120);
+	PEL_CHECK_FIELD(pel_worker_stats, stolen_from, 80, 8);
+	PEL_CHECK_FIELD(pel_worker_stats, resv, 88, 32);
+	BUILD_BUG_ON(sizeof(struct pel_ctx_stats) != 312);
 	PEL_CHECK_FIELD(pel_ctx_stats, comm, 16, 16);
-	PEL_CHECK_FIELD(pel_ctx_stats, resv, 56, 64);
+	PEL_CHECK_FIELD(pel_ctx_stats, bytes, 56, 8);
+	PEL_CHECK_FIELD(pel_ctx_stats, inflight, 64, 4);
+	PEL_CHECK_FIELD(pel_ctx_stats, ops, 72, 8 * PEL_OP_SLOTS);
+	PEL_CHECK_FIELD(pel_ctx_stats, errors, 200, 8 * PEL_ERR_SLOTS);
+	PEL_CHECK_FIELD(pel_ctx_stats, resv, 264, 48);
+	BUILD_BUG_ON(sizeof(struct pel_op_stats) != 336);
+	PEL_CHECK_FIELD(pel_op_stats, latency, 32, 8 * PEL_LAT_BUCKETS);
+	PEL_CHECK_FIELD(pel_op_stats, name, 288, 16);
+	PEL_CHECK_FIELD(pel_op_stats, resv, 304, 32);
+	BUILD_BUG_ON(PEL_OP_LAST > PEL_OP_SLOTS);
 
 	/* The kernel-written and user-written ring indices share no line. */
 	BUILD_BUG_ON(sizeof(struct pel_rings) > PAGE_SIZE);
@@ -189,9 +202,12 @@ static int __init pel_init(void)
 
 	pel_check_abi();
 
-	ret = pel_workers_init();
+	ret = pel_stats_init();
 	if (ret)
 		return ret;
+	ret = pel_workers_init();
+	if (ret)
+		goto err_stats;
 	ret = misc_register(&pel_miscdev);
 	if (ret)
 		goto err_workers;
@@ -200,6 +216,8 @@ static int __init pel_init(void)
 
 err_workers:
 	pel_workers_exit();
+err_stats:
+	pel_stats_exit();
 	return ret;
 }
 
@@ -207,6 +225,7 @@ static void __exit pel_exit(void)
 {
 	misc_deregister(&pel_miscdev);
 	pel_workers_exit();
+	pel_stats_exit();
 }
 
 module_init(pel_init);

@@ -27,6 +27,9 @@
 
 #include <pel.h>
 
+struct seq_file;
+struct file;
+
 #define PEL_VERSION		"0.1.0"
 
 /* SQEs a worker copies out of one queue per turn, at most. */
@@ -100,6 +103,9 @@ struct pel_queue {
 	u32 cq_tail;
 	u32 cq_reserved;
 	u64 completed;
+	u64 bytes;			/* also under cq_lock: what the stats say */
+	u64 ops[PEL_OP_SLOTS];
+	u64 errors[PEL_ERR_SLOTS];
 
 	/* On the home worker's list; protected by that worker's lock. */
 	struct list_head worker_node;
@@ -173,7 +179,8 @@ struct pel_worker {
 
 	u32 state;			/* enum pel_worker_state */
 	u64 state_since;		/* ktime_get_ns() of the last state change */
-	u64 stolen;			/* batches taken from other workers' queues */
+	u64 stolen;			/* ops taken from other workers' queues */
+	atomic64_t stolen_from;		/* ops others took from ours (thieves add) */
 	u64 chunks;			/* chunks of split ops run */
 	u64 ops;
 	u64 bytes;
@@ -236,7 +243,7 @@ bool pel_queue_can_take(struct pel_queue *q);
 unsigned int pel_queue_take(struct pel_queue *q, struct pel_sqe *out,
 			    unsigned int max, bool *link_failed);
 void pel_queue_end_chain_part(struct pel_queue *q, bool link_failed);
-void pel_queue_post(struct pel_queue *q, const struct pel_cqe *cqe);
+void pel_queue_post(struct pel_queue *q, const struct pel_cqe *cqe, u8 opcode);
 u32 pel_queue_cq_ready(struct pel_queue *q);
 void pel_queue_set_need_wakeup(struct pel_queue *q, bool on);
 
@@ -266,6 +273,11 @@ s64 pel_split_run(struct pel_worker *w, struct pel_ctx *ctx,
 unsigned int pel_split_help(struct pel_worker *w);
 
 /* stats.c */
+int pel_stats_init(void);
+void pel_stats_exit(void);
+void pel_stats_op_done(unsigned int cpu, u8 opcode, s32 res, u64 lat_ns);
+void pel_show_fdinfo(struct seq_file *m, struct file *file);
+long pel_ioctl_op_stats(void __user *arg);
 long pel_ioctl_info(void __user *arg);
 long pel_ioctl_worker_stats(void __user *arg);
 long pel_ioctl_ctx_stats(void __user *arg);

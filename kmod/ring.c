@@ -266,8 +266,27 @@ void pel_queue_end_chain_part(struct pel_queue *q, bool link_failed)
 	spin_unlock(&q->sq_lock);
 }
 
-/* Post the CQE of an SQE taken by pel_queue_take(), and wake waiters. */
-void pel_queue_post(struct pel_queue *q, const struct pel_cqe *cqe)
+/* The errno slot of the context's error counters. */
+static unsigned int pel_err_slot(s32 res)
+{
+	switch (-res) {
+	case EINVAL:	return PEL_ERR_EINVAL;
+	case EFAULT:	return PEL_ERR_EFAULT;
+	case ECANCELED:	return PEL_ERR_ECANCELED;
+	case ETIME:	return PEL_ERR_ETIME;
+	case EALREADY:	return PEL_ERR_EALREADY;
+	case ENOENT:	return PEL_ERR_ENOENT;
+	case ESRCH:	return PEL_ERR_ESRCH;
+	default:	return PEL_ERR_OTHER;
+	}
+}
+
+/*
+ * Post the CQE of an SQE taken by pel_queue_take(), count it for the
+ * context's stats (@opcode as the SQE said; counted only if known), and
+ * wake waiters.
+ */
+void pel_queue_post(struct pel_queue *q, const struct pel_cqe *cqe, u8 opcode)
 {
 	struct pel_ctx *ctx = q->ctx;
 
@@ -275,6 +294,13 @@ void pel_queue_post(struct pel_queue *q, const struct pel_cqe *cqe)
 	memcpy(&q->cqes[q->cq_tail & q->cq_mask], cqe, sizeof(*cqe));
 	WRITE_ONCE(q->cq_reserved, q->cq_reserved - 1);
 	WRITE_ONCE(q->completed, q->completed + 1);
+	if (opcode < PEL_OP_LAST)
+		WRITE_ONCE(q->ops[opcode], q->ops[opcode] + 1);
+	if (cqe->res < 0)
+		WRITE_ONCE(q->errors[pel_err_slot(cqe->res)],
+			   q->errors[pel_err_slot(cqe->res)] + 1);
+	else
+		WRITE_ONCE(q->bytes, q->bytes + cqe->res);
 	/* The CQE is written: pairs with the consumer's load-acquire of cq_tail. */
 	smp_store_release(&q->rings->cq_tail, q->cq_tail + 1);
 	/*

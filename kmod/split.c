@@ -27,6 +27,7 @@
 #include <linux/wait.h>
 
 #include "pel_internal.h"
+#include "trace.h"
 
 #define PEL_MAX_CHUNKS		64
 
@@ -123,6 +124,7 @@ s64 pel_split_run(struct pel_worker *w, struct pel_ctx *ctx,
 	init_waitqueue_head(&s.wait);
 	spin_lock_init(&s.lock);
 
+	trace_pel_split(x->sqe->opcode, len, s.nr);
 	spin_lock(&pel_splits_lock);
 	list_add_tail(&s.node, &pel_splits);
 	spin_unlock(&pel_splits_lock);

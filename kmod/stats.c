@@ -1,17 +1,70 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The stats ioctls behind `pelctl status`.  Open to anyone who may open
- * /dev/pel; they need no setup.  Every struct starts with its size: the
- * caller's size must be at least this version's, and a larger one must be
- * zero past what we know (copy_struct_from_user()).
+ * What PEL says about itself: the stats ioctls behind `pelctl status`, the
+ * per-opcode counters, and /proc/PID/fdinfo of a context.
+ *
+ * The ioctls are open to anyone who may open /dev/pel; they need no setup.
+ * Every struct starts with its size: the caller's size must be at least
+ * this version's, and a larger one must be zero past what we know
+ * (copy_struct_from_user()).
+ *
+ * Per-opcode counters are per CPU: each is written only by that CPU's
+ * worker (smpboot threads stay on their CPU), read by summing, so the fast
+ * path shares no cache line.
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
+#include <linux/log2.h>
+#include <linux/nospec.h>
+#include <linux/percpu.h>
 #include <linux/pid.h>
+#include <linux/seq_file.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
 #include "pel_internal.h"
+
+struct pel_op_counters {
+	u64 count;
+	u64 bytes;
+	u64 errors;
+	u64 latency[PEL_LAT_BUCKETS];
+};
+
+struct pel_cpu_stats {
+	struct pel_op_counters op[PEL_OP_LAST];
+};
+
+static struct pel_cpu_stats __percpu *pel_cpu_stats;
+
+int pel_stats_init(void)
+{
+	pel_cpu_stats = alloc_percpu(struct pel_cpu_stats);
+	return pel_cpu_stats ? 0 : -ENOMEM;
+}
+
+void pel_stats_exit(void)
+{
+	free_percpu(pel_cpu_stats);
+}
+
+/* Called by @cpu's worker only, for every CQE it posts. */
+void pel_stats_op_done(unsigned int cpu, u8 opcode, s32 res, u64 lat_ns)
+{
+	struct pel_op_counters *c;
+	unsigned int b;
+
+	if (opcode >= PEL_OP_LAST)
+		return;
+	c = &per_cpu_ptr(pel_cpu_stats, cpu)->op[opcode];
+	b = lat_ns ? min_t(unsigned int, ilog2(lat_ns), PEL_LAT_BUCKETS - 1) : 0;
+	WRITE_ONCE(c->count, c->count + 1);
+	WRITE_ONCE(c->latency[b], c->latency[b] + 1);
+	if (res < 0)
+		WRITE_ONCE(c->errors, c->errors + 1);
+	else
+		WRITE_ONCE(c->bytes, c->bytes + res);
+}
 
 /* Copy a size-versioned stats struct in, check its reserved words are zero. */
 static int pel_stats_in(void *kst, size_t ksize, void __user *uarg,
@@ -68,11 +121,40 @@ long pel_ioctl_worker_stats(void __user *uarg)
 	return copy_to_user(uarg, &st, sizeof(st)) ? -EFAULT : 0;
 }
 
+long pel_ioctl_op_stats(void __user *uarg)
+{
+	struct pel_op_stats st;
+	unsigned int cpu, b, op;
+	int ret;
+
+	ret = pel_stats_in(&st, sizeof(st), uarg, st.resv, ARRAY_SIZE(st.resv));
+	if (ret)
+		return ret;
+	if (st.opcode >= PEL_OP_LAST)
+		return -ENOENT;
+	op = array_index_nospec(st.opcode, PEL_OP_LAST);
+	st.count = 0;
+	st.bytes = 0;
+	st.errors = 0;
+	memset(st.latency, 0, sizeof(st.latency));
+	for_each_possible_cpu(cpu) {
+		const struct pel_op_counters *c = &per_cpu_ptr(pel_cpu_stats, cpu)->op[op];
+
+		st.count += READ_ONCE(c->count);
+		st.bytes += READ_ONCE(c->bytes);
+		st.errors += READ_ONCE(c->errors);
+		for (b = 0; b < PEL_LAT_BUCKETS; b++)
+			st.latency[b] += READ_ONCE(c->latency[b]);
+	}
+	strscpy_pad(st.name, pel_op_name(op), sizeof(st.name));
+	return copy_to_user(uarg, &st, sizeof(st)) ? -EFAULT : 0;
+}
+
 long pel_ioctl_ctx_stats(void __user *uarg)
 {
 	struct pel_ctx_stats st;
 	struct pel_ctx *ctx;
-	unsigned int i, n = 0;
+	unsigned int i, j, n = 0;
 	int ret;
 
 	ret = pel_stats_in(&st, sizeof(st), uarg, st.resv, ARRAY_SIZE(st.resv));
@@ -94,10 +176,22 @@ long pel_ioctl_ctx_stats(void __user *uarg)
 		st.cq_entries = ctx->queues[0].cq_entries;
 		st.submitted = 0;
 		st.completed = 0;
+		st.bytes = 0;
+		memset(st.ops, 0, sizeof(st.ops));
+		memset(st.errors, 0, sizeof(st.errors));
 		for (i = 0; i < ctx->nr_queues; i++) {
-			st.submitted += READ_ONCE(ctx->queues[i].submitted);
-			st.completed += READ_ONCE(ctx->queues[i].completed);
+			const struct pel_queue *q = &ctx->queues[i];
+
+			st.submitted += READ_ONCE(q->submitted);
+			st.completed += READ_ONCE(q->completed);
+			st.bytes += READ_ONCE(q->bytes);
+			for (j = 0; j < PEL_OP_LAST; j++)
+				st.ops[j] += READ_ONCE(q->ops[j]);
+			for (j = 0; j < PEL_ERR_SLOTS; j++)
+				st.errors[j] += READ_ONCE(q->errors[j]);
 		}
+		st.inflight = max(atomic_read(&ctx->inflight), 0);
+		st.max_inflight = ctx->max_inflight;
 		ret = 0;
 		break;
 	}
@@ -105,4 +199,40 @@ long pel_ioctl_ctx_stats(void __user *uarg)
 	if (ret)
 		return ret;
 	return copy_to_user(uarg, &st, sizeof(st)) ? -EFAULT : 0;
+}
+
+/*
+ * /proc/PID/fdinfo/FD of a context: its setup and, per queue, the kernel's
+ * private indices beside what the shared page says (read once each; the
+ * page is the owner's to scribble on).
+ */
+void pel_show_fdinfo(struct seq_file *m, struct file *file)
+{
+	struct pel_ctx *ctx = file->private_data;
+	unsigned int i;
+
+	/* Pairs with the store-release in pel_ctx_setup(). */
+	if (!smp_load_acquire(&ctx->ready)) {
+		seq_puts(m, "pel-ready:\tno\n");
+		return;
+	}
+	seq_puts(m, "pel-ready:\tyes\n");
+	seq_printf(m, "pel-owner:\t%d %s\n", pid_vnr(ctx->owner), ctx->comm);
+	seq_printf(m, "pel-queues:\t%u\n", ctx->nr_queues);
+	seq_printf(m, "pel-idle-us:\t%llu\n", ctx->idle_ns / NSEC_PER_USEC);
+	seq_printf(m, "pel-inflight:\t%d/%u\n", atomic_read(&ctx->inflight),
+		   ctx->max_inflight);
+	for (i = 0; i < ctx->nr_queues; i++) {
+		struct pel_queue *q = &ctx->queues[i];
+		u32 sq_tail = READ_ONCE(q->rings->sq_tail);
+		u32 sq_head = READ_ONCE(q->sq_head);
+		u32 cq_head = READ_ONCE(q->rings->cq_head);
+		u32 cq_tail = READ_ONCE(q->cq_tail);
+
+		seq_printf(m, "pel-queue-%u:\tcpu=%u sq_head=%u sq_tail=%u sq_pending=%u cq_head=%u cq_tail=%u cq_ready=%u reserved=%u flags=0x%x submitted=%llu completed=%llu\n",
+			   i, q->cpu, sq_head, sq_tail, sq_tail - sq_head,
+			   cq_head, cq_tail, cq_tail - cq_head,
+			   READ_ONCE(q->cq_reserved), READ_ONCE(q->rings->sq_flags),
+			   READ_ONCE(q->submitted), READ_ONCE(q->completed));
+	}
 }

@@ -39,6 +39,7 @@
 #include <linux/vmalloc.h>
 
 #include "pel_internal.h"
+#include "trace.h"
 
 static struct pel_worker **pel_workers;
 static DEFINE_PER_CPU(struct task_struct *, pel_worker_task);
@@ -138,12 +139,18 @@ static unsigned int pel_worker_run_queue(struct pel_worker *w,
 	unsigned long now = jiffies;
 	bool link_failed;
 	struct pel_cqe cqe;
-	u64 start;
+	u64 start, lat;
 
 	n = pel_queue_take(q, w->sqes, clamp(batch, 1U, (unsigned int)PEL_MAX_BATCH),
 			   &link_failed);
 	if (!n)
 		return 0;
+	start = ktime_get_ns();
+	trace_pel_take(q->ctx, q->index, w->cpu, q->cpu, n);
+	if (q->cpu != w->cpu) {
+		WRITE_ONCE(w->stolen, w->stolen + n);
+		atomic64_add(n, &pel_worker_of(q->cpu)->stolen_from);
+	}
 	/* Work left behind: wake a sleeping worker to steal it. */
 	if (READ_ONCE(pel_help_kicked) != now && pel_queue_can_take(q)) {
 		WRITE_ONCE(pel_help_kicked, now);
@@ -152,7 +159,6 @@ static unsigned int pel_worker_run_queue(struct pel_worker *w,
 
 	pel_worker_set_state(w, PEL_WORKER_RUNNING);
 	pel_batch_set(w, q->ctx, n);
-	start = ktime_get_ns();
 	for (i = 0; i < n; i++) {
 		const struct pel_sqe *sqe = &w->sqes[i];
 		int ret = pel_batch_start(w, i);
@@ -178,7 +184,11 @@ static unsigned int pel_worker_run_queue(struct pel_worker *w,
 		if (i == n - 1 && sqe->flags & PEL_SQE_LINK)
 			pel_queue_end_chain_part(q, link_failed);
 		pel_batch_end_slot(w, i);
-		pel_queue_post(q, &cqe);
+		pel_queue_post(q, &cqe, sqe->opcode);
+		lat = ktime_get_ns() - start;
+		pel_stats_op_done(w->cpu, sqe->opcode, cqe.res, lat);
+		trace_pel_complete(q->ctx, q->index, sqe->user_data, sqe->opcode,
+				   cqe.res, lat);
 		WRITE_ONCE(w->ops, w->ops + 1);
 		if (cqe.res > 0)
 			WRITE_ONCE(w->bytes, w->bytes + cqe.res);
@@ -273,8 +283,6 @@ static unsigned int pel_worker_steal_from(struct pel_worker *w,
 		return 0;
 	n = pel_worker_run_queue(w, q);
 	pel_ctx_put(q->ctx);
-	if (n)
-		WRITE_ONCE(w->stolen, w->stolen + 1);
 	return n;
 }
 
@@ -361,6 +369,7 @@ static void pel_worker_fn(unsigned int cpu)
 
 	WRITE_ONCE(w->kick, false);
 	WRITE_ONCE(w->wakeups, w->wakeups + 1);
+	trace_pel_worker_wake(cpu);
 	pel_worker_set_state(w, PEL_WORKER_POLLING);
 	pel_worker_clear_need_wakeup(w);
 
@@ -389,6 +398,7 @@ static void pel_worker_fn(unsigned int cpu)
 	}
 	WRITE_ONCE(w->sleeps, w->sleeps + 1);
 	pel_worker_set_state(w, PEL_WORKER_SLEEPING);
+	trace_pel_worker_sleep(cpu);
 }
 
 static void pel_worker_setup(unsigned int cpu)
@@ -537,6 +547,7 @@ int pel_worker_fill_stats(struct pel_worker_stats *st)
 	st->node = w->node;
 	st->stolen = READ_ONCE(w->stolen);
 	st->chunks = READ_ONCE(w->chunks);
+	st->stolen_from = atomic64_read(&w->stolen_from);
 	return 0;
 }
 

@@ -54,7 +54,9 @@
 #define PEL_FEAT_PARALLEL	(1ULL << 13)
 /* pel_setup.max_inflight */
 #define PEL_FEAT_MAX_INFLIGHT	(1ULL << 14)
-#define PEL_FEATURES_ALL	((1ULL << 15) - 1)
+/* PEL_IOC_OP_STATS, the per-context op and error counters, fdinfo, tracepoints */
+#define PEL_FEAT_STATS		(1ULL << 15)
+#define PEL_FEATURES_ALL	((1ULL << 16) - 1)
 
 /* Ring sizes: a power of two in [PEL_MIN_ENTRIES, PEL_MAX_ENTRIES]. */
 #define PEL_MIN_ENTRIES		2
@@ -232,23 +234,68 @@ struct pel_worker_stats {
 	__u64 busy_ns;		/* time spent running ops */
 	__u32 node;		/* NUMA node of the worker's CPU */
 	__u32 resv0;
-	__u64 stolen;		/* batches taken from other workers' queues */
+	__u64 stolen;		/* ops it took from other workers' queues */
 	__u64 chunks;		/* chunks of split ops run (own or helping) */
-	__u64 resv[5];
+	__u64 stolen_from;	/* ops other workers took from its queues */
+	__u64 resv[4];
 };
 
-/* PEL_IOC_CTX_STATS: the index-th set-up context (-ENOENT past the last). */
+/* Arrays indexed by opcode have room for opcodes to come. */
+#define PEL_OP_SLOTS		16
+
+/* Slots of pel_ctx_stats.errors: completions by -errno. */
+enum pel_err_slot {
+	PEL_ERR_EINVAL		= 0,
+	PEL_ERR_EFAULT		= 1,
+	PEL_ERR_ECANCELED	= 2,
+	PEL_ERR_ETIME		= 3,
+	PEL_ERR_EALREADY	= 4,
+	PEL_ERR_ENOENT		= 5,
+	PEL_ERR_ESRCH		= 6,
+	PEL_ERR_OTHER		= 7,	/* any other -errno */
+	PEL_ERR_SLOTS		= 8,
+};
+
+/*
+ * PEL_IOC_CTX_STATS: the index-th set-up context the caller may see (its
+ * own user's; all for CAP_SYS_ADMIN); -ENOENT past the last.
+ */
 struct pel_ctx_stats {
 	__u32 size;		/* in: sizeof(struct pel_ctx_stats) */
 	__u32 index;		/* in */
-	__s32 pid;		/* owner's thread-group id */
+	__s32 pid;		/* owner's thread-group id (0: not in caller's pid namespace) */
 	__u32 nr_queues;
 	char  comm[16];		/* owner's command, NUL-terminated */
 	__u64 submitted;	/* SQEs taken by workers */
 	__u64 completed;	/* CQEs posted */
 	__u32 sq_entries;
 	__u32 cq_entries;
-	__u64 resv[8];
+	__u64 bytes;		/* sum of the positive cqe.res of its ops */
+	__u32 inflight;		/* ops taken, CQE not yet posted */
+	__u32 max_inflight;	/* its cap */
+	__u64 ops[PEL_OP_SLOTS];	/* completions by opcode */
+	__u64 errors[PEL_ERR_SLOTS];	/* completions with res < 0, by errno */
+	__u64 resv[6];
+};
+
+/* Buckets of pel_op_stats.latency: bucket i counts [2^i, 2^(i+1)) ns. */
+#define PEL_LAT_BUCKETS		32
+
+/*
+ * PEL_IOC_OP_STATS: one opcode's counters since the module loaded, over
+ * all contexts.  Latency runs from the moment a worker takes the SQE to
+ * the moment its CQE is posted (the kernel does not see the user's
+ * submission itself); the last bucket also holds everything longer.
+ */
+struct pel_op_stats {
+	__u32 size;		/* in: sizeof(struct pel_op_stats) */
+	__u32 opcode;		/* in: < PEL_OP_LAST; -ENOENT past it */
+	__u64 count;		/* completions */
+	__u64 bytes;		/* sum of positive cqe.res */
+	__u64 errors;		/* completions with res < 0 */
+	__u64 latency[PEL_LAT_BUCKETS];
+	char  name[16];		/* "nop", "copy", ... NUL-terminated */
+	__u64 resv[4];
 };
 
 #define PEL_IOC_MAGIC		0xE1
@@ -257,5 +304,6 @@ struct pel_ctx_stats {
 #define PEL_IOC_INFO		_IOWR(PEL_IOC_MAGIC, 0x02, struct pel_info)
 #define PEL_IOC_WORKER_STATS	_IOWR(PEL_IOC_MAGIC, 0x03, struct pel_worker_stats)
 #define PEL_IOC_CTX_STATS	_IOWR(PEL_IOC_MAGIC, 0x04, struct pel_ctx_stats)
+#define PEL_IOC_OP_STATS	_IOWR(PEL_IOC_MAGIC, 0x05, struct pel_op_stats)
 
 #endif /* _UAPI_PEL_H */

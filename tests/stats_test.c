@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Observability: the counters match a known workload exactly (per context
+ * and per opcode), fdinfo shows the rings' indices, and the pel:
+ * tracepoints record what ran.
+ */
+#include <fcntl.h>
+
+#include "pel_test.h"
+#include "kselftest_harness.h"
+
+#define TRACEFS "/sys/kernel/tracing"
+
+static int op_stats(unsigned int op, struct pel_op_stats *st)
+{
+	int fd = pel_test_open(), ret;
+
+	if (fd < 0)
+		return -errno;
+	memset(st, 0, sizeof(*st));
+	st->size = sizeof(*st);
+	st->opcode = op;
+	ret = ioctl(fd, PEL_IOC_OP_STATS, st) < 0 ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+/* This process's context (the only one it has set up). */
+static int my_ctx_stats(struct pel_ctx_stats *st)
+{
+	int fd = pel_test_open(), i;
+
+	if (fd < 0)
+		return -errno;
+	for (i = 0; i < 1000; i++) {
+		memset(st, 0, sizeof(*st));
+		st->size = sizeof(*st);
+		st->index = i;
+		if (ioctl(fd, PEL_IOC_CTX_STATS, st) < 0)
+			break;
+		if (st->pid == getpid()) {
+			close(fd);
+			return 0;
+		}
+	}
+	close(fd);
+	return -ENOENT;
+}
+
+static void submit_wait_all(struct __test_metadata *_metadata,
+			    struct lpel_ring *ring, unsigned int n)
+{
+	unsigned int got;
+	struct pel_cqe *cqe;
+
+	ASSERT_EQ(n, lpel_submit(ring));
+	for (got = 0; got < n; got++) {
+		ASSERT_EQ(0, lpel_wait_cqe_timeout(ring, &cqe, 10000000000ULL));
+		lpel_cqe_seen(ring, cqe);
+	}
+}
+
+/*
+ * 10 NOPs, 5 COPYs of 1000 bytes, 3 FILLs of 500, 2 unknown opcodes,
+ * 1 COPY from a kernel address: the counters say exactly that.
+ */
+TEST(counters_match_workload)
+{
+	struct pel_op_stats nop0, copy0, fill0, nop1, copy1, fill1;
+	uint8_t src[1000], dst[1000];
+	struct pel_ctx_stats cs;
+	struct lpel_ring ring;
+	unsigned int i, b;
+	uint64_t hist;
+
+	memset(src, 1, sizeof(src));
+	ASSERT_EQ(0, lpel_init(&ring, 64));
+	ASSERT_EQ(0, op_stats(PEL_OP_NOP, &nop0));
+	ASSERT_EQ(0, op_stats(PEL_OP_COPY, &copy0));
+	ASSERT_EQ(0, op_stats(PEL_OP_FILL, &fill0));
+	EXPECT_STREQ("copy", copy0.name);
+
+	for (i = 0; i < 21; i++) {
+		struct pel_sqe *sqe = lpel_get_sqe_on(&ring, i % ring.nr_queues);
+
+		ASSERT_NE(NULL, sqe);
+		if (i < 10)
+			lpel_prep_nop(sqe);
+		else if (i < 15)
+			lpel_prep_copy(sqe, dst, src, sizeof(dst));
+		else if (i < 18)
+			lpel_prep_fill(sqe, dst, 7, 500);
+		else if (i < 20)
+			lpel_prep_rw(sqe, 0xee, NULL, NULL, 0);
+		else
+			lpel_prep_copy(sqe, dst, (void *)PEL_TEST_KERNEL_ADDR, 64);
+		lpel_sqe_set_data(sqe, i);
+	}
+	submit_wait_all(_metadata, &ring, 21);
+
+	ASSERT_EQ(0, my_ctx_stats(&cs));
+	EXPECT_EQ(21, cs.submitted);
+	EXPECT_EQ(21, cs.completed);
+	EXPECT_EQ(0, cs.inflight);
+	EXPECT_EQ(ring.nr_queues, cs.nr_queues);
+	EXPECT_EQ(10, cs.ops[PEL_OP_NOP]);
+	EXPECT_EQ(6, cs.ops[PEL_OP_COPY]);
+	EXPECT_EQ(3, cs.ops[PEL_OP_FILL]);
+	EXPECT_EQ(0, cs.ops[PEL_OP_CRC32C]);
+	EXPECT_EQ(2, cs.errors[PEL_ERR_EINVAL]);
+	EXPECT_EQ(1, cs.errors[PEL_ERR_EFAULT]);
+	EXPECT_EQ(0, cs.errors[PEL_ERR_OTHER]);
+	EXPECT_EQ(5 * 1000 + 3 * 500, cs.bytes);
+
+	ASSERT_EQ(0, op_stats(PEL_OP_NOP, &nop1));
+	ASSERT_EQ(0, op_stats(PEL_OP_COPY, &copy1));
+	ASSERT_EQ(0, op_stats(PEL_OP_FILL, &fill1));
+	EXPECT_EQ(10, nop1.count - nop0.count);
+	EXPECT_EQ(0, nop1.bytes - nop0.bytes);
+	EXPECT_EQ(6, copy1.count - copy0.count);
+	EXPECT_EQ(5000, copy1.bytes - copy0.bytes);
+	EXPECT_EQ(1, copy1.errors - copy0.errors);
+	EXPECT_EQ(3, fill1.count - fill0.count);
+	EXPECT_EQ(1500, fill1.bytes - fill0.bytes);
+	/* every completion lands in exactly one latency bucket */
+	for (hist = 0, b = 0; b < PEL_LAT_BUCKETS; b++)
+		hist += copy1.latency[b] - copy0.latency[b];
+	EXPECT_EQ(6, hist);
+	lpel_exit(&ring);
+}
+
+TEST(op_stats_bounds)
+{
+	struct pel_op_stats st;
+
+	EXPECT_EQ(-ENOENT, op_stats(PEL_OP_LAST, &st));
+	EXPECT_EQ(0, op_stats(PEL_OP_SHA256, &st));
+	EXPECT_STREQ("sha256", st.name);
+}
+
+/* Read the fdinfo line of queue q. */
+static int fdinfo_queue(int fd, unsigned int q, char *line, size_t len)
+{
+	char path[64], key[32];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	snprintf(key, sizeof(key), "pel-queue-%u:", q);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, len, f)) {
+		if (!strncmp(line, key, strlen(key))) {
+			fclose(f);
+			return 0;
+		}
+	}
+	fclose(f);
+	return -ENOENT;
+}
+
+TEST(fdinfo_indices)
+{
+	struct lpel_ring ring;
+	struct pel_cqe *cqe;
+	char line[512];
+	unsigned int i;
+
+	ASSERT_EQ(0, lpel_init(&ring, 16));
+	for (i = 0; i < 3; i++) {
+		struct pel_sqe *sqe = lpel_get_sqe_on(&ring, 0);
+
+		lpel_prep_nop(sqe);
+	}
+	ASSERT_EQ(3, lpel_submit(&ring));
+	ASSERT_EQ(3, lpel_submit_and_wait(&ring, 3) >= 0 ? 3 : -1);
+	ASSERT_EQ(0, lpel_peek_cqe(&ring, &cqe));
+	lpel_cqe_seen(&ring, cqe);
+
+	ASSERT_EQ(0, fdinfo_queue(lpel_fd(&ring), 0, line, sizeof(line)));
+	TH_LOG("%s", line);
+	EXPECT_NE(NULL, strstr(line, " sq_head=3 sq_tail=3 sq_pending=0 "));
+	EXPECT_NE(NULL, strstr(line, " cq_head=1 cq_tail=3 cq_ready=2 "));
+	EXPECT_NE(NULL, strstr(line, " submitted=3 completed=3"));
+	lpel_exit(&ring);
+}
+
+static int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, strlen(s)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* Enabling pel:pel_complete records one event per CQE, with its user_data. */
+TEST(tracepoint_complete)
+{
+	const unsigned int nr = 7;
+	struct lpel_ring ring;
+	char buf[4096], want[64];
+	unsigned int i, seen = 0;
+	FILE *f;
+
+	if (access(TRACEFS "/events/pel/pel_complete/enable", W_OK))
+		SKIP(return, "no tracefs or no pel events");
+	ASSERT_EQ(0, write_file(TRACEFS "/trace", ""));
+	ASSERT_EQ(0, write_file(TRACEFS "/events/pel/pel_complete/enable", "1"));
+	ASSERT_EQ(0, lpel_init(&ring, 16));
+	for (i = 0; i < nr; i++) {
+		struct pel_sqe *sqe = lpel_get_sqe(&ring);
+
+		lpel_prep_nop(sqe);
+		lpel_sqe_set_data(sqe, 0x7e57000 + i);
+	}
+	submit_wait_all(_metadata, &ring, nr);
+	ASSERT_EQ(0, write_file(TRACEFS "/events/pel/pel_complete/enable", "0"));
+
+	f = fopen(TRACEFS "/trace", "r");
+	ASSERT_NE(NULL, f);
+	while (fgets(buf, sizeof(buf), f)) {
+		for (i = 0; i < nr; i++) {
+			snprintf(want, sizeof(want), "user_data=0x%x op=0 res=0", 0x7e57000 + i);
+			seen += !!strstr(buf, want);
+		}
+	}
+	fclose(f);
+	EXPECT_EQ(nr, seen);
+	lpel_exit(&ring);
+}
+
+TEST_HARNESS_MAIN
