@@ -18,10 +18,42 @@
 
 #include "pel_internal.h"
 
-/* pel_ctx_lock protects pel_ctx_list and pel_nr_contexts: set-up contexts. */
+/*
+ * pel_ctx_lock protects pel_ctx_list, pel_nr_contexts and pel_nr_entries:
+ * the set-up contexts and the queue entries they hold.  Setup holds it
+ * from its limit checks to publishing the context, so limits are exact.
+ */
 DEFINE_MUTEX(pel_ctx_lock);
 LIST_HEAD(pel_ctx_list);
 unsigned int pel_nr_contexts;
+static u64 pel_nr_entries;
+
+/*
+ * The limits a context's setup must fit in.  Over one: an error and a
+ * kernel log line naming the limit, never an allocation.
+ */
+static int pel_limits_check(u64 entries)
+{
+	unsigned int mine = 0, max_ctx = READ_ONCE(pel_max_contexts_per_user);
+	u64 max_entries = READ_ONCE(pel_max_entries);
+	kuid_t uid = current_euid();
+	struct pel_ctx *c;
+
+	lockdep_assert_held(&pel_ctx_lock);
+	list_for_each_entry(c, &pel_ctx_list, node)
+		mine += uid_eq(c->uid, uid);
+	if (mine >= max_ctx) {
+		pr_warn_ratelimited("pel: uid %u has %u contexts: max_contexts_per_user (%u) reached\n",
+				    from_kuid(&init_user_ns, uid), mine, max_ctx);
+		return -EMFILE;
+	}
+	if (pel_nr_entries + entries > max_entries) {
+		pr_warn_ratelimited("pel: %llu queue entries in use, %llu more asked: max_queue_entries (%llu) reached\n",
+				    pel_nr_entries, entries, max_entries);
+		return -ENOMEM;
+	}
+	return 0;
+}
 
 static void pel_ctx_free(struct kref *ref)
 {
@@ -66,6 +98,7 @@ static int pel_release(struct inode *inode, struct file *file)
 		mutex_lock(&pel_ctx_lock);
 		list_del(&ctx->node);
 		WRITE_ONCE(pel_nr_contexts, pel_nr_contexts - 1);
+		pel_nr_entries -= ctx->nr_entries;
 		mutex_unlock(&pel_ctx_lock);
 		/*
 		 * SQEs not yet taken are dropped: they were never accepted.
@@ -142,12 +175,30 @@ static long pel_ctx_setup(struct pel_ctx *ctx, struct pel_setup __user *uarg)
 	if (ctx->ready)
 		goto out_unlock;
 
+	/*
+	 * Reserve within the limits: the context joins the list (not yet
+	 * ready, so stats skip it) with the entries it will hold.
+	 */
+	ctx->nr_entries = (u64)num_online_cpus() * (p.sq_entries + p.cq_entries);
+	ctx->uid = current_euid();
+	mutex_lock(&pel_ctx_lock);
+	ret = pel_limits_check(ctx->nr_entries);
+	if (!ret) {
+		list_add_tail(&ctx->node, &pel_ctx_list);
+		pel_nr_entries += ctx->nr_entries;
+	}
+	mutex_unlock(&pel_ctx_lock);
+	if (ret)
+		goto out_unlock;
+
 	cpus_read_lock();
 	nr = num_online_cpus();
 	ret = -ENOMEM;
 	ctx->queues = kcalloc(nr, sizeof(*ctx->queues), GFP_KERNEL_ACCOUNT);
-	if (!ctx->queues)
-		goto out_cpus;
+	if (!ctx->queues) {
+		cpus_read_unlock();
+		goto out_free;
+	}
 	for_each_online_cpu(cpu) {
 		if (i == nr)
 			break;
@@ -159,17 +210,15 @@ static long pel_ctx_setup(struct pel_ctx *ctx, struct pel_setup __user *uarg)
 		}
 		ctx->nr_queues = ++i;
 	}
+	/* A queue whose CPU goes offline from here waits for it to return. */
+	cpus_read_unlock();
 
 	ctx->mm = current->mm;
 	mmgrab(ctx->mm);
 	ctx->owner = get_pid(task_tgid(current));
-	ctx->uid = current_euid();
 	get_task_comm(ctx->comm, current);
 	ctx->idle_ns = (u64)p.idle_us * NSEC_PER_USEC;
 	ctx->max_inflight = p.max_inflight;
-
-	/* A queue whose CPU goes offline from here waits for it to return. */
-	cpus_read_unlock();
 
 	p.nr_queues = ctx->nr_queues;
 	p.features = PEL_FEATURES_ALL;
@@ -182,14 +231,11 @@ static long pel_ctx_setup(struct pel_ctx *ctx, struct pel_setup __user *uarg)
 	/* From here on nothing fails: publish. */
 	for (i = 0; i < ctx->nr_queues; i++)
 		pel_worker_attach(&ctx->queues[i]);
-
 	mutex_lock(&pel_ctx_lock);
-	list_add_tail(&ctx->node, &pel_ctx_list);
 	WRITE_ONCE(pel_nr_contexts, pel_nr_contexts + 1);
-	mutex_unlock(&pel_ctx_lock);
-
-	/* Pairs with the load-acquire in pel_ctx_ready(). */
+	/* Pairs with the load-acquire in pel_ctx_ready() and the stats. */
 	smp_store_release(&ctx->ready, true);
+	mutex_unlock(&pel_ctx_lock);
 	mutex_unlock(&ctx->lock);
 	return 0;
 
@@ -205,9 +251,10 @@ out_free:
 	}
 	put_pid(ctx->owner);
 	ctx->owner = NULL;
-	goto out_unlock;
-out_cpus:
-	cpus_read_unlock();
+	mutex_lock(&pel_ctx_lock);
+	list_del_init(&ctx->node);
+	pel_nr_entries -= ctx->nr_entries;
+	mutex_unlock(&pel_ctx_lock);
 out_unlock:
 	mutex_unlock(&ctx->lock);
 	return ret;

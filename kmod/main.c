@@ -103,11 +103,22 @@ static const struct kernel_param_ops pel_inflight_ops = {
 module_param_cb(max_inflight, &pel_inflight_ops, &pel_max_inflight, 0644);
 MODULE_PARM_DESC(max_inflight, "Most ops one context may have in flight, and the default of its cap (default 4096)");
 
+unsigned int pel_max_contexts_per_user = 128;
+module_param_named(max_contexts_per_user, pel_max_contexts_per_user, uint, 0644);
+MODULE_PARM_DESC(max_contexts_per_user, "Most set-up contexts one user may have (default 128); more: -EMFILE");
+
+unsigned long pel_max_entries = 1UL << 22;
+module_param_named(max_queue_entries, pel_max_entries, ulong, 0644);
+MODULE_PARM_DESC(max_queue_entries, "Most SQ + CQ entries of all contexts together (default 4M, about 160 MiB of rings); more: -ENOMEM");
+
+static ushort pel_dev_mode = 0666;
+module_param_named(dev_mode, pel_dev_mode, ushort, 0444);
+MODULE_PARM_DESC(dev_mode, "Mode of /dev/pel at load (default 0666; udev/60-pel.rules makes it 0660 group pel)");
+
 static struct miscdevice pel_miscdev = {
 	.minor	= MISC_DYNAMIC_MINOR,
 	.name	= "pel",
 	.fops	= &pel_fops,
-	.mode	= 0666,
 };
 
 #define PEL_CHECK_FIELD(type, field, off, size)				\
@@ -208,6 +219,7 @@ static int __init pel_init(void)
 	ret = pel_workers_init();
 	if (ret)
 		goto err_stats;
+	pel_miscdev.mode = pel_dev_mode & 0666;
 	ret = misc_register(&pel_miscdev);
 	if (ret)
 		goto err_workers;

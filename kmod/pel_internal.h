@@ -127,6 +127,7 @@ struct pel_ctx {
 	char comm[TASK_COMM_LEN];
 	u64 idle_ns;			/* how long workers poll after the last op */
 	u32 max_inflight;		/* cap on inflight */
+	u64 nr_entries;			/* SQ + CQ entries of all queues, for the limit */
 	atomic_t inflight;		/* SQEs taken, CQE not yet posted, all queues */
 
 	unsigned int nr_queues;
@@ -218,6 +219,8 @@ extern unsigned int pel_idle_us;
 extern unsigned int pel_batch;
 extern unsigned int pel_split_bytes;
 extern unsigned int pel_max_inflight;
+extern unsigned int pel_max_contexts_per_user;
+extern unsigned long pel_max_entries;
 
 /* ctx.c */
 extern struct mutex pel_ctx_lock;

@@ -167,6 +167,9 @@ long pel_ioctl_ctx_stats(void __user *uarg)
 		/* Other users' contexts are theirs to see, and the admin's. */
 		if (!uid_eq(ctx->uid, current_euid()) && !capable(CAP_SYS_ADMIN))
 			continue;
+		/* Still being set up (pel_ctx_setup() holds its place). */
+		if (!smp_load_acquire(&ctx->ready))
+			continue;
 		if (n++ != st.index)
 			continue;
 		st.pid = pid_vnr(ctx->owner);
