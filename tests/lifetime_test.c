@@ -4,6 +4,7 @@
  * are clean; the context goes away and the module can be unloaded after.
  * (The suite runner unloads it at the end and checks the kernel log.)
  */
+#include <pthread.h>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -98,12 +99,32 @@ TEST(exit_in_flight)
 	EXPECT_EQ(0, wait_contexts(base));
 }
 
-TEST(sigkill_in_flight)
+static int kill_rounds(void)
+{
+	const char *s = getenv("PEL_KILL_ROUNDS");
+
+	return s ? atoi(s) : 1000;
+}
+
+FIXTURE(long_run) {
+	int unused;
+};
+
+FIXTURE_SETUP(long_run)
+{
+}
+
+FIXTURE_TEARDOWN(long_run)
+{
+}
+
+/* A thousand processes SIGKILLed with copies in flight (PEL_KILL_ROUNDS). */
+TEST_F_TIMEOUT(long_run, sigkill_in_flight, 600)
 {
 	unsigned int base = nr_contexts();
-	int status, round, pipefd[2];
+	int status, round, pipefd[2], rounds = kill_rounds();
 
-	for (round = 0; round < 100; round++) {
+	for (round = 0; round < rounds; round++) {
 		char c;
 		pid_t pid;
 
@@ -175,6 +196,77 @@ TEST(sigkill_while_waiting)
 	ASSERT_TRUE(WIFSIGNALED(status));
 	EXPECT_EQ(SIGKILL, WTERMSIG(status));
 	close(pipefd[0]);
+	EXPECT_EQ(0, wait_contexts(base));
+}
+
+/* The rings unmapped while ops are in flight: nothing breaks. */
+TEST(munmap_in_flight)
+{
+	uint8_t *src = malloc(BIG), *dst = malloc(4 * BIG);
+	unsigned int base = nr_contexts(), q;
+	struct lpel_ring ring;
+	int round;
+
+	ASSERT_TRUE(src && dst);
+	memset(src, 4, BIG);
+	for (round = 0; round < 20; round++) {
+		struct pel_enter e = {
+			.flags = PEL_ENTER_WAIT,
+			.queue = PEL_QUEUE_ALL,
+			.min_complete = 1,
+			.timeout_ns = 5000000000ULL,
+		};
+		int ret;
+
+		ASSERT_EQ(0, lpel_init(&ring, 64));
+		flood(&ring, src, dst);
+		for (q = 0; q < ring.nr_queues; q++) {
+			ASSERT_EQ(0, munmap(ring.queues[q].map, ring.queues[q].map_size));
+			ring.queues[q].map = NULL;
+		}
+		/* The kernel still completes into its own view of the pages. */
+		ret = pel_test_enter(lpel_fd(&ring), &e);
+		EXPECT_LE(1, ret) TH_LOG("round %d: %d", round, ret);
+		close(lpel_fd(&ring));
+		free(ring.queues);
+	}
+	EXPECT_EQ(0, wait_contexts(base));
+	free(src);
+	free(dst);
+}
+
+static void *wait_forever(void *arg)
+{
+	struct pel_cqe *cqe;
+
+	lpel_wait_cqe(arg, &cqe);
+	return NULL;
+}
+
+/* The process exits while one of its threads blocks in a wait. */
+TEST(exit_while_waiting)
+{
+	unsigned int base = nr_contexts();
+	int status, round;
+
+	for (round = 0; round < 20; round++) {
+		pid_t pid = fork();
+
+		ASSERT_LE(0, pid);
+		if (pid == 0) {
+			static struct lpel_ring ring;
+			pthread_t t;
+
+			if (lpel_init(&ring, 8) ||
+			    pthread_create(&t, NULL, wait_forever, &ring))
+				_exit(1);
+			usleep(5000);
+			exit(0);
+		}
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		ASSERT_TRUE(WIFEXITED(status));
+		ASSERT_EQ(0, WEXITSTATUS(status));
+	}
 	EXPECT_EQ(0, wait_contexts(base));
 }
 
