@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Fault injection (debug kernel only: CONFIG_FAILSLAB, FAIL_PAGE_ALLOC,
+ * FAULT_INJECTION_USERCOPY; skipped elsewhere).  Allocation failures at
+ * every step of setup give -ENOMEM and leak nothing (the suite's kmemleak
+ * scan checks); user copies failing inside the workers give -EFAULT with
+ * an exact count of good bytes; failing ioctl copies give -EFAULT.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+
+#include "pel_test.h"
+#include "kselftest_harness.h"
+
+#define DBG "/sys/kernel/debug/"
+
+static int put(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static int put_attr(const char *dir, const char *attr, const char *val)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), DBG "%s/%s", dir, attr);
+	return put(path, val);
+}
+
+/* Fail the @nth call that passes the filters, once, in tasks marked to fail. */
+static int arm(const char *dir, int nth, const char *probability)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%d", nth);
+	if (put_attr(dir, "task-filter", "Y") || put_attr(dir, "probability", probability) ||
+	    put_attr(dir, "interval", buf) || put_attr(dir, "times", nth ? "1" : "-1") ||
+	    put_attr(dir, "space", "0") || put_attr(dir, "verbose", "0"))
+		return -1;
+	/* GFP_KERNEL allocations may wait: do not skip them. */
+	put_attr(dir, "ignore-gfp-wait", "N");
+	return 0;
+}
+
+static void disarm(const char *dir)
+{
+	put_attr(dir, "probability", "0");
+	put_attr(dir, "times", "0");
+}
+
+static int make_it_fail(pid_t pid, int on)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/make-it-fail", pid);
+	return put(path, on ? "1" : "0");
+}
+
+TEST(setup_allocation_failures)
+{
+	static const char *const dirs[] = { "failslab", "fail_page_alloc" };
+	int d, nth, enomem = 0, ok = 0, fd;
+	struct pel_setup p;
+
+	if (access(DBG "failslab/probability", W_OK))
+		SKIP(return, "no failslab (not the debug kernel)");
+	for (d = 0; d < 2; d++) {
+		if (access(DBG "fail_page_alloc/probability", W_OK) && d == 1)
+			break;
+		for (nth = 1; nth <= 40; nth++) {
+			int ret;
+
+			fd = pel_test_open();
+			ASSERT_LE(0, fd);
+			memset(&p, 0, sizeof(p));
+			p.size = sizeof(p);
+			p.sq_entries = 64;
+			ASSERT_EQ(0, arm(dirs[d], nth, "100"));
+			ASSERT_EQ(0, make_it_fail(getpid(), 1));
+			ret = pel_test_setup(fd, &p);
+			make_it_fail(getpid(), 0);
+			disarm(dirs[d]);
+			EXPECT_TRUE(ret == 0 || ret == -ENOMEM)
+				TH_LOG("%s, call %d: %s", dirs[d], nth, strerror(-ret));
+			enomem += ret == -ENOMEM;
+			ok += ret == 0;
+			close(fd);
+		}
+	}
+	TH_LOG("%d setups failed cleanly, %d succeeded", enomem, ok);
+	EXPECT_LT(0, enomem);
+	EXPECT_LT(0, ok);
+
+	/* Nothing is left broken: a plain setup works. */
+	{
+		struct lpel_ring ring;
+		struct pel_sqe *sqe;
+		struct pel_cqe cqe;
+
+		ASSERT_EQ(0, lpel_init(&ring, 8));
+		sqe = lpel_get_sqe(&ring);
+		lpel_prep_nop(sqe);
+		ASSERT_EQ(0, pel_test_run_one(&ring, sqe, &cqe));
+		EXPECT_EQ(0, cqe.res);
+		lpel_exit(&ring);
+	}
+}
+
+TEST(ioctl_copy_failures)
+{
+	struct pel_setup p = { .size = sizeof(p) };
+	int fd, nth, efault = 0;
+
+	if (access(DBG "fail_usercopy/probability", W_OK))
+		SKIP(return, "no fail_usercopy (not the debug kernel)");
+	for (nth = 1; nth <= 4; nth++) {
+		int ret;
+
+		fd = pel_test_open();
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, arm("fail_usercopy", nth, "100"));
+		ASSERT_EQ(0, make_it_fail(getpid(), 1));
+		ret = pel_test_setup(fd, &p);
+		make_it_fail(getpid(), 0);
+		disarm("fail_usercopy");
+		EXPECT_TRUE(ret == 0 || ret == -EFAULT) TH_LOG("copy %d: %s", nth, strerror(-ret));
+		efault += ret == -EFAULT;
+		close(fd);
+	}
+	EXPECT_LT(0, efault);
+}
+
+/* The pids of the pel/N worker threads. */
+static int worker_pids(pid_t *pids, int max)
+{
+	struct dirent *de;
+	DIR *d = opendir("/proc");
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d)) && n < max) {
+		char path[300], comm[64];
+		FILE *f;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f) && !strncmp(comm, "pel/", 4))
+			pids[n++] = atoi(de->d_name);
+		fclose(f);
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * One user copy in five fails inside the workers: every COPY ends with
+ * res == len, or -EFAULT with result = the bytes copied, which are right.
+ */
+TEST(worker_usercopy_failures)
+{
+	const unsigned int nr = 200, len = 64 << 10;
+	uint8_t *src = malloc(len), *dst = malloc((size_t)nr * len);
+	unsigned int i, good = 0, faulted = 0, bad = 0;
+	struct lpel_ring ring;
+	pid_t pids[256];
+	int nw, k;
+
+	if (access(DBG "fail_usercopy/probability", W_OK))
+		SKIP(return, "no fail_usercopy (not the debug kernel)");
+	ASSERT_TRUE(src && dst);
+	pel_test_pattern(src, len, 9);
+	memset(dst, 0, (size_t)nr * len);
+	ASSERT_EQ(0, lpel_init(&ring, 256));
+	nw = worker_pids(pids, 256);
+	ASSERT_LT(0, nw);
+	ASSERT_EQ(0, arm("fail_usercopy", 0, "20"));
+	for (k = 0; k < nw; k++)
+		ASSERT_EQ(0, make_it_fail(pids[k], 1));
+
+	for (i = 0; i < nr; i++) {
+		struct pel_sqe *sqe = lpel_get_sqe_on(&ring, i % ring.nr_queues);
+
+		ASSERT_NE(NULL, sqe);
+		lpel_prep_copy(sqe, dst + (size_t)i * len, src, len);
+		lpel_sqe_set_data(sqe, i);
+	}
+	ASSERT_EQ(nr, lpel_submit(&ring));
+	for (i = 0; i < nr; i++) {
+		struct pel_cqe *cqe;
+		uint8_t *d;
+
+		ASSERT_EQ(0, lpel_wait_cqe_timeout(&ring, &cqe, 30000000000ULL));
+		d = dst + (size_t)cqe->user_data * len;
+		if (cqe->res == (int)len && !memcmp(d, src, len)) {
+			good++;
+		} else if (cqe->res == -EFAULT && cqe->result < len &&
+			   !memcmp(d, src, cqe->result)) {
+			faulted++;
+		} else {
+			bad++;
+			TH_LOG("op %llu: res %d result %llu", (unsigned long long)cqe->user_data,
+			       cqe->res, (unsigned long long)cqe->result);
+		}
+		lpel_cqe_seen(&ring, cqe);
+	}
+	disarm("fail_usercopy");
+	for (k = 0; k < nw; k++)
+		make_it_fail(pids[k], 0);
+	TH_LOG("%u copies whole, %u cut short by an injected fault", good, faulted);
+	EXPECT_EQ(0, bad);
+	EXPECT_LT(0, faulted);
+	lpel_exit(&ring);
+	free(src);
+	free(dst);
+}
+
+TEST_HARNESS_MAIN

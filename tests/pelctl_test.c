@@ -1,0 +1,1235 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pelctl against a known workload: `pelctl status -j` parses as JSON (a
+ * strict parser below validates the whole document first) and reports this
+ * process's context, its ops and errors exactly; the text output, -p, the
+ * object commands, `watch -n`, `get` and `set` (split_bytes on and off
+ * changes whether a 64 MiB COPY runs in chunks), and the error paths:
+ * unknown names and commands (exit 2), values the module refuses and a
+ * user who is not root (exit 1), {"error": ...} in JSON mode.
+ *
+ * pelctl is run through sh from PATH (/pel in the VM), or $PELCTL.
+ */
+#include <ctype.h>
+#include <grp.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "pel_test.h"
+#include "kselftest_harness.h"
+
+#define BIG		(64 << 20)
+#define OUT_MAX		(1 << 20)
+
+/* ------------------------------------------------------------------------
+ * A strict JSON parser (RFC 8259): any syntax error rejects the whole
+ * document.  Objects keep their keys in order; a key given twice is an error.
+ */
+enum jtype { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ };
+
+struct jv {
+	enum jtype t;
+	bool b;
+	double num;
+	bool is_uint;		/* a non-negative integer without . or e */
+	uint64_t u;
+	char *s;		/* J_STR, decoded (\u00XX -> that byte) */
+	size_t n;		/* J_ARR, J_OBJ */
+	struct jv **items;
+	char **keys;		/* J_OBJ */
+};
+
+struct jparser {
+	const char *p;
+	const char *err;
+	unsigned int depth;
+};
+
+static void jfree(struct jv *v)
+{
+	size_t i;
+
+	if (!v)
+		return;
+	for (i = 0; i < v->n; i++) {
+		jfree(v->items[i]);
+		if (v->keys)
+			free(v->keys[i]);
+	}
+	free(v->items);
+	free(v->keys);
+	free(v->s);
+	free(v);
+}
+
+static void jws(struct jparser *jp)
+{
+	while (*jp->p == ' ' || *jp->p == '\t' || *jp->p == '\n' ||
+	       *jp->p == '\r')
+		jp->p++;
+}
+
+static struct jv *jnew(enum jtype t)
+{
+	struct jv *v = calloc(1, sizeof(*v));
+
+	if (v)
+		v->t = t;
+	return v;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static char *jstring(struct jparser *jp)
+{
+	size_t cap = 32, n = 0;
+	char *s;
+
+	if (*jp->p != '"') {
+		jp->err = "expected a string";
+		return NULL;
+	}
+	jp->p++;
+	s = malloc(cap);
+	while (s) {
+		unsigned char c = (unsigned char)*jp->p++;
+		unsigned int cp = 0;
+		int i, h;
+
+		if (n + 8 > cap) {
+			char *t = realloc(s, cap *= 2);
+
+			if (!t)
+				break;
+			s = t;
+		}
+		if (c == '"') {
+			s[n] = '\0';
+			return s;
+		}
+		if (c < 0x20) {
+			jp->err = c ? "control character in a string" :
+				      "unterminated string";
+			break;
+		}
+		if (c != '\\') {
+			s[n++] = c;
+			continue;
+		}
+		c = (unsigned char)*jp->p++;
+		switch (c) {
+		case '"': case '\\': case '/':
+			s[n++] = c;
+			continue;
+		case 'b':
+			s[n++] = '\b';
+			continue;
+		case 'f':
+			s[n++] = '\f';
+			continue;
+		case 'n':
+			s[n++] = '\n';
+			continue;
+		case 'r':
+			s[n++] = '\r';
+			continue;
+		case 't':
+			s[n++] = '\t';
+			continue;
+		case 'u':
+			for (i = 0; i < 4; i++) {
+				h = hexval(jp->p[i]);
+				if (h < 0) {
+					jp->err = "bad \\u escape";
+					goto fail;
+				}
+				cp = cp * 16 + h;
+			}
+			jp->p += 4;
+			/* pelctl escapes raw bytes as \u00XX: keep the byte */
+			if (cp < 0x100) {
+				s[n++] = (char)cp;
+			} else {
+				s[n++] = '?';
+			}
+			continue;
+		default:
+			jp->err = "bad escape";
+			goto fail;
+		}
+	}
+fail:
+	if (!jp->err)
+		jp->err = "out of memory";
+	free(s);
+	return NULL;
+}
+
+static struct jv *jvalue(struct jparser *jp);
+
+static bool jappend(struct jv *v, struct jv *item, char *key)
+{
+	struct jv **items = realloc(v->items, (v->n + 1) * sizeof(*items));
+	char **keys;
+
+	if (!items)
+		return false;
+	v->items = items;
+	if (v->t == J_OBJ) {
+		keys = realloc(v->keys, (v->n + 1) * sizeof(*keys));
+		if (!keys)
+			return false;
+		v->keys = keys;
+		v->keys[v->n] = key;
+	}
+	v->items[v->n++] = item;
+	return true;
+}
+
+static struct jv *jcontainer(struct jparser *jp, bool object)
+{
+	struct jv *v = jnew(object ? J_OBJ : J_ARR), *item;
+	char *key = NULL;
+	size_t i;
+
+	if (!v || ++jp->depth > 64) {
+		jp->err = "nested too deep";
+		free(v);
+		return NULL;
+	}
+	jp->p++;
+	jws(jp);
+	if (*jp->p == (object ? '}' : ']')) {
+		jp->p++;
+		jp->depth--;
+		return v;
+	}
+	for (;;) {
+		jws(jp);
+		if (object) {
+			key = jstring(jp);
+			if (!key)
+				goto fail;
+			for (i = 0; i < v->n; i++)
+				if (!strcmp(v->keys[i], key)) {
+					jp->err = "duplicate key";
+					goto fail;
+				}
+			jws(jp);
+			if (*jp->p++ != ':') {
+				jp->err = "expected ':'";
+				goto fail;
+			}
+		}
+		item = jvalue(jp);
+		if (!item)
+			goto fail;
+		if (!jappend(v, item, key)) {
+			jfree(item);
+			jp->err = "out of memory";
+			goto fail;
+		}
+		key = NULL;
+		jws(jp);
+		if (*jp->p == ',') {
+			jp->p++;
+			continue;
+		}
+		if (*jp->p == (object ? '}' : ']')) {
+			jp->p++;
+			jp->depth--;
+			return v;
+		}
+		jp->err = object ? "expected ',' or '}'" : "expected ',' or ']'";
+		goto fail;
+	}
+fail:
+	free(key);
+	jfree(v);
+	return NULL;
+}
+
+static struct jv *jnumber(struct jparser *jp)
+{
+	const char *start = jp->p, *q = jp->p;
+	bool integer = true;
+	struct jv *v;
+
+	if (*q == '-')
+		q++;
+	if (*q == '0')
+		q++;
+	else if (*q >= '1' && *q <= '9')
+		while (isdigit((unsigned char)*q))
+			q++;
+	else
+		goto bad;
+	if (*q == '.') {
+		integer = false;
+		q++;
+		if (!isdigit((unsigned char)*q))
+			goto bad;
+		while (isdigit((unsigned char)*q))
+			q++;
+	}
+	if (*q == 'e' || *q == 'E') {
+		integer = false;
+		q++;
+		if (*q == '+' || *q == '-')
+			q++;
+		if (!isdigit((unsigned char)*q))
+			goto bad;
+		while (isdigit((unsigned char)*q))
+			q++;
+	}
+	v = jnew(J_NUM);
+	if (!v)
+		return NULL;
+	v->num = strtod(start, NULL);
+	if (integer && *start != '-') {
+		errno = 0;
+		v->u = strtoull(start, NULL, 10);
+		v->is_uint = !errno;
+	}
+	jp->p = q;
+	return v;
+bad:
+	jp->err = "bad number";
+	return NULL;
+}
+
+static struct jv *jvalue(struct jparser *jp)
+{
+	struct jv *v;
+
+	jws(jp);
+	switch (*jp->p) {
+	case '{':
+		return jcontainer(jp, true);
+	case '[':
+		return jcontainer(jp, false);
+	case '"':
+		v = jnew(J_STR);
+		if (v) {
+			v->s = jstring(jp);
+			if (!v->s) {
+				free(v);
+				v = NULL;
+			}
+		}
+		return v;
+	case 't':
+	case 'f':
+	case 'n':
+		if (!strncmp(jp->p, "true", 4) || !strncmp(jp->p, "null", 4)) {
+			v = jnew(*jp->p == 't' ? J_BOOL : J_NULL);
+			if (v)
+				v->b = true;
+			jp->p += 4;
+			return v;
+		}
+		if (!strncmp(jp->p, "false", 5)) {
+			v = jnew(J_BOOL);
+			jp->p += 5;
+			return v;
+		}
+		jp->err = "bad literal";
+		return NULL;
+	default:
+		return jnumber(jp);
+	}
+}
+
+/* The one JSON value of text, nothing but white space around it. */
+static struct jv *json_parse(const char *text, const char **err,
+			     size_t *used)
+{
+	struct jparser jp = { .p = text };
+	struct jv *v = jvalue(&jp);
+
+	if (v) {
+		jws(&jp);
+		if (!used && *jp.p) {
+			jp.err = "trailing characters";
+			jfree(v);
+			v = NULL;
+		}
+	}
+	if (used)
+		*used = jp.p - text;
+	if (err)
+		*err = jp.err ? jp.err : "";
+	return v;
+}
+
+static struct jv *jget(const struct jv *v, const char *key)
+{
+	size_t i;
+
+	if (!v || v->t != J_OBJ)
+		return NULL;
+	for (i = 0; i < v->n; i++)
+		if (!strcmp(v->keys[i], key))
+			return v->items[i];
+	return NULL;
+}
+
+/* A non-negative integer member, or UINT64_MAX when missing or not one. */
+static uint64_t jnum(const struct jv *v, const char *key)
+{
+	const struct jv *m = jget(v, key);
+
+	return m && m->t == J_NUM && m->is_uint ? m->u : UINT64_MAX;
+}
+
+static const char *jstr(const struct jv *v, const char *key)
+{
+	const struct jv *m = jget(v, key);
+
+	return m && m->t == J_STR ? m->s : NULL;
+}
+
+/* ------------------------------------------------------------------------
+ * Running pelctl.
+ */
+struct run {
+	int status;		/* exit status, or -1 */
+	char out[OUT_MAX];
+	char err[16384];
+};
+
+static void slurp(FILE *f, char *buf, size_t len)
+{
+	size_t n;
+
+	rewind(f);
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+}
+
+/*
+ * sh -c "pelctl ARGS" with stdout and stderr kept apart; as uid when it is
+ * not 0 (the caller must be root for that).
+ */
+static int run_pelctl(struct run *r, uid_t uid, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int run_pelctl(struct run *r, uid_t uid, const char *fmt, ...)
+{
+	const char *pelctl = getenv("PELCTL");
+	char args[512], cmd[1024];
+	FILE *out = tmpfile(), *err = tmpfile();
+	va_list ap;
+	pid_t pid;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	snprintf(cmd, sizeof(cmd), "exec %s %s", pelctl ? pelctl : "pelctl",
+		 args);
+	r->status = -1;
+	r->out[0] = r->err[0] = '\0';
+	if (!out || !err)
+		return -1;
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		if (uid && (setgroups(0, NULL) || setgid(uid) || setuid(uid)))
+			_exit(126);
+		dup2(fileno(out), STDOUT_FILENO);
+		dup2(fileno(err), STDERR_FILENO);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid) {
+		fclose(out);
+		fclose(err);
+		return -1;
+	}
+	slurp(out, r->out, sizeof(r->out));
+	slurp(err, r->err, sizeof(r->err));
+	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return r->status;
+}
+
+static int write_param(const char *name, unsigned long value)
+{
+	char path[256], buf[32];
+	int fd, n, ret = 0;
+
+	snprintf(path, sizeof(path), "/sys/module/pel/parameters/%s", name);
+	n = snprintf(buf, sizeof(buf), "%lu", value);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, buf, n) != n)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static bool is_pow2(uint64_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+/* ------------------------------------------------------------------------
+ * The fixture: a context that has run a known workload, kept open.
+ */
+FIXTURE(pelctl) {
+	struct lpel_ring ring;
+	struct pel_info info;
+	struct run *r;
+	char comm[32];
+	uint8_t *src, *dst;
+};
+
+FIXTURE_SETUP(pelctl)
+{
+	FILE *f;
+	size_t n;
+
+	self->src = NULL;
+	self->dst = NULL;
+	self->r = calloc(1, sizeof(*self->r));
+	ASSERT_NE(NULL, self->r);
+	ASSERT_EQ(0, pel_test_info(&self->info));
+	ASSERT_EQ(0, lpel_init(&self->ring, 64));
+	f = fopen("/proc/self/comm", "r");
+	ASSERT_NE(NULL, f);
+	n = fread(self->comm, 1, sizeof(self->comm) - 1, f);
+	fclose(f);
+	while (n && self->comm[n - 1] == '\n')
+		n--;
+	self->comm[n] = '\0';
+	ASSERT_EQ(0, run_pelctl(self->r, 0, "version"))
+		TH_LOG("pelctl not found or failing: %s", self->r->err);
+}
+
+FIXTURE_TEARDOWN(pelctl)
+{
+	struct pel_info now;
+
+	/* Whatever a test set, the module gets its values back. */
+	if (!pel_test_info(&now)) {
+		if (now.split_bytes != self->info.split_bytes)
+			write_param("split_bytes", self->info.split_bytes);
+		if (now.batch != self->info.batch)
+			write_param("batch", self->info.batch);
+		if (now.idle_us != self->info.idle_us)
+			write_param("idle_us", self->info.idle_us);
+	}
+	lpel_exit(&self->ring);
+	free(self->src);
+	free(self->dst);
+	free(self->r);
+}
+
+static int run_sqe(struct lpel_ring *ring, struct pel_cqe *cqe)
+{
+	struct pel_cqe *c;
+	int ret;
+
+	ret = lpel_submit(ring);
+	if (ret != 1)
+		return ret < 0 ? ret : -EIO;
+	ret = lpel_wait_cqe_timeout(ring, &c, 60ULL * 1000000000ULL);
+	if (ret)
+		return ret;
+	*cqe = *c;
+	lpel_cqe_seen(ring, c);
+	return 0;
+}
+
+/*
+ * 10 NOPs, 5 COPYs of 1000 bytes, 2 SQEs with an unknown opcode (-EINVAL),
+ * 1 COPY from a kernel address (-EFAULT): 18 SQEs, 5000 bytes, 3 errors.
+ */
+static void workload(struct __test_metadata *_metadata, struct lpel_ring *ring)
+{
+	static uint8_t src[1000], dst[1000];
+	struct pel_sqe *sqe;
+	struct pel_cqe cqe;
+	int i;
+
+	pel_test_pattern(src, sizeof(src), 5);
+	for (i = 0; i < 10; i++) {
+		sqe = lpel_get_sqe(ring);
+		ASSERT_NE(NULL, sqe);
+		lpel_prep_nop(sqe);
+		ASSERT_EQ(0, run_sqe(ring, &cqe));
+		ASSERT_EQ(0, cqe.res);
+	}
+	for (i = 0; i < 5; i++) {
+		sqe = lpel_get_sqe(ring);
+		ASSERT_NE(NULL, sqe);
+		lpel_prep_copy(sqe, dst, src, sizeof(src));
+		ASSERT_EQ(0, run_sqe(ring, &cqe));
+		ASSERT_EQ(1000, cqe.res);
+	}
+	for (i = 0; i < 2; i++) {
+		sqe = lpel_get_sqe(ring);
+		ASSERT_NE(NULL, sqe);
+		lpel_prep_rw(sqe, 0xff, NULL, NULL, 0);
+		ASSERT_EQ(0, run_sqe(ring, &cqe));
+		ASSERT_EQ(-EINVAL, cqe.res);
+	}
+	sqe = lpel_get_sqe(ring);
+	ASSERT_NE(NULL, sqe);
+	lpel_prep_copy(sqe, dst, (void *)PEL_TEST_KERNEL_ADDR, sizeof(dst));
+	ASSERT_EQ(0, run_sqe(ring, &cqe));
+	ASSERT_EQ(-EFAULT, cqe.res);
+}
+
+/* `pelctl ARGS` must exit 0 and print one JSON document. */
+static struct jv *pelctl_json(struct __test_metadata *_metadata,
+			      struct run *r, const char *args)
+{
+	const char *err;
+	struct jv *doc;
+
+	run_pelctl(r, 0, "%s", args);
+	EXPECT_EQ(0, r->status) TH_LOG("pelctl %s: %s%s", args, r->out, r->err);
+	doc = json_parse(r->out, &err, NULL);
+	EXPECT_NE(NULL, doc) TH_LOG("pelctl %s: not JSON (%s): %.2000s", args,
+				    err, r->out);
+	return doc;
+}
+
+/* This process's one context in a status document. */
+static const struct jv *own_context(struct __test_metadata *_metadata,
+				    const struct jv *contexts)
+{
+	const struct jv *found = NULL;
+	size_t i;
+
+	if (!contexts || contexts->t != J_ARR)
+		return NULL;
+	for (i = 0; i < contexts->n; i++) {
+		if (jnum(contexts->items[i], "pid") != (uint64_t)getpid())
+			continue;
+		EXPECT_EQ(NULL, found) TH_LOG("two contexts with our pid");
+		found = contexts->items[i];
+	}
+	return found;
+}
+
+static const struct jv *find_op(const struct jv *ops, const char *name)
+{
+	size_t i;
+
+	if (!ops || ops->t != J_ARR)
+		return NULL;
+	for (i = 0; i < ops->n; i++) {
+		const char *s = jstr(ops->items[i], "name");
+
+		if (s && !strcmp(s, name))
+			return ops->items[i];
+	}
+	return NULL;
+}
+
+static uint64_t sum_workers(const struct jv *doc, const char *key)
+{
+	const struct jv *w = jget(doc, "workers");
+	uint64_t n = 0;
+	size_t i;
+
+	for (i = 0; w && w->t == J_ARR && i < w->n; i++)
+		n += jnum(w->items[i], key);
+	return n;
+}
+
+static void check_workers(struct __test_metadata *_metadata,
+			  const struct jv *workers)
+{
+	static const char *const keys[] = {
+		"cpu", "node", "queues", "ops", "bytes", "wakeups", "sleeps",
+		"stolen", "stolen_from", "chunks", "busy_ns",
+	};
+	size_t i, k;
+
+	ASSERT_NE(NULL, workers);
+	ASSERT_EQ(J_ARR, workers->t);
+	EXPECT_EQ(sysconf(_SC_NPROCESSORS_ONLN), (long)workers->n);
+	for (i = 0; i < workers->n; i++) {
+		const struct jv *w = workers->items[i];
+		const char *state = jstr(w, "state");
+
+		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+			const char *key = keys[k] ?: "?";
+
+			EXPECT_NE(UINT64_MAX, jnum(w, key))
+				TH_LOG("worker %zu: no number '%s'", i, key);
+		}
+		EXPECT_EQ(i, jnum(w, "cpu"));
+		ASSERT_NE(NULL, state);
+		EXPECT_TRUE(!strcmp(state, "offline") ||
+			    !strcmp(state, "sleeping") ||
+			    !strcmp(state, "polling") ||
+			    !strcmp(state, "running")) TH_LOG("state %s", state);
+	}
+}
+
+/*
+ * `pelctl ARGS` (a status document) once the workload's counters have
+ * settled: a worker counts an op in its context's in-flight number, the
+ * per-op stats and its own stats just after the CQE is visible, so a look
+ * right after reaping may still see the last op in flight.
+ */
+static struct jv *status_settled(struct __test_metadata *_metadata,
+				 struct run *r, const char *args)
+{
+	struct jv *doc = NULL;
+	int tries;
+
+	for (tries = 0; tries < 50; tries++) {
+		const struct jv *ctx, *copy;
+
+		jfree(doc);
+		doc = pelctl_json(_metadata, r, args);
+		if (!doc)
+			return NULL;
+		ctx = own_context(_metadata, jget(doc, "contexts"));
+		copy = find_op(jget(doc, "ops"), "copy");
+		if (ctx && !jnum(ctx, "inflight") && copy &&
+		    jnum(copy, "count") != UINT64_MAX &&
+		    jnum(copy, "count") >= 6)
+			break;
+		usleep(20000);
+	}
+	return doc;
+}
+
+/* The document `pelctl status -j` prints, against the known workload. */
+static void check_status(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(pelctl) *self, const struct jv *doc)
+{
+	static const char *const errs[] = {
+		"einval", "efault", "ecanceled", "etime", "ealready", "enoent",
+		"esrch", "other",
+	};
+	const struct jv *module, *params, *features, *ctx, *errors, *ops;
+	const struct jv *op, *hist, *totals, *v;
+	uint64_t p50, p99, sum = 0;
+	bool has_stats = false;
+	size_t i;
+
+	ASSERT_NE(NULL, doc);
+	ASSERT_EQ(J_OBJ, doc->t);
+
+	module = jget(doc, "module");
+	ASSERT_NE(NULL, module);
+	ASSERT_NE(NULL, jstr(module, "version"));
+	EXPECT_STRNE("", jstr(module, "version"));
+	EXPECT_EQ(PEL_ABI_VERSION, jnum(module, "abi"));
+	EXPECT_EQ(self->info.nr_workers, jnum(module, "nr_workers"));
+	features = jget(module, "features");
+	ASSERT_NE(NULL, features);
+	ASSERT_EQ(J_ARR, features->t);
+	for (i = 0; i < features->n; i++) {
+		ASSERT_EQ(J_STR, features->items[i]->t);
+		has_stats |= !strcmp(features->items[i]->s, "stats");
+	}
+	EXPECT_TRUE(has_stats) TH_LOG("no 'stats' feature");
+	params = jget(module, "params");
+	ASSERT_NE(NULL, params);
+	EXPECT_EQ(self->info.idle_us, jnum(params, "idle_us"));
+	EXPECT_EQ(self->info.batch, jnum(params, "batch"));
+	EXPECT_EQ(self->info.split_bytes, jnum(params, "split_bytes"));
+	EXPECT_EQ(self->info.max_inflight, jnum(params, "max_inflight"));
+
+	check_workers(_metadata, jget(doc, "workers"));
+
+	ctx = own_context(_metadata, jget(doc, "contexts"));
+	ASSERT_NE(NULL, ctx) TH_LOG("our context (pid %d) is not listed", getpid());
+	EXPECT_STREQ(self->comm, jstr(ctx, "comm"));
+	EXPECT_EQ(self->ring.nr_queues, jnum(ctx, "queues"));
+	EXPECT_EQ(64, jnum(ctx, "sq_entries"));
+	EXPECT_EQ(128, jnum(ctx, "cq_entries"));
+	EXPECT_EQ(18, jnum(ctx, "submitted"));
+	EXPECT_EQ(18, jnum(ctx, "completed"));
+	EXPECT_EQ(0, jnum(ctx, "inflight"));
+	EXPECT_EQ(self->info.max_inflight, jnum(ctx, "max_inflight"));
+	EXPECT_EQ(5000, jnum(ctx, "bytes"));
+	EXPECT_EQ(3, jnum(ctx, "errors_total"));
+	errors = jget(ctx, "errors");
+	ASSERT_NE(NULL, errors);
+	ASSERT_EQ(J_OBJ, errors->t);
+	for (i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
+		const char *key = errs[i] ?: "?";
+
+		EXPECT_EQ(!strcmp(key, "einval") ? 2 :
+			  !strcmp(key, "efault") ? 1 : 0,
+			  jnum(errors, key)) TH_LOG("errors.%s", key);
+	}
+	ops = jget(ctx, "ops");
+	ASSERT_NE(NULL, ops);
+	ASSERT_EQ(J_OBJ, ops->t);
+	for (i = 0; i < ops->n; i++) {
+		const char *k = ops->keys[i];
+
+		EXPECT_EQ(!strcmp(k, "nop") ? 10 : !strcmp(k, "copy") ? 6 : 0,
+			  jnum(ops, k)) TH_LOG("ops.%s", k);
+	}
+	EXPECT_EQ(10, jnum(ops, "nop"));
+	EXPECT_EQ(6, jnum(ops, "copy"));
+
+	ops = jget(doc, "ops");
+	ASSERT_NE(NULL, ops);
+	ASSERT_EQ(J_ARR, ops->t);
+	op = find_op(ops, "nop");
+	ASSERT_NE(NULL, op);
+	EXPECT_EQ(PEL_OP_NOP, jnum(op, "opcode"));
+	EXPECT_LE(10, jnum(op, "count"));
+	op = find_op(ops, "copy");
+	ASSERT_NE(NULL, op) TH_LOG("no per-op entry 'copy'");
+	EXPECT_EQ(PEL_OP_COPY, jnum(op, "opcode"));
+	EXPECT_LE(6, jnum(op, "count"));
+	EXPECT_NE(UINT64_MAX, jnum(op, "count"));
+	EXPECT_LE(5000, jnum(op, "bytes"));
+	EXPECT_LE(1, jnum(op, "errors"));
+	EXPECT_NE(UINT64_MAX, jnum(op, "errors"));
+	hist = jget(op, "latency_buckets");
+	ASSERT_NE(NULL, hist);
+	ASSERT_EQ(J_ARR, hist->t);
+	ASSERT_EQ(PEL_LAT_BUCKETS, hist->n);
+	for (i = 0; i < hist->n; i++) {
+		ASSERT_TRUE(hist->items[i]->t == J_NUM && hist->items[i]->is_uint);
+		sum += hist->items[i]->u;
+	}
+	EXPECT_LE(6, sum) TH_LOG("the copy latency histogram holds %llu",
+				 (unsigned long long)sum);
+	p50 = jnum(op, "latency_p50_ns");
+	p99 = jnum(op, "latency_p99_ns");
+	EXPECT_TRUE(is_pow2(p50)) TH_LOG("p50 %llu", (unsigned long long)p50);
+	EXPECT_TRUE(is_pow2(p99)) TH_LOG("p99 %llu", (unsigned long long)p99);
+	EXPECT_LE(p50, p99);
+	EXPECT_GE(1ULL << PEL_LAT_BUCKETS, p99);
+
+	totals = jget(doc, "totals");
+	ASSERT_NE(NULL, totals);
+	v = jget(totals, "workers");
+	ASSERT_NE(NULL, v);
+	EXPECT_EQ(sum_workers(doc, "ops"), jnum(v, "ops"));
+	EXPECT_EQ(sum_workers(doc, "chunks"), jnum(v, "chunks"));
+	v = jget(totals, "contexts");
+	ASSERT_NE(NULL, v);
+	EXPECT_LE(18, jnum(v, "submitted"));
+	EXPECT_LE(3, jnum(v, "errors"));
+	EXPECT_LE(1, jnum(v, "count"));
+	v = jget(totals, "ops");
+	ASSERT_NE(NULL, v);
+	EXPECT_LE(16, jnum(v, "count"));
+}
+
+/* ------------------------------------------------------------------------
+ * The tests.
+ */
+TEST_F(pelctl, status_json)
+{
+	struct jv *doc;
+
+	workload(_metadata, &self->ring);
+	doc = status_settled(_metadata, self->r, "status -j");
+	ASSERT_NE(NULL, doc);
+	/* compact: one line */
+	EXPECT_EQ(strchr(self->r->out, '\n'),
+		  self->r->out + strlen(self->r->out) - 1)
+		TH_LOG("-j output is not one line");
+	check_status(_metadata, self, doc);
+	jfree(doc);
+}
+
+/* -p: the same document, indented; the option may come first too. */
+TEST_F(pelctl, status_pretty)
+{
+	struct jv *doc;
+
+	workload(_metadata, &self->ring);
+	doc = status_settled(_metadata, self->r, "-p status");
+	ASSERT_NE(NULL, doc);
+	EXPECT_NE(NULL, strstr(self->r->out, "{\n  \"module\": {\n    \"version\": "))
+		TH_LOG("-p output is not indented: %.300s", self->r->out);
+	check_status(_metadata, self, doc);
+	jfree(doc);
+}
+
+TEST_F(pelctl, status_text)
+{
+	char line[128];
+
+	workload(_metadata, &self->ring);
+	run_pelctl(self->r, 0, "status");
+	ASSERT_EQ(0, self->r->status) TH_LOG("%s", self->r->err);
+	EXPECT_EQ('\0', self->r->err[0]) TH_LOG("stderr: %s", self->r->err);
+	EXPECT_NE(NULL, strstr(self->r->out, "STOLEN FROM"));
+	EXPECT_NE(NULL, strstr(self->r->out, "IN FLIGHT"));
+	EXPECT_NE(NULL, strstr(self->r->out, "p99"));
+	EXPECT_NE(NULL, strstr(self->r->out, "split_bytes"));
+	snprintf(line, sizeof(line), "%7d  %-16s", getpid(), self->comm);
+	EXPECT_NE(NULL, strstr(self->r->out, line))
+		TH_LOG("no row for '%s' in:\n%s", line, self->r->out);
+	EXPECT_NE(NULL, strstr(self->r->out, "ops: nop:10 copy:6   errors: EFAULT:1 EINVAL:2"))
+		TH_LOG("%s", self->r->out);
+	EXPECT_NE(NULL, strstr(self->r->out, "\ncopy "));
+}
+
+/* The objects' show commands print the parts of status, as arrays. */
+TEST_F(pelctl, object_show)
+{
+	struct jv *doc;
+
+	workload(_metadata, &self->ring);
+	doc = pelctl_json(_metadata, self->r, "-j worker show");
+	ASSERT_NE(NULL, doc);
+	check_workers(_metadata, doc);
+	jfree(doc);
+	doc = pelctl_json(_metadata, self->r, "context show -j");
+	ASSERT_NE(NULL, doc);
+	EXPECT_NE(NULL, own_context(_metadata, doc));
+	jfree(doc);
+	doc = pelctl_json(_metadata, self->r, "-j op");
+	ASSERT_NE(NULL, doc);
+	EXPECT_NE(NULL, find_op(doc, "copy"));
+	jfree(doc);
+	doc = pelctl_json(_metadata, self->r, "-j param show");
+	ASSERT_NE(NULL, doc);
+	EXPECT_EQ(self->info.batch, jnum(doc, "batch"));
+	jfree(doc);
+	run_pelctl(self->r, 0, "worker");
+	EXPECT_EQ(0, self->r->status);
+	EXPECT_NE(NULL, strstr(self->r->out, "CHUNKS"));
+}
+
+TEST_F(pelctl, get)
+{
+	char want[64];
+	struct jv *doc;
+
+	run_pelctl(self->r, 0, "get batch");
+	ASSERT_EQ(0, self->r->status) TH_LOG("%s", self->r->err);
+	snprintf(want, sizeof(want), "batch %u\n", self->info.batch);
+	EXPECT_STREQ(want, self->r->out);
+	doc = pelctl_json(_metadata, self->r, "-j get split_bytes");
+	ASSERT_NE(NULL, doc);
+	EXPECT_STREQ("split_bytes", jstr(doc, "name"));
+	EXPECT_EQ(self->info.split_bytes, jnum(doc, "value"));
+	jfree(doc);
+	doc = pelctl_json(_metadata, self->r, "get -j");
+	ASSERT_NE(NULL, doc);
+	EXPECT_EQ(self->info.idle_us, jnum(doc, "idle_us"));
+	EXPECT_EQ(self->info.max_inflight, jnum(doc, "max_inflight"));
+	jfree(doc);
+	run_pelctl(self->r, 0, "get bogus");
+	EXPECT_EQ(2, self->r->status);
+}
+
+/*
+ * split_bytes 0: a 64 MiB COPY runs whole (no worker's chunks counter
+ * moves); 1 MiB: it runs in chunks.  Read through pelctl status -j.
+ */
+TEST_F_TIMEOUT(pelctl, set_split_bytes, 180)
+{
+	uint64_t before, after;
+	struct pel_info info;
+	int i;
+	struct pel_sqe *sqe;
+	struct pel_cqe cqe;
+	struct jv *doc;
+
+	if (geteuid())
+		SKIP(return, "needs root");
+	self->src = malloc(BIG);
+	self->dst = malloc(BIG);
+	ASSERT_TRUE(self->src && self->dst);
+	pel_test_pattern(self->src, BIG, 23);
+
+	run_pelctl(self->r, 0, "set split_bytes 0");
+	ASSERT_EQ(0, self->r->status) TH_LOG("%s%s", self->r->out, self->r->err);
+	EXPECT_NE(NULL, strstr(self->r->out, "split_bytes 0"));
+	ASSERT_EQ(0, pel_test_info(&info));
+	ASSERT_EQ(0, info.split_bytes);
+	doc = pelctl_json(_metadata, self->r, "status -j");
+	ASSERT_NE(NULL, doc);
+	EXPECT_EQ(0, jnum(jget(jget(doc, "module"), "params"), "split_bytes"));
+	before = sum_workers(doc, "chunks");
+	jfree(doc);
+	memset(self->dst, 0, BIG);
+	sqe = lpel_get_sqe(&self->ring);
+	lpel_prep_copy(sqe, self->dst, self->src, BIG);
+	ASSERT_EQ(0, run_sqe(&self->ring, &cqe));
+	ASSERT_EQ(BIG, cqe.res);
+	EXPECT_EQ(0, memcmp(self->src, self->dst, BIG));
+	doc = pelctl_json(_metadata, self->r, "status -j");
+	ASSERT_NE(NULL, doc);
+	after = sum_workers(doc, "chunks");
+	jfree(doc);
+	EXPECT_EQ(before, after) TH_LOG("split_bytes 0, yet chunks ran");
+
+	run_pelctl(self->r, 0, "set split_bytes 1048576");
+	ASSERT_EQ(0, self->r->status) TH_LOG("%s%s", self->r->out, self->r->err);
+	EXPECT_NE(NULL, strstr(self->r->out, "split_bytes 1048576 (was 0)"))
+		TH_LOG("%s", self->r->out);
+	ASSERT_EQ(0, pel_test_info(&info));
+	ASSERT_EQ(1048576, info.split_bytes);
+	before = after;
+	memset(self->dst, 0, BIG);
+	sqe = lpel_get_sqe(&self->ring);
+	lpel_prep_copy(sqe, self->dst, self->src, BIG);
+	ASSERT_EQ(0, run_sqe(&self->ring, &cqe));
+	ASSERT_EQ(BIG, cqe.res);
+	EXPECT_EQ(0, memcmp(self->src, self->dst, BIG));
+	/* a helper may count its chunk just after the owner posts the CQE */
+	for (i = 0; i < 50 && after == before; i++) {
+		if (i)
+			usleep(20000);
+		doc = pelctl_json(_metadata, self->r, "status -j");
+		ASSERT_NE(NULL, doc);
+		after = sum_workers(doc, "chunks");
+		jfree(doc);
+	}
+	EXPECT_LT(before, after) TH_LOG("split_bytes 1 MiB, yet no chunks ran");
+}
+
+/* -j set: the new and the previous value. */
+TEST_F(pelctl, set_json)
+{
+	struct pel_info info;
+	struct jv *doc;
+
+	if (geteuid())
+		SKIP(return, "needs root");
+	doc = pelctl_json(_metadata, self->r, "-j set idle_us 777");
+	ASSERT_NE(NULL, doc);
+	EXPECT_STREQ("idle_us", jstr(doc, "name"));
+	EXPECT_EQ(777, jnum(doc, "value"));
+	EXPECT_EQ(self->info.idle_us, jnum(doc, "previous"));
+	jfree(doc);
+	ASSERT_EQ(0, pel_test_info(&info));
+	EXPECT_EQ(777, info.idle_us);
+	/* the object form does the same */
+	run_pelctl(self->r, 0, "param set idle_us %u", self->info.idle_us);
+	EXPECT_EQ(0, self->r->status) TH_LOG("%s", self->r->err);
+	ASSERT_EQ(0, pel_test_info(&info));
+	EXPECT_EQ(self->info.idle_us, info.idle_us);
+}
+
+TEST_F(pelctl, set_unknown_name)
+{
+	const char *err;
+	struct jv *doc;
+
+	run_pelctl(self->r, 0, "set bogus 1");
+	EXPECT_EQ(2, self->r->status);
+	EXPECT_NE(NULL, strstr(self->r->err, "bogus")) TH_LOG("%s", self->r->err);
+	EXPECT_NE(NULL, strstr(self->r->err, "split_bytes"))
+		TH_LOG("the valid names are not listed: %s", self->r->err);
+	EXPECT_EQ('\0', self->r->out[0]);
+
+	/* JSON mode: the error is a document on stdout */
+	run_pelctl(self->r, 0, "-j set bogus 1");
+	EXPECT_EQ(2, self->r->status);
+	doc = json_parse(self->r->out, &err, NULL);
+	ASSERT_NE(NULL, doc) TH_LOG("%s: %s", err, self->r->out);
+	ASSERT_NE(NULL, jstr(doc, "error"));
+	EXPECT_NE(NULL, strstr(jstr(doc, "error"), "bogus"));
+	jfree(doc);
+
+	run_pelctl(self->r, 0, "set ../../../../proc/sys/kernel/pid_max 1");
+	EXPECT_EQ(2, self->r->status);
+
+	/* a parameter given only at load */
+	if (!access("/sys/module/pel/parameters/dev_mode", F_OK)) {
+		run_pelctl(self->r, 0, "set dev_mode 0");
+		EXPECT_EQ(2, self->r->status);
+		EXPECT_NE(NULL, strstr(self->r->err, "read-only"))
+			TH_LOG("%s", self->r->err);
+	}
+}
+
+/* Values the module refuses: exit 1, the errno, the value unchanged. */
+TEST_F(pelctl, set_refused)
+{
+	struct pel_info info;
+
+	if (geteuid())
+		SKIP(return, "needs root");
+	run_pelctl(self->r, 0, "set batch 0");
+	EXPECT_EQ(1, self->r->status);
+	EXPECT_NE(NULL, strstr(self->r->err, "EINVAL")) TH_LOG("%s", self->r->err);
+	EXPECT_NE(NULL, strstr(self->r->err, "batch")) TH_LOG("%s", self->r->err);
+	run_pelctl(self->r, 0, "set split_bytes 4096");
+	EXPECT_EQ(1, self->r->status);
+	run_pelctl(self->r, 0, "set idle_us abc");
+	EXPECT_EQ(1, self->r->status);
+	run_pelctl(self->r, 0, "set idle_us -5");
+	EXPECT_EQ(1, self->r->status) TH_LOG("%s", self->r->err);
+	ASSERT_EQ(0, pel_test_info(&info));
+	EXPECT_EQ(self->info.batch, info.batch);
+	EXPECT_EQ(self->info.split_bytes, info.split_bytes);
+	EXPECT_EQ(self->info.idle_us, info.idle_us);
+	run_pelctl(self->r, 0, "set batch");
+	EXPECT_EQ(2, self->r->status);
+}
+
+/*
+ * A user who is not root: set is refused with a permission message; status
+ * works (the device is world-readable in the VM) and shows none of root's
+ * contexts.
+ */
+TEST_F(pelctl, not_root)
+{
+	const uid_t nobody = 65534;
+	struct pel_info info;
+	struct jv *doc;
+	const char *err;
+
+	if (geteuid())
+		SKIP(return, "needs root to become another user");
+	workload(_metadata, &self->ring);
+	run_pelctl(self->r, nobody, "set idle_us 123");
+	if (self->r->status == 126 || self->r->status == 127)
+		SKIP(return, "pelctl cannot be run as uid %u", nobody);
+	EXPECT_EQ(1, self->r->status);
+	EXPECT_NE(NULL, strstr(self->r->err, "permission")) TH_LOG("%s", self->r->err);
+	ASSERT_EQ(0, pel_test_info(&info));
+	EXPECT_EQ(self->info.idle_us, info.idle_us);
+
+	run_pelctl(self->r, nobody, "status -j");
+	if (access(PEL_DEVICE_PATH, R_OK) || self->r->status) {
+		/* a device closed to others: then the message says so */
+		EXPECT_EQ(1, self->r->status);
+		EXPECT_NE(NULL, strstr(self->r->out, "permission"));
+		return;
+	}
+	doc = json_parse(self->r->out, &err, NULL);
+	ASSERT_NE(NULL, doc) TH_LOG("%s", err);
+	EXPECT_EQ(NULL, own_context(_metadata, jget(doc, "contexts")))
+		TH_LOG("another user sees our context");
+	jfree(doc);
+}
+
+/* A device the user may not open (as udev's 0660 makes it): exit 1, why. */
+TEST_F(pelctl, no_access)
+{
+	const uid_t nobody = 65534;
+	const char *err;
+	struct stat sb;
+	struct jv *doc;
+	int st_text, st_json;
+
+	if (geteuid())
+		SKIP(return, "needs root to become another user");
+	ASSERT_EQ(0, stat(PEL_DEVICE_PATH, &sb));
+	ASSERT_EQ(0, chmod(PEL_DEVICE_PATH, 0600));
+	st_text = run_pelctl(self->r, nobody, "status");
+	EXPECT_NE(NULL, strstr(self->r->err, "permission denied opening /dev/pel"))
+		TH_LOG("%s", self->r->err);
+	st_json = run_pelctl(self->r, nobody, "status -j");
+	ASSERT_EQ(0, chmod(PEL_DEVICE_PATH, sb.st_mode & 07777));
+	if (st_text == 126 || st_text == 127)
+		SKIP(return, "pelctl cannot be run as uid %u", nobody);
+	EXPECT_EQ(1, st_text);
+	EXPECT_EQ(1, st_json);
+	doc = json_parse(self->r->out, &err, NULL);
+	ASSERT_NE(NULL, doc) TH_LOG("%s: %s", err, self->r->out);
+	EXPECT_NE(NULL, jstr(doc, "error"));
+	jfree(doc);
+}
+
+/* watch -n 2: two blocks, then exit 0; in JSON, two documents. */
+TEST_F(pelctl, watch)
+{
+	const char *p, *err;
+	unsigned int blocks = 0;
+	struct jv *doc;
+	size_t used;
+
+	run_pelctl(self->r, 0, "watch -i 0.2 -n 2");
+	ASSERT_EQ(0, self->r->status) TH_LOG("%s", self->r->err);
+	for (p = self->r->out; (p = strstr(p, "time ")); p++)
+		blocks += p == self->r->out || p[-1] == '\n';
+	EXPECT_EQ(2, blocks) TH_LOG("%s", self->r->out);
+	EXPECT_NE(NULL, strstr(self->r->out, "OPS/s"));
+	EXPECT_EQ(NULL, strchr(self->r->out, '\033')) TH_LOG("escape codes without a tty");
+
+	run_pelctl(self->r, 0, "-j watch -i 0.2 -n 2");
+	ASSERT_EQ(0, self->r->status) TH_LOG("%s", self->r->err);
+	/* one compact document a line */
+	blocks = 0;
+	for (p = self->r->out; *p; p += used) {
+		const struct jv *w, *iv;
+
+		doc = json_parse(p, &err, &used);
+		ASSERT_NE(NULL, doc) TH_LOG("document %u: %s", blocks, err);
+		EXPECT_EQ('\n', p[used - 1]);
+		w = jget(doc, "workers");
+		ASSERT_NE(NULL, w);
+		ASSERT_EQ(J_ARR, w->t);
+		EXPECT_EQ(sysconf(_SC_NPROCESSORS_ONLN), (long)w->n);
+		EXPECT_NE(NULL, jget(doc, "ops"));
+		EXPECT_NE(NULL, jget(doc, "contexts"));
+		EXPECT_NE(NULL, jget(doc, "totals"));
+		iv = jget(doc, "interval_s");
+		ASSERT_NE(NULL, iv);
+		EXPECT_TRUE(iv->t == J_NUM && iv->num > 0.15 && iv->num < 5)
+			TH_LOG("interval_s %f", iv->num);
+		jfree(doc);
+		blocks++;
+	}
+	EXPECT_EQ(2, blocks);
+
+	run_pelctl(self->r, 0, "watch -i 0");
+	EXPECT_EQ(2, self->r->status);
+	run_pelctl(self->r, 0, "watch -n x");
+	EXPECT_EQ(2, self->r->status);
+}
+
+/* bpftool's grammar: unknown words exit 2, help exits 0, prefixes work. */
+TEST_F(pelctl, usage)
+{
+	const char *err;
+	struct jv *doc;
+
+	run_pelctl(self->r, 0, "bogus");
+	EXPECT_EQ(2, self->r->status);
+	EXPECT_NE(NULL, strstr(self->r->err, "bogus"));
+	run_pelctl(self->r, 0, "status extra");
+	EXPECT_EQ(2, self->r->status);
+	run_pelctl(self->r, 0, "--bogus status");
+	EXPECT_EQ(2, self->r->status);
+	run_pelctl(self->r, 0, "worker bogus");
+	EXPECT_EQ(2, self->r->status);
+	run_pelctl(self->r, 0, "-j bogus");
+	EXPECT_EQ(2, self->r->status);
+	doc = json_parse(self->r->out, &err, NULL);
+	ASSERT_NE(NULL, doc) TH_LOG("%s: %s", err, self->r->out);
+	EXPECT_NE(NULL, jstr(doc, "error"));
+	jfree(doc);
+	run_pelctl(self->r, 0, "help");
+	EXPECT_EQ(0, self->r->status);
+	EXPECT_NE(NULL, strstr(self->r->out, "watch"));
+	run_pelctl(self->r, 0, "sta");
+	EXPECT_EQ(0, self->r->status);
+	run_pelctl(self->r, 0, "%s", "");
+	EXPECT_EQ(2, self->r->status);
+	doc = pelctl_json(_metadata, self->r, "-j version");
+	ASSERT_NE(NULL, doc);
+	EXPECT_EQ(PEL_ABI_VERSION, jnum(jget(doc, "module"), "abi"));
+	jfree(doc);
+}
+
+TEST_HARNESS_MAIN
