@@ -67,6 +67,9 @@ TEST(setup_allocation_failures)
 {
 	static const char *const dirs[] = { "failslab", "fail_page_alloc" };
 	int d, nth, enomem = 0, ok = 0, fd;
+	struct lpel_ring ring;
+	struct pel_sqe *sqe;
+	struct pel_cqe cqe;
 	struct pel_setup p;
 
 	if (access(DBG "failslab/probability", W_OK))
@@ -99,18 +102,12 @@ TEST(setup_allocation_failures)
 	EXPECT_LT(0, ok);
 
 	/* Nothing is left broken: a plain setup works. */
-	{
-		struct lpel_ring ring;
-		struct pel_sqe *sqe;
-		struct pel_cqe cqe;
-
-		ASSERT_EQ(0, lpel_init(&ring, 8));
-		sqe = lpel_get_sqe(&ring);
-		lpel_prep_nop(sqe);
-		ASSERT_EQ(0, pel_test_run_one(&ring, sqe, &cqe));
-		EXPECT_EQ(0, cqe.res);
-		lpel_exit(&ring);
-	}
+	ASSERT_EQ(0, lpel_init(&ring, 8));
+	sqe = lpel_get_sqe(&ring);
+	lpel_prep_nop(sqe);
+	ASSERT_EQ(0, pel_test_run_one(&ring, sqe, &cqe));
+	EXPECT_EQ(0, cqe.res);
+	lpel_exit(&ring);
 }
 
 TEST(ioctl_copy_failures)
