@@ -6,6 +6,7 @@
  * too few compared; faults give -EFAULT with the offset of the faulting
  * byte unless a difference comes first; malformed SQEs give -EINVAL.
  */
+#define PEL_TEST_USER_DATA_TAG	0xc0de000000000000ULL
 #include "pel_test.h"
 #include "kselftest_harness.h"
 
@@ -13,51 +14,7 @@
 /* The kernel compares in chunks of this many bytes (half its bounce buffer). */
 #define CHUNK (32 * 1024)
 
-FIXTURE(ring) {
-	struct lpel_ring ring;
-};
-
-FIXTURE_SETUP(ring)
-{
-	int ret = lpel_init(&self->ring, 32);
-
-	ASSERT_EQ(0, ret) TH_LOG("lpel_init: %s", strerror(-ret));
-}
-
-FIXTURE_TEARDOWN(ring)
-{
-	lpel_exit(&self->ring);
-}
-
-/* Random bytes, 8 at a time (splitmix64): fast enough under TCG. */
-static void fill_random(void *buf, size_t len, uint64_t seed)
-{
-	uint8_t *p = buf;
-	uint64_t x = seed * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e019ULL;
-	size_t i = 0;
-
-	while (i < len) {
-		uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
-		size_t n = len - i < 8 ? len - i : 8;
-
-		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-		z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-		z ^= z >> 31;
-		memcpy(p + i, &z, n);
-		i += n;
-	}
-}
-
-/* The reference: offset of the first difference, or len when equal. */
-static size_t ref_diff(const uint8_t *a, const uint8_t *b, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (a[i] != b[i])
-			break;
-	return i;
-}
+PEL_TEST_RING_FIXTURE(32)
 
 /* Byte i of the pattern repeated from the buffer start, little-endian. */
 static uint8_t pat_byte(uint64_t pattern, size_t i)
@@ -83,42 +40,6 @@ static void put_pattern(uint8_t *buf, uint64_t pattern, size_t len)
 		buf[i] = pat_byte(pattern, i);
 }
 
-static uint64_t next_user_data;
-
-/* Run a copy of tmpl with a fresh user_data; it must come back. */
-static void run_sqe(struct __test_metadata *_metadata, struct lpel_ring *ring,
-		    const struct pel_sqe *tmpl, struct pel_cqe *cqe,
-		    const char *what)
-{
-	struct pel_sqe *sqe = lpel_get_sqe(ring);
-	uint64_t ud = 0xc0de000000000000ULL | ++next_user_data;
-	int ret;
-
-	ASSERT_NE(NULL, sqe) TH_LOG("%s: no free SQE", what);
-	*sqe = *tmpl;
-	sqe->user_data = ud;
-	ret = pel_test_run_one(ring, sqe, cqe);
-	ASSERT_EQ(0, ret) TH_LOG("%s: %s", what, strerror(-ret));
-	ASSERT_EQ(ud, cqe->user_data) TH_LOG("%s: user_data %#llx", what,
-					     (unsigned long long)cqe->user_data);
-}
-
-static void expect_op(struct __test_metadata *_metadata, struct lpel_ring *ring,
-		      const struct pel_sqe *tmpl, int res, uint64_t result,
-		      const char *what)
-{
-	struct pel_cqe cqe;
-
-	run_sqe(_metadata, ring, tmpl, &cqe, what);
-	ASSERT_EQ(res, cqe.res) TH_LOG("%s: res %d, want %d (result %llu)",
-				       what, cqe.res, res,
-				       (unsigned long long)cqe.result);
-	ASSERT_EQ(result, cqe.result) TH_LOG("%s: result %llu, want %llu",
-					     what, (unsigned long long)cqe.result,
-					     (unsigned long long)result);
-	ASSERT_EQ(0, cqe.flags) TH_LOG("%s: cqe.flags %#x", what, cqe.flags);
-}
-
 static void expect_compare(struct __test_metadata *_metadata,
 			   struct lpel_ring *ring, const void *a, const void *b,
 			   uint64_t len, int res, uint64_t result,
@@ -127,7 +48,7 @@ static void expect_compare(struct __test_metadata *_metadata,
 	struct pel_sqe s;
 
 	lpel_prep_compare(&s, a, b, len);
-	expect_op(_metadata, ring, &s, res, result, what);
+	pel_test_expect_op(_metadata, ring, &s, res, result, what);
 }
 
 static void expect_pattern(struct __test_metadata *_metadata,
@@ -138,7 +59,7 @@ static void expect_pattern(struct __test_metadata *_metadata,
 	struct pel_sqe s;
 
 	lpel_prep_compare_pattern(&s, buf, pattern, len);
-	expect_op(_metadata, ring, &s, res, result, what);
+	pel_test_expect_op(_metadata, ring, &s, res, result, what);
 }
 
 /* Offsets worth a difference in a buffer of len bytes. */
@@ -173,8 +94,8 @@ static void check_compare(struct __test_metadata *_metadata,
 	char what[160];
 
 	ASSERT_TRUE(abuf && bbuf && snap);
-	fill_random(abuf, size, len * 131 + aoff);
-	fill_random(bbuf, size, len * 131 + boff + 7);
+	pel_test_fill_random(abuf, size, len * 131 + aoff);
+	pel_test_fill_random(bbuf, size, len * 131 + boff + 7);
 	memcpy(b, a, len);
 	b[-1] = a[-1] ^ 0xff;
 	b[len] = a[len] ^ 0xff;
@@ -182,7 +103,7 @@ static void check_compare(struct __test_metadata *_metadata,
 
 	snprintf(what, sizeof(what), "compare len %zu a+%zu b+%zu equal",
 		 len, aoff, boff);
-	ASSERT_EQ(len, ref_diff(a, b, len));
+	ASSERT_EQ(len, pel_test_first_diff(a, b, len));
 	expect_compare(_metadata, ring, a, b, len, 0, 0, what);
 
 	npos = diff_positions(len, pos);
@@ -191,7 +112,7 @@ static void check_compare(struct __test_metadata *_metadata,
 		uint8_t bit = 1u << (p % 8);
 
 		b[p] ^= bit;
-		ASSERT_EQ(p, ref_diff(a, b, len));
+		ASSERT_EQ(p, pel_test_first_diff(a, b, len));
 		snprintf(what, sizeof(what),
 			 "compare len %zu a+%zu b+%zu differ at %zu in b",
 			 len, aoff, boff, p);
@@ -202,7 +123,7 @@ static void check_compare(struct __test_metadata *_metadata,
 		a[p] ^= 0x80;
 		if (p + 1 < len)
 			b[len - 1] ^= 0x01;
-		ASSERT_EQ(p, ref_diff(a, b, len));
+		ASSERT_EQ(p, pel_test_first_diff(a, b, len));
 		snprintf(what, sizeof(what),
 			 "compare len %zu a+%zu b+%zu differ at %zu in a (+ at %zu)",
 			 len, aoff, boff, p, len - 1);
@@ -259,7 +180,7 @@ static void check_pattern(struct __test_metadata *_metadata,
 	char what[160];
 
 	ASSERT_NE(NULL, base);
-	fill_random(base, size, len + off);
+	pel_test_fill_random(base, size, len + off);
 	put_pattern(buf, pattern, len);
 	/* The byte after the window is not the pattern's next one. */
 	buf[len] = pat_byte(pattern, len) ^ 0x5a;
@@ -457,9 +378,9 @@ TEST_F(ring, fault_in_a_later_chunk)
 
 	ASSERT_NE(NULL, hb);
 	ASSERT_NE(NULL, n);
-	fill_random(hb, h, 3);
+	pel_test_fill_random(hb, h, 3);
 	memcpy(n, hb, h);
-	fill_random(n + h, len - h, 4);
+	pel_test_fill_random(n + h, len - h, 4);
 
 	expect_compare(_metadata, &self->ring, hb, n, len, -EFAULT, h,
 		       "hole at page 20");
@@ -551,9 +472,9 @@ TEST_F(ring, invalid)
 
 	/* The base SQEs are good: each change below alone makes them bad. */
 	lpel_prep_compare(&base, a, b, sizeof(a));
-	expect_op(_metadata, &self->ring, &base, 0, 0, "compare base");
+	pel_test_expect_op(_metadata, &self->ring, &base, 0, 0, "compare base");
 #define BAD(stmt, name) do { s = base; stmt; \
-	expect_op(_metadata, &self->ring, &s, -EINVAL, 0, name); } while (0)
+	pel_test_expect_op(_metadata, &self->ring, &s, -EINVAL, 0, name); } while (0)
 	BAD(s.op_flags = 1, "compare op_flags");
 	BAD(s.arg1 = 1, "compare arg1");
 	BAD(s.resv0 = 1, "compare resv0");
@@ -573,7 +494,7 @@ TEST_F(ring, invalid)
 	    "compare addr2 wraps with max len");
 
 	lpel_prep_compare_pattern(&base, a, 0x0101010101010101ULL, sizeof(a));
-	expect_op(_metadata, &self->ring, &base, 0, 0, "pattern base");
+	pel_test_expect_op(_metadata, &self->ring, &base, 0, 0, "pattern base");
 	BAD(s.addr = (uintptr_t)b, "pattern addr (unused)");
 	BAD(s.op_flags = 1, "pattern op_flags");
 	BAD(s.arg1 = 1, "pattern arg1");
@@ -602,7 +523,7 @@ TEST_F(ring, batch_over_queues)
 	struct pel_cqe *cqe;
 
 	ASSERT_TRUE(a && b);
-	fill_random(a, nr * len, 77);
+	pel_test_fill_random(a, nr * len, 77);
 	memcpy(b, a, nr * len);
 	/*
 	 * Op i: a pattern compare when i % 4 == 0, else two buffers; equal

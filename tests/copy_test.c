@@ -9,21 +9,7 @@
 
 #define GUARD 64
 
-FIXTURE(ring) {
-	struct lpel_ring ring;
-};
-
-FIXTURE_SETUP(ring)
-{
-	int ret = lpel_init(&self->ring, 32);
-
-	ASSERT_EQ(0, ret) TH_LOG("lpel_init: %s", strerror(-ret));
-}
-
-FIXTURE_TEARDOWN(ring)
-{
-	lpel_exit(&self->ring);
-}
+PEL_TEST_RING_FIXTURE(32)
 
 static int copy_one(struct lpel_ring *ring, void *dst, const void *src,
 		    uint64_t len, struct pel_cqe *cqe)

@@ -7,47 +7,9 @@
 #include "pel_test.h"
 #include "kselftest_harness.h"
 
-static uint32_t crc_table[256];
-
-static void crc_init(void)
-{
-	uint32_t i, j, c;
-
-	for (i = 0; i < 256; i++) {
-		c = i;
-		for (j = 0; j < 8; j++)
-			c = (c >> 1) ^ (0x82f63b78U & -(c & 1));
-		crc_table[i] = c;
-	}
-}
-
-/* Standard CRC-32C of buf continued from seed (0 for a new CRC). */
-static uint32_t ref_crc32c(uint32_t seed, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-	uint32_t crc = ~seed;
-
-	while (len--)
-		crc = crc_table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
-	return ~crc;
-}
-
 static const size_t lens[] = { 0, 1, 7, 8, 4095, 4096, 4097, 65536, 65537, (1 << 20) + 3 };
 
-FIXTURE(ring) {
-	struct lpel_ring ring;
-};
-
-FIXTURE_SETUP(ring)
-{
-	crc_init();
-	ASSERT_EQ(0, lpel_init(&self->ring, 32));
-}
-
-FIXTURE_TEARDOWN(ring)
-{
-	lpel_exit(&self->ring);
-}
+PEL_TEST_RING_FIXTURE(32)
 
 static int crc_one(struct lpel_ring *ring, void *dst, const void *src,
 		   uint64_t len, uint32_t seed, struct pel_cqe *cqe)
@@ -72,7 +34,7 @@ TEST_F(ring, known_answer)
 	ASSERT_EQ(0, crc_one(&self->ring, NULL, "123456789", 9, 0, &cqe));
 	EXPECT_EQ(9, cqe.res);
 	EXPECT_EQ(0xe3069283U, cqe.result);
-	ASSERT_EQ(0xe3069283U, ref_crc32c(0, "123456789", 9));
+	ASSERT_EQ(0xe3069283U, pel_test_crc32c(0, "123456789", 9));
 	/* 32 bytes of zeros (RFC 3720, B.4). */
 	ASSERT_EQ(0, crc_one(&self->ring, NULL, (uint8_t[32]){ 0 }, 32, 0, &cqe));
 	EXPECT_EQ(0x8a9136aaU, cqe.result);
@@ -91,7 +53,7 @@ TEST_F(ring, lengths_and_alignments)
 			ASSERT_EQ(0, crc_one(&self->ring, NULL, buf + a, lens[i], 0, &cqe));
 			EXPECT_EQ(lens[i] + 3, cqe.user_data);
 			EXPECT_EQ((int)lens[i], cqe.res);
-			EXPECT_EQ(ref_crc32c(0, buf + a, lens[i]), cqe.result)
+			EXPECT_EQ(pel_test_crc32c(0, buf + a, lens[i]), cqe.result)
 				TH_LOG("len %zu align %zu", lens[i], a);
 		}
 	}
@@ -109,18 +71,18 @@ TEST_F(ring, seed_continues)
 
 	ASSERT_NE(NULL, buf);
 	pel_test_pattern(buf, len, 7);
-	whole = ref_crc32c(0, buf, len);
+	whole = pel_test_crc32c(0, buf, len);
 	crc = 0;
 	for (i = 0; i + 1 < sizeof(cut) / sizeof(cut[0]); i++) {
 		ASSERT_EQ(0, crc_one(&self->ring, NULL, buf + cut[i],
 				     cut[i + 1] - cut[i], crc, &cqe));
-		EXPECT_EQ(ref_crc32c(crc, buf + cut[i], cut[i + 1] - cut[i]), cqe.result);
+		EXPECT_EQ(pel_test_crc32c(crc, buf + cut[i], cut[i + 1] - cut[i]), cqe.result);
 		crc = cqe.result;
 	}
 	EXPECT_EQ(whole, crc);
 	/* An arbitrary seed matches the reference too. */
 	ASSERT_EQ(0, crc_one(&self->ring, NULL, buf, 1000, 0xdeadbeef, &cqe));
-	EXPECT_EQ(ref_crc32c(0xdeadbeef, buf, 1000), cqe.result);
+	EXPECT_EQ(pel_test_crc32c(0xdeadbeef, buf, 1000), cqe.result);
 	free(buf);
 }
 
@@ -139,7 +101,7 @@ TEST_F(ring, copy_crc32c)
 		ASSERT_EQ(0, crc_one(&self->ring, dst + doff, src + so, lens[i],
 				     0x1234, &cqe));
 		EXPECT_EQ((int)lens[i], cqe.res);
-		EXPECT_EQ(ref_crc32c(0x1234, src + so, lens[i]), cqe.result)
+		EXPECT_EQ(pel_test_crc32c(0x1234, src + so, lens[i]), cqe.result)
 			TH_LOG("len %zu", lens[i]);
 		EXPECT_EQ(0, memcmp(dst + doff, src + so, lens[i]));
 		EXPECT_EQ(0xee, dst[doff + lens[i]]);

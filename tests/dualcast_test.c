@@ -5,6 +5,7 @@
  * either destination give -EFAULT with the bytes done in both before it;
  * kernel addresses never leak; malformed SQEs give -EINVAL.
  */
+#define PEL_TEST_USER_DATA_TAG	0xd0a1000000000000ULL
 #include "pel_test.h"
 #include "kselftest_harness.h"
 
@@ -12,98 +13,7 @@
 /* The kernel moves data in chunks of this many bytes (its bounce buffer). */
 #define CHUNK (64 * 1024)
 
-FIXTURE(ring) {
-	struct lpel_ring ring;
-};
-
-FIXTURE_SETUP(ring)
-{
-	int ret = lpel_init(&self->ring, 32);
-
-	ASSERT_EQ(0, ret) TH_LOG("lpel_init: %s", strerror(-ret));
-}
-
-FIXTURE_TEARDOWN(ring)
-{
-	lpel_exit(&self->ring);
-}
-
-/* Random bytes, 8 at a time (splitmix64): fast enough under TCG. */
-static void fill_random(void *buf, size_t len, uint64_t seed)
-{
-	uint8_t *p = buf;
-	uint64_t x = seed * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e019ULL;
-	size_t i = 0;
-
-	while (i < len) {
-		uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
-		size_t n = len - i < 8 ? len - i : 8;
-
-		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-		z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-		z ^= z >> 31;
-		memcpy(p + i, &z, n);
-		i += n;
-	}
-}
-
-/* Index of the first byte of buf[0..len) that is not c, or len. */
-static size_t first_not(const uint8_t *buf, uint8_t c, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (buf[i] != c)
-			break;
-	return i;
-}
-
-/* Index of the first difference, or len. */
-static size_t first_diff(const uint8_t *a, const uint8_t *b, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (a[i] != b[i])
-			break;
-	return i;
-}
-
-static uint64_t next_user_data;
-
-/* Run a copy of tmpl with a fresh user_data; it must come back. */
-static void run_sqe(struct __test_metadata *_metadata, struct lpel_ring *ring,
-		    const struct pel_sqe *tmpl, struct pel_cqe *cqe,
-		    const char *what)
-{
-	struct pel_sqe *sqe = lpel_get_sqe(ring);
-	uint64_t ud = 0xd0a1000000000000ULL | ++next_user_data;
-	int ret;
-
-	ASSERT_NE(NULL, sqe) TH_LOG("%s: no free SQE", what);
-	*sqe = *tmpl;
-	sqe->user_data = ud;
-	ret = pel_test_run_one(ring, sqe, cqe);
-	ASSERT_EQ(0, ret) TH_LOG("%s: %s", what, strerror(-ret));
-	ASSERT_EQ(ud, cqe->user_data) TH_LOG("%s: user_data %#llx", what,
-					     (unsigned long long)cqe->user_data);
-}
-
-static void expect_op(struct __test_metadata *_metadata, struct lpel_ring *ring,
-		      const struct pel_sqe *tmpl, int res, uint64_t result,
-		      const char *what)
-{
-	struct pel_cqe cqe;
-
-	run_sqe(_metadata, ring, tmpl, &cqe, what);
-	ASSERT_EQ(res, cqe.res) TH_LOG("%s: res %d, want %d (result %llu)",
-				       what, cqe.res, res,
-				       (unsigned long long)cqe.result);
-	ASSERT_EQ(result, cqe.result) TH_LOG("%s: result %llu, want %llu",
-					     what, (unsigned long long)cqe.result,
-					     (unsigned long long)result);
-	ASSERT_EQ(0, cqe.flags) TH_LOG("%s: cqe.flags %#x", what, cqe.flags);
-}
+PEL_TEST_RING_FIXTURE(32)
 
 static void expect_dualcast(struct __test_metadata *_metadata,
 			    struct lpel_ring *ring, void *d1, void *d2,
@@ -113,7 +23,7 @@ static void expect_dualcast(struct __test_metadata *_metadata,
 	struct pel_sqe s;
 
 	lpel_prep_dualcast(&s, d1, d2, src, len);
-	expect_op(_metadata, ring, &s, res, result, what);
+	pel_test_expect_op(_metadata, ring, &s, res, result, what);
 }
 
 /*
@@ -130,9 +40,9 @@ static void check_dualcast(struct __test_metadata *_metadata,
 	char what[128];
 
 	ASSERT_TRUE(src && d1 && d2 && snap && ref1 && ref2);
-	fill_random(src, size, len * 3 + soff);
-	fill_random(d1, size, len * 3 + off1 + 100);
-	fill_random(d2, size, len * 3 + off2 + 200);
+	pel_test_fill_random(src, size, len * 3 + soff);
+	pel_test_fill_random(d1, size, len * 3 + off1 + 100);
+	pel_test_fill_random(d2, size, len * 3 + off2 + 200);
 	memcpy(snap, src, size);
 	memcpy(ref1, d1, size);
 	memcpy(ref2, d2, size);
@@ -143,12 +53,12 @@ static void check_dualcast(struct __test_metadata *_metadata,
 		 len, soff, off1, off2);
 	expect_dualcast(_metadata, ring, d1 + GUARD + off1, d2 + GUARD + off2,
 			src + GUARD + soff, len, (int)len, len, what);
-	ASSERT_EQ(size, first_diff(d1, ref1, size))
+	ASSERT_EQ(size, pel_test_first_diff(d1, ref1, size))
 		TH_LOG("%s: first destination wrong at %zd", what,
-		       (ssize_t)first_diff(d1, ref1, size) - GUARD - (ssize_t)off1);
-	ASSERT_EQ(size, first_diff(d2, ref2, size))
+		       (ssize_t)pel_test_first_diff(d1, ref1, size) - GUARD - (ssize_t)off1);
+	ASSERT_EQ(size, pel_test_first_diff(d2, ref2, size))
 		TH_LOG("%s: second destination wrong at %zd", what,
-		       (ssize_t)first_diff(d2, ref2, size) - GUARD - (ssize_t)off2);
+		       (ssize_t)pel_test_first_diff(d2, ref2, size) - GUARD - (ssize_t)off2);
 	ASSERT_EQ(0, memcmp(src, snap, size)) TH_LOG("%s: source changed", what);
 	free(src);
 	free(d1);
@@ -192,8 +102,8 @@ TEST_F(ring, same_buffers)
 	uint8_t *src = malloc(len), *dst = malloc(len), *snap = malloc(len);
 
 	ASSERT_TRUE(src && dst && snap);
-	fill_random(src, len, 1);
-	fill_random(dst, len, 2);
+	pel_test_fill_random(src, len, 1);
+	pel_test_fill_random(dst, len, 2);
 	memcpy(snap, src, len);
 	expect_dualcast(_metadata, &self->ring, dst, dst, src, len, len, len,
 			"one destination twice");
@@ -202,7 +112,7 @@ TEST_F(ring, same_buffers)
 			"first destination is the source");
 	ASSERT_EQ(0, memcmp(src, snap, len));
 	ASSERT_EQ(0, memcmp(dst, snap, len));
-	fill_random(dst, len, 3);
+	pel_test_fill_random(dst, len, 3);
 	expect_dualcast(_metadata, &self->ring, dst, src, src, len, len, len,
 			"second destination is the source");
 	ASSERT_EQ(0, memcmp(src, snap, len));
@@ -234,18 +144,18 @@ TEST_F(ring, faults)
 #define CASE(fmt, ...) snprintf(what, sizeof(what), "hole at %zu: " fmt, h, ##__VA_ARGS__)
 		/* Source: nothing read past the fault, so nothing written. */
 		if (h)
-			fill_random(hb, h, i);
+			pel_test_fill_random(hb, h, i);
 		if (h + pg < len)
-			fill_random(hb + h + pg, len - h - pg, i + 10);
+			pel_test_fill_random(hb + h + pg, len - h - pg, i + 10);
 		memset(d1, 0xee, len);
 		memset(d2, 0xdd, len);
 		CASE("holey source");
 		expect_dualcast(_metadata, &self->ring, d1, d2, hb, len, -EFAULT, h, what);
-		ASSERT_EQ(h, first_diff(d1, hb, h)) TH_LOG("%s: d1 bytes", what);
-		ASSERT_EQ(h, first_diff(d2, hb, h)) TH_LOG("%s: d2 bytes", what);
-		ASSERT_EQ(len - h, first_not(d1 + h, 0xee, len - h))
+		ASSERT_EQ(h, pel_test_first_diff(d1, hb, h)) TH_LOG("%s: d1 bytes", what);
+		ASSERT_EQ(h, pel_test_first_diff(d2, hb, h)) TH_LOG("%s: d2 bytes", what);
+		ASSERT_EQ(len - h, pel_test_first_not(d1 + h, 0xee, len - h))
 			TH_LOG("%s: d1 written past the fault", what);
-		ASSERT_EQ(len - h, first_not(d2 + h, 0xdd, len - h))
+		ASSERT_EQ(len - h, pel_test_first_not(d2 + h, 0xdd, len - h))
 			TH_LOG("%s: d2 written past the fault", what);
 
 		memset(d1, 0xee, len);
@@ -254,47 +164,47 @@ TEST_F(ring, faults)
 		CASE("holey source +3, destinations +1 and +7");
 		expect_dualcast(_metadata, &self->ring, d1 + 1, d2 + 7, hb + 3,
 				len - 8, -EFAULT, at, what);
-		ASSERT_EQ(at, first_diff(d1 + 1, hb + 3, at)) TH_LOG("%s: d1", what);
-		ASSERT_EQ(at, first_diff(d2 + 7, hb + 3, at)) TH_LOG("%s: d2", what);
-		ASSERT_EQ(len - 1 - at, first_not(d1 + 1 + at, 0xee, len - 1 - at))
+		ASSERT_EQ(at, pel_test_first_diff(d1 + 1, hb + 3, at)) TH_LOG("%s: d1", what);
+		ASSERT_EQ(at, pel_test_first_diff(d2 + 7, hb + 3, at)) TH_LOG("%s: d2", what);
+		ASSERT_EQ(len - 1 - at, pel_test_first_not(d1 + 1 + at, 0xee, len - 1 - at))
 			TH_LOG("%s: d1 written past the fault", what);
-		ASSERT_EQ(len - 7 - at, first_not(d2 + 7 + at, 0xdd, len - 7 - at))
+		ASSERT_EQ(len - 7 - at, pel_test_first_not(d2 + 7 + at, 0xdd, len - 7 - at))
 			TH_LOG("%s: d2 written past the fault", what);
 
 		/* Up to the hole: all of it. */
 		if (h) {
 			CASE("source up to the hole");
 			expect_dualcast(_metadata, &self->ring, d1, d2, hb, h, h, h, what);
-			ASSERT_EQ(h, first_diff(d1, hb, h));
-			ASSERT_EQ(h, first_diff(d2, hb, h));
+			ASSERT_EQ(h, pel_test_first_diff(d1, hb, h));
+			ASSERT_EQ(h, pel_test_first_diff(d2, hb, h));
 		}
 		munmap(hb, len);
 
 		/* First destination. */
 		hb = pel_test_holey_buffer(len, h);
 		ASSERT_NE(NULL, hb);
-		fill_random(src, len, i + 20);
+		pel_test_fill_random(src, len, i + 20);
 		memset(d2, 0xdd, len);
 		CASE("holey first destination");
 		expect_dualcast(_metadata, &self->ring, hb, d2, src, len, -EFAULT, h, what);
-		ASSERT_EQ(h, first_diff(hb, src, h)) TH_LOG("%s: d1 bytes", what);
-		ASSERT_EQ(h, first_diff(d2, src, h)) TH_LOG("%s: d2 bytes", what);
+		ASSERT_EQ(h, pel_test_first_diff(hb, src, h)) TH_LOG("%s: d1 bytes", what);
+		ASSERT_EQ(h, pel_test_first_diff(d2, src, h)) TH_LOG("%s: d2 bytes", what);
 		if (h + pg < len)
-			ASSERT_EQ(len - h - pg, first_not(hb + h + pg, 0x5a, len - h - pg))
+			ASSERT_EQ(len - h - pg, pel_test_first_not(hb + h + pg, 0x5a, len - h - pg))
 				TH_LOG("%s: d1 written past the hole", what);
 		munmap(hb, len);
 
 		/* Second destination. */
 		hb = pel_test_holey_buffer(len, h);
 		ASSERT_NE(NULL, hb);
-		fill_random(src, len, i + 30);
+		pel_test_fill_random(src, len, i + 30);
 		memset(d1, 0xee, len);
 		CASE("holey second destination");
 		expect_dualcast(_metadata, &self->ring, d1, hb, src, len, -EFAULT, h, what);
-		ASSERT_EQ(h, first_diff(d1, src, h)) TH_LOG("%s: d1 bytes", what);
-		ASSERT_EQ(h, first_diff(hb, src, h)) TH_LOG("%s: d2 bytes", what);
+		ASSERT_EQ(h, pel_test_first_diff(d1, src, h)) TH_LOG("%s: d1 bytes", what);
+		ASSERT_EQ(h, pel_test_first_diff(hb, src, h)) TH_LOG("%s: d2 bytes", what);
 		if (h + pg < len)
-			ASSERT_EQ(len - h - pg, first_not(hb + h + pg, 0x5a, len - h - pg))
+			ASSERT_EQ(len - h - pg, pel_test_first_not(hb + h + pg, 0x5a, len - h - pg))
 				TH_LOG("%s: d2 written past the hole", what);
 
 		/* Misaligned second destination. */
@@ -302,8 +212,8 @@ TEST_F(ring, faults)
 		CASE("holey second destination +5");
 		expect_dualcast(_metadata, &self->ring, d1 + 3, hb + 5, src + 1,
 				len - 5, -EFAULT, at, what);
-		ASSERT_EQ(at, first_diff(d1 + 3, src + 1, at)) TH_LOG("%s: d1", what);
-		ASSERT_EQ(at, first_diff(hb + 5, src + 1, at)) TH_LOG("%s: d2", what);
+		ASSERT_EQ(at, pel_test_first_diff(d1 + 3, src + 1, at)) TH_LOG("%s: d1", what);
+		ASSERT_EQ(at, pel_test_first_diff(hb + 5, src + 1, at)) TH_LOG("%s: d2", what);
 		munmap(hb, len);
 #undef CASE
 	}
@@ -322,32 +232,32 @@ TEST_F(ring, fault_in_a_later_chunk_and_max_len)
 
 	ASSERT_NE(NULL, hb);
 	ASSERT_TRUE(d1 && d2);
-	fill_random(hb, h, 5);
+	pel_test_fill_random(hb, h, 5);
 	memset(d1, 0xee, len);
 	memset(d2, 0xdd, len);
 	expect_dualcast(_metadata, &self->ring, d1, d2, hb, len, -EFAULT, h,
 			"source hole at page 20");
-	ASSERT_EQ(h, first_diff(d1, hb, h));
-	ASSERT_EQ(h, first_diff(d2, hb, h));
-	ASSERT_EQ(len - h, first_not(d1 + h, 0xee, len - h));
-	ASSERT_EQ(len - h, first_not(d2 + h, 0xdd, len - h));
+	ASSERT_EQ(h, pel_test_first_diff(d1, hb, h));
+	ASSERT_EQ(h, pel_test_first_diff(d2, hb, h));
+	ASSERT_EQ(len - h, pel_test_first_not(d1 + h, 0xee, len - h));
+	ASSERT_EQ(len - h, pel_test_first_not(d2 + h, 0xdd, len - h));
 
-	fill_random(d1, len, 6);
+	pel_test_fill_random(d1, len, 6);
 	expect_dualcast(_metadata, &self->ring, d2, hb, d1, len, -EFAULT, h,
 			"second destination hole at page 20");
-	ASSERT_EQ(h, first_diff(d2, d1, h));
-	ASSERT_EQ(h, first_diff(hb, d1, h));
+	ASSERT_EQ(h, pel_test_first_diff(d2, d1, h));
+	ASSERT_EQ(h, pel_test_first_diff(hb, d1, h));
 
 	/* The source ends in a hole: max len runs into it. */
 	memset(d1, 0xee, len);
 	memset(d2, 0xdd, len);
-	fill_random(hb, h, 7);
+	pel_test_fill_random(hb, h, 7);
 	expect_dualcast(_metadata, &self->ring, d1, d2, hb, PEL_MAX_OP_LEN,
 			-EFAULT, h, "max len");
-	ASSERT_EQ(h, first_diff(d1, hb, h));
-	ASSERT_EQ(h, first_diff(d2, hb, h));
-	ASSERT_EQ(len - h, first_not(d1 + h, 0xee, len - h));
-	ASSERT_EQ(len - h, first_not(d2 + h, 0xdd, len - h));
+	ASSERT_EQ(h, pel_test_first_diff(d1, hb, h));
+	ASSERT_EQ(h, pel_test_first_diff(d2, hb, h));
+	ASSERT_EQ(len - h, pel_test_first_not(d1 + h, 0xee, len - h));
+	ASSERT_EQ(len - h, pel_test_first_not(d2 + h, 0xdd, len - h));
 	munmap(hb, len);
 	free(d1);
 	free(d2);
@@ -371,8 +281,8 @@ TEST_F(ring, bad_addresses)
 	expect_dualcast(_metadata, &self->ring, d1, d2, k, sizeof(src), -EFAULT, 0,
 			"kernel source");
 	/* Not one byte of kernel memory arrived. */
-	ASSERT_EQ(sizeof(d1), first_not(d1, 0xee, sizeof(d1)));
-	ASSERT_EQ(sizeof(d2), first_not(d2, 0xdd, sizeof(d2)));
+	ASSERT_EQ(sizeof(d1), pel_test_first_not(d1, 0xee, sizeof(d1)));
+	ASSERT_EQ(sizeof(d2), pel_test_first_not(d2, 0xdd, sizeof(d2)));
 	expect_dualcast(_metadata, &self->ring, k, d2, src, sizeof(src), -EFAULT, 0,
 			"kernel first destination");
 	expect_dualcast(_metadata, &self->ring, d1, k, src, sizeof(src), -EFAULT, 0,
@@ -383,8 +293,8 @@ TEST_F(ring, bad_addresses)
 	memset(d2, 0xdd, sizeof(d2));
 	expect_dualcast(_metadata, &self->ring, d1, d2, hole, sizeof(src), -EFAULT, 0,
 			"unmapped source");
-	ASSERT_EQ(sizeof(d1), first_not(d1, 0xee, sizeof(d1)));
-	ASSERT_EQ(sizeof(d2), first_not(d2, 0xdd, sizeof(d2)));
+	ASSERT_EQ(sizeof(d1), pel_test_first_not(d1, 0xee, sizeof(d1)));
+	ASSERT_EQ(sizeof(d2), pel_test_first_not(d2, 0xdd, sizeof(d2)));
 	expect_dualcast(_metadata, &self->ring, hole, d2, src, sizeof(src), -EFAULT, 0,
 			"unmapped first destination");
 	expect_dualcast(_metadata, &self->ring, d1, hole, src, sizeof(src), -EFAULT, 0,
@@ -393,7 +303,7 @@ TEST_F(ring, bad_addresses)
 			"read-only first destination");
 	expect_dualcast(_metadata, &self->ring, d1, ro, src, sizeof(src), -EFAULT, 0,
 			"read-only second destination");
-	ASSERT_EQ(pg, first_not(ro, 0, pg));
+	ASSERT_EQ(pg, pel_test_first_not(ro, 0, pg));
 	expect_dualcast(_metadata, &self->ring, d1, d2, NULL, 1, -EFAULT, 0,
 			"NULL source");
 	expect_dualcast(_metadata, &self->ring, NULL, d2, src, 1, -EFAULT, 0,
@@ -416,13 +326,13 @@ TEST_F(ring, invalid)
 	memset(d1, 0, sizeof(d1));
 	memset(d2, 0, sizeof(d2));
 	lpel_prep_dualcast(&base, d1, d2, src, sizeof(src));
-	expect_op(_metadata, &self->ring, &base, 16, 16, "base");
+	pel_test_expect_op(_metadata, &self->ring, &base, 16, 16, "base");
 	ASSERT_EQ(0, memcmp(d1, src, 16));
 	ASSERT_EQ(0, memcmp(d2, src, 16));
 	memset(d1, 0, sizeof(d1));
 	memset(d2, 0, sizeof(d2));
 #define BAD(stmt, name) do { s = base; stmt; \
-	expect_op(_metadata, &self->ring, &s, -EINVAL, 0, name); } while (0)
+	pel_test_expect_op(_metadata, &self->ring, &s, -EINVAL, 0, name); } while (0)
 	BAD(s.op_flags = 1, "op_flags");
 	BAD(s.arg1 = 1, "arg1");
 	BAD(s.resv0 = 1, "resv0");
@@ -440,8 +350,8 @@ TEST_F(ring, invalid)
 	    "second destination wraps at max len");
 #undef BAD
 	/* None of them wrote anything. */
-	ASSERT_EQ(16, first_not(d1, 0, 16));
-	ASSERT_EQ(16, first_not(d2, 0, 16));
+	ASSERT_EQ(16, pel_test_first_not(d1, 0, 16));
+	ASSERT_EQ(16, pel_test_first_not(d2, 0, 16));
 }
 
 /* Many in flight on every queue: each lands where its SQE said. */
@@ -455,7 +365,7 @@ TEST_F(ring, batch_over_queues)
 	struct pel_cqe *cqe;
 
 	ASSERT_TRUE(src && d1 && d2);
-	fill_random(src, nr * len, 99);
+	pel_test_fill_random(src, nr * len, 99);
 	for (i = 0; i < nr; i++) {
 		struct pel_sqe *sqe = lpel_get_sqe_on(&self->ring,
 						      i % self->ring.nr_queues);

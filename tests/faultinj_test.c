@@ -14,24 +14,12 @@
 
 #define DBG "/sys/kernel/debug/"
 
-static int put(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 static int put_attr(const char *dir, const char *attr, const char *val)
 {
 	char path[256];
 
 	snprintf(path, sizeof(path), DBG "%s/%s", dir, attr);
-	return put(path, val);
+	return pel_test_write_file(path, val, 0);
 }
 
 /* Fail the @nth call that passes the filters, once, in tasks marked to fail. */
@@ -60,7 +48,7 @@ static int make_it_fail(pid_t pid, int on)
 	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/%d/make-it-fail", pid);
-	return put(path, on ? "1" : "0");
+	return pel_test_write_file(path, on ? "1" : "0", 0);
 }
 
 TEST(setup_allocation_failures)
@@ -139,24 +127,14 @@ static int worker_pids(pid_t *pids, int max)
 {
 	struct dirent *de;
 	DIR *d = opendir("/proc");
+	char comm[64];
 	int n = 0;
 
 	if (!d)
 		return 0;
-	while ((de = readdir(d)) && n < max) {
-		char path[300], comm[64];
-		FILE *f;
-
-		if (de->d_name[0] < '0' || de->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		if (fgets(comm, sizeof(comm), f) && !strncmp(comm, "pel/", 4))
+	while (n < max && (de = pel_test_proc_next(d, "comm", comm, sizeof(comm))))
+		if (!strncmp(comm, "pel/", 4))
 			pids[n++] = atoi(de->d_name);
-		fclose(f);
-	}
 	closedir(d);
 	return n;
 }

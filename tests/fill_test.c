@@ -14,19 +14,7 @@ static const uint64_t patterns[] = {
 	0, 0xffffffffffffffffULL, 0x0123456789abcdefULL, 0x00000000000000a5ULL,
 };
 
-FIXTURE(ring) {
-	struct lpel_ring ring;
-};
-
-FIXTURE_SETUP(ring)
-{
-	ASSERT_EQ(0, lpel_init(&self->ring, 32));
-}
-
-FIXTURE_TEARDOWN(ring)
-{
-	lpel_exit(&self->ring);
-}
+PEL_TEST_RING_FIXTURE(32)
 
 static int fill_one(struct lpel_ring *ring, void *dst, uint64_t pattern,
 		    uint64_t len, struct pel_cqe *cqe)

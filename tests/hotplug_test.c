@@ -55,16 +55,9 @@ static int cpu_online(unsigned int cpu)
 static int cpu_set_online(unsigned int cpu, bool on)
 {
 	char path[96];
-	int fd, ret = 0;
 
 	cpu_online_path(path, sizeof(path), cpu);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, on ? "1" : "0", 1) != 1)
-		ret = -errno;
-	close(fd);
-	return ret;
+	return pel_test_write_file(path, on ? "1" : "0", O_CLOEXEC);
 }
 
 static unsigned int nr_cpus_conf(void)
@@ -98,14 +91,6 @@ static void __attribute__((destructor)) restore_at_exit(void)
 	restore_all_cpus();
 }
 
-static int worker_state(unsigned int cpu)
-{
-	struct pel_worker_stats st;
-	int ret = pel_test_worker_stats(cpu, &st);
-
-	return ret ? ret : (int)st.state;
-}
-
 /* Poll until @cpu's worker state is (or, !@equal, is not) @state. */
 static bool wait_worker_state(unsigned int cpu, int state, bool equal,
 			      uint64_t timeout_ns)
@@ -113,7 +98,7 @@ static bool wait_worker_state(unsigned int cpu, int state, bool equal,
 	uint64_t end = pel_test_now_ns() + timeout_ns;
 
 	for (;;) {
-		if ((worker_state(cpu) == state) == equal)
+		if ((pel_test_worker_state(cpu) == state) == equal)
 			return true;
 		if (pel_test_now_ns() > end)
 			return false;
@@ -173,45 +158,6 @@ FIXTURE_TEARDOWN(hotplug)
 	EXPECT_EQ(0, restore_all_cpus());
 	if (self->ring_ok)
 		lpel_exit(&self->ring);
-}
-
-static int queue_of_cpu(struct lpel_ring *ring, unsigned int cpu)
-{
-	unsigned int q;
-
-	for (q = 0; q < ring->nr_queues; q++)
-		if (ring->queues[q].cpu == cpu)
-			return q;
-	return -1;
-}
-
-static uint64_t sum_stolen(unsigned int nr_cpus)
-{
-	struct pel_worker_stats st;
-	uint64_t n = 0;
-	unsigned int cpu;
-
-	for (cpu = 0; cpu < nr_cpus; cpu++)
-		if (!pel_test_worker_stats(cpu, &st))
-			n += st.stolen;
-	return n;
-}
-
-/*
- * A thief counts a batch once the whole batch is done, which may be just
- * after its last CQE was seen: give the count a moment to catch up.
- */
-static uint64_t wait_stolen_above(unsigned int nr_cpus, uint64_t old)
-{
-	uint64_t end = pel_test_now_ns() + 1000000000ULL, now;
-
-	do {
-		now = sum_stolen(nr_cpus);
-		if (now > old)
-			break;
-		usleep(1000);
-	} while (pel_test_now_ns() < end);
-	return now;
 }
 
 /*
@@ -281,7 +227,7 @@ TEST_F(hotplug, offline_queue_served)
 	unsigned int cpu = self->last;
 	struct pel_worker_stats before, after;
 	uint64_t stolen;
-	int q = queue_of_cpu(&self->ring, cpu), ret;
+	int q = pel_test_queue_of_cpu(&self->ring, cpu), ret;
 
 	ASSERT_LE(0, q) TH_LOG("no queue homed on cpu%u", cpu);
 	/* Used once while online, so that the worker has run this context. */
@@ -293,14 +239,14 @@ TEST_F(hotplug, offline_queue_served)
 	ASSERT_EQ(0, pel_test_worker_stats(cpu, &before));
 	EXPECT_EQ(PEL_WORKER_OFFLINE, before.state)
 		TH_LOG("cpu%u offline, worker state %u", cpu, before.state);
-	stolen = sum_stolen(self->nr_cpus);
+	stolen = pel_test_sum_stolen(self->nr_cpus);
 
 	run_on_queue(_metadata, &self->ring, q, 64, 64, 64 << 10, "cpu offline");
 
 	ASSERT_EQ(0, pel_test_worker_stats(cpu, &after));
 	EXPECT_EQ(PEL_WORKER_OFFLINE, after.state);
 	EXPECT_EQ(before.ops, after.ops) TH_LOG("the offline CPU's worker ran ops");
-	EXPECT_LT(stolen, wait_stolen_above(self->nr_cpus, stolen))
+	EXPECT_LT(stolen, pel_test_wait_stolen_above(self->nr_cpus, stolen))
 		TH_LOG("the queue of offline cpu%u was served, but not stolen", cpu);
 
 	ret = cpu_set_online(cpu, true);

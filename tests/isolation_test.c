@@ -86,43 +86,6 @@ FIXTURE_TEARDOWN(iso)
 	free(self->a_dst);
 }
 
-static int worker_state(unsigned int cpu)
-{
-	struct pel_worker_stats st;
-	int ret = pel_test_worker_stats(cpu, &st);
-
-	return ret ? ret : (int)st.state;
-}
-
-static uint64_t sum_stolen(unsigned int nr_cpus)
-{
-	struct pel_worker_stats st;
-	uint64_t n = 0;
-	unsigned int cpu;
-
-	for (cpu = 0; cpu < nr_cpus; cpu++)
-		if (!pel_test_worker_stats(cpu, &st))
-			n += st.stolen;
-	return n;
-}
-
-/*
- * A thief counts a batch once the whole batch is done, which may be just
- * after its last CQE was seen: give the count a moment to catch up.
- */
-static uint64_t wait_stolen_above(unsigned int nr_cpus, uint64_t old)
-{
-	uint64_t end = pel_test_now_ns() + 1000000000ULL, now;
-
-	do {
-		now = sum_stolen(nr_cpus);
-		if (now > old)
-			break;
-		usleep(1000);
-	} while (pel_test_now_ns() < end);
-	return now;
-}
-
 /*
  * A submits its COPY from the region on queue 0.  Returns once a worker
  * took it and sits in the fault: the userfaultfd reports the read fault
@@ -156,7 +119,7 @@ static void block_a_worker(struct __test_metadata *_metadata,
 		TH_LOG("a read fault on the source expected");
 
 	for (cpu = 0; cpu < self->nr_cpus; cpu++) {
-		if (worker_state(cpu) == PEL_WORKER_RUNNING) {
+		if (pel_test_worker_state(cpu) == PEL_WORKER_RUNNING) {
 			self->blocked = cpu;
 			running++;
 		}
@@ -194,7 +157,7 @@ static void run_b(struct __test_metadata *_metadata, FIXTURE_DATA(iso) *self,
 	pel_test_pattern(src, (size_t)nq * B_COPY_LEN, 77);
 	memset(dst, 0, (size_t)nq * B_COPY_LEN);
 	ASSERT_EQ(0, pel_test_worker_stats(self->blocked, &xb));
-	stolen = sum_stolen(self->nr_cpus);
+	stolen = pel_test_sum_stolen(self->nr_cpus);
 
 	for (q = 0; q < nq; q++) {
 		if (only_q >= 0 && q != (unsigned int)only_q)
@@ -265,7 +228,7 @@ static void run_b(struct __test_metadata *_metadata, FIXTURE_DATA(iso) *self,
 	EXPECT_EQ(PEL_WORKER_RUNNING, xa.state);
 	EXPECT_EQ(xb.ops, xa.ops) TH_LOG("the blocked worker ran B's ops");
 	/* Its queue had B's ops, and only a thief can have run them. */
-	EXPECT_LT(stolen, wait_stolen_above(self->nr_cpus, stolen));
+	EXPECT_LT(stolen, pel_test_wait_stolen_above(self->nr_cpus, stolen));
 	free(src);
 	free(dst);
 	free(seen);
@@ -297,16 +260,6 @@ static void release_a(struct __test_metadata *_metadata, FIXTURE_DATA(iso) *self
 	EXPECT_EQ(-EAGAIN, lpel_peek_cqe(&self->a, &cqe));
 }
 
-static int queue_of_cpu(struct lpel_ring *ring, unsigned int cpu)
-{
-	unsigned int q;
-
-	for (q = 0; q < ring->nr_queues; q++)
-		if (ring->queues[q].cpu == cpu)
-			return q;
-	return -1;
-}
-
 /*
  * B submits on every queue: each worker is woken for its own queue, and the
  * queue of the blocked one is stolen.
@@ -331,7 +284,7 @@ TEST_F(iso, other_context_blocked_queue_only)
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		SKIP(return, "needs two CPUs");
 	block_a_worker(_metadata, self);
-	q = queue_of_cpu(&self->b, self->blocked);
+	q = pel_test_queue_of_cpu(&self->b, self->blocked);
 	ASSERT_LE(0, q);
 	run_b(_metadata, self, q, 7, false);
 	release_a(_metadata, self);
@@ -354,7 +307,7 @@ TEST_F(iso, new_context_blocked_queue_only)
 	ret = lpel_init(&self->b, 64);
 	ASSERT_EQ(0, ret) TH_LOG("lpel_init B: %s", strerror(-ret));
 	self->b_ok = true;
-	q = queue_of_cpu(&self->b, self->blocked);
+	q = pel_test_queue_of_cpu(&self->b, self->blocked);
 	ASSERT_LE(0, q);
 	run_b(_metadata, self, q, 7, false);
 	release_a(_metadata, self);
@@ -377,7 +330,7 @@ TEST_F(iso, new_context_blocked_queue_wait_on_queue)
 	ret = lpel_init(&self->b, 64);
 	ASSERT_EQ(0, ret) TH_LOG("lpel_init B: %s", strerror(-ret));
 	self->b_ok = true;
-	q = queue_of_cpu(&self->b, self->blocked);
+	q = pel_test_queue_of_cpu(&self->b, self->blocked);
 	ASSERT_LE(0, q);
 	run_b(_metadata, self, q, 7, true);
 	release_a(_metadata, self);

@@ -37,16 +37,9 @@ static int read_param(const char *name, char *buf, size_t len)
 static int write_param(const char *name, const char *val)
 {
 	char path[128];
-	int fd, ret = 0;
 
 	snprintf(path, sizeof(path), PARAMS "%s", name);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
+	return pel_test_write_file(path, val, 0);
 }
 
 /* Whether the kernel log mentions @what. */

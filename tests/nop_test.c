@@ -7,21 +7,7 @@
 #include "pel_test.h"
 #include "kselftest_harness.h"
 
-FIXTURE(ring) {
-	struct lpel_ring ring;
-};
-
-FIXTURE_SETUP(ring)
-{
-	int ret = lpel_init(&self->ring, 64);
-
-	ASSERT_EQ(0, ret) TH_LOG("lpel_init: %s", strerror(-ret));
-}
-
-FIXTURE_TEARDOWN(ring)
-{
-	lpel_exit(&self->ring);
-}
+PEL_TEST_RING_FIXTURE(64)
 
 /* Reap every ready CQE, checking each user_data is new and in range. */
 static int reap(struct __test_metadata *_metadata, struct lpel_ring *ring,

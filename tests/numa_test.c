@@ -197,24 +197,6 @@ TEST_F(numa, queue_pages_local)
 	       self->ring.nr_queues, known - wrong, wrong);
 }
 
-static int worker_state(unsigned int cpu)
-{
-	struct pel_worker_stats st;
-	int ret = pel_test_worker_stats(cpu, &st);
-
-	return ret ? ret : (int)st.state;
-}
-
-static int queue_of_cpu(struct lpel_ring *ring, unsigned int cpu)
-{
-	unsigned int q;
-
-	for (q = 0; q < ring->nr_queues; q++)
-		if (ring->queues[q].cpu == cpu)
-			return q;
-	return -1;
-}
-
 /* Make an SQE visible to the workers without waking any. */
 static void publish_quietly(struct lpel_ring *ring, unsigned int q)
 {
@@ -270,9 +252,9 @@ TEST_F(numa, steal_prefers_own_node)
 	if (l < 0)
 		SKIP(return, "no CPU meets a remote CPU before a local one");
 	t--;
-	qt = queue_of_cpu(&self->ring, t);
-	qr = queue_of_cpu(&self->ring, r);
-	ql = queue_of_cpu(&self->ring, l);
+	qt = pel_test_queue_of_cpu(&self->ring, t);
+	qr = pel_test_queue_of_cpu(&self->ring, r);
+	ql = pel_test_queue_of_cpu(&self->ring, l);
 	ASSERT_TRUE(qt >= 0 && qr >= 0 && ql >= 0);
 	TH_LOG("thief cpu%u (node %d), remote cpu%d (node %d), local cpu%d",
 	       t, self->cpu_node[t], r, self->cpu_node[r], l);
@@ -295,7 +277,7 @@ TEST_F(numa, steal_prefers_own_node)
 	/* Every worker asleep: nobody looks at the queues until woken. */
 	end = pel_test_now_ns() + 5 * SEC;
 	for (c = 0; c < self->nr_cpus; c++) {
-		while (self->online[c] && worker_state(c) != PEL_WORKER_SLEEPING) {
+		while (self->online[c] && pel_test_worker_state(c) != PEL_WORKER_SLEEPING) {
 			ASSERT_GT(end, pel_test_now_ns())
 				TH_LOG("cpu%u's worker does not go to sleep", c);
 			usleep(1000);
@@ -326,7 +308,7 @@ TEST_F(numa, steal_prefers_own_node)
 		TH_LOG("cpu%u took remote cpu%d's queue before local cpu%d's",
 		       t, r, l);
 	EXPECT_EQ(1, __atomic_load_n(self->ring.queues[ql].sq_head, __ATOMIC_ACQUIRE));
-	EXPECT_EQ(PEL_WORKER_RUNNING, worker_state(t))
+	EXPECT_EQ(PEL_WORKER_RUNNING, pel_test_worker_state(t))
 		TH_LOG("the thief is not the one in the fault");
 
 	/* Release the fault: both complete. */

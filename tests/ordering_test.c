@@ -3,26 +3,12 @@
  * Ordering and control: LINK chains (success, failure part-way, across
  * batches), DRAIN, CANCEL of queued and running ops, deadlines.
  */
-#include <sched.h>
-
 #include "pel_test.h"
 #include "kselftest_harness.h"
 
 #define BIG	(64 << 20)
 
-FIXTURE(ring) {
-	struct lpel_ring ring;
-};
-
-FIXTURE_SETUP(ring)
-{
-	ASSERT_EQ(0, lpel_init(&self->ring, 256));
-}
-
-FIXTURE_TEARDOWN(ring)
-{
-	lpel_exit(&self->ring);
-}
+PEL_TEST_RING_FIXTURE(256)
 
 /* Reap n CQEs into out[], indexed by user_data (< nr); record arrival order. */
 static void reap(struct __test_metadata *_metadata, struct lpel_ring *ring,
@@ -253,16 +239,6 @@ TEST_F(ring, drain)
 	free(dst);
 }
 
-/* Pin to the CPU of queue @q so that another queue's worker is free. */
-static int pin_to_queue_cpu(struct lpel_ring *ring, unsigned int q)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(ring->queues[q].cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set);
-}
-
 /* Wait until the kernel has taken n SQEs of queue q. */
 static int wait_taken(struct lpel_ring *ring, unsigned int q, unsigned int n)
 {
@@ -293,7 +269,8 @@ TEST_F(ring, cancel_queued_and_running)
 		SKIP(return, "needs two CPUs");
 	ASSERT_NE(NULL, src);
 	memset(src, 1, len);
-	ASSERT_EQ(0, pin_to_queue_cpu(&self->ring, 0));
+	/* On queue 0's CPU, so that queue 1's worker is free. */
+	ASSERT_EQ(0, pel_test_pin_to_queue_cpu(&self->ring, 0));
 
 	sqe = sqe_on(_metadata, &self->ring, 1, 0);
 	lpel_prep_sha256(sqe, digest, src, len);
@@ -345,11 +322,6 @@ TEST_F(ring, cancel_fields)
 	EXPECT_EQ(-EINVAL, cqe[0].res);
 }
 
-static uint64_t now_ns(void)
-{
-	return pel_test_now_ns();
-}
-
 TEST_F(ring, deadline_passed_and_future)
 {
 	uint8_t buf[64];
@@ -360,11 +332,11 @@ TEST_F(ring, deadline_passed_and_future)
 	sqe = sqe_on(_metadata, &self->ring, 0, 0);
 	lpel_prep_fill(sqe, buf, 0x0101010101010101ULL, 32);
 	lpel_sqe_set_data(sqe, 0);
-	lpel_sqe_set_deadline(sqe, now_ns() - 1000);
+	lpel_sqe_set_deadline(sqe, pel_test_now_ns() - 1000);
 	sqe = sqe_on(_metadata, &self->ring, 0, 1);
 	lpel_prep_fill(sqe, buf + 32, 0x0202020202020202ULL, 32);
 	lpel_sqe_set_data(sqe, 1);
-	lpel_sqe_set_deadline(sqe, now_ns() + 60ULL * 1000000000ULL);
+	lpel_sqe_set_deadline(sqe, pel_test_now_ns() + 60ULL * 1000000000ULL);
 	sqe = sqe_on(_metadata, &self->ring, 0, 2);
 	lpel_prep_nop(sqe);
 	lpel_sqe_set_data(sqe, 2);
@@ -388,7 +360,7 @@ TEST_F(ring, deadline_behind_long_op)
 
 	ASSERT_TRUE(src && dst);
 	memset(src, 3, BIG);
-	t = now_ns();
+	t = pel_test_now_ns();
 	sqe = sqe_on(_metadata, &self->ring, 0, 0);
 	lpel_prep_copy(sqe, dst, src, BIG);
 	lpel_sqe_set_data(sqe, 0);

@@ -14,26 +14,6 @@
 
 #define BIG	(64 << 20)
 
-static uint32_t crc_table[256];
-
-static uint32_t ref_crc32c(uint32_t seed, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-	uint32_t crc = ~seed, i, j, c;
-
-	if (!crc_table[1]) {
-		for (i = 0; i < 256; i++) {
-			c = i;
-			for (j = 0; j < 8; j++)
-				c = (c >> 1) ^ (0x82f63b78U & -(c & 1));
-			crc_table[i] = c;
-		}
-	}
-	while (len--)
-		crc = crc_table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
-	return ~crc;
-}
-
 struct snap {
 	unsigned int nr;
 	struct pel_worker_stats w[64];
@@ -92,11 +72,6 @@ FIXTURE_SETUP(ring)
 FIXTURE_TEARDOWN(ring)
 {
 	lpel_exit(&self->ring);
-}
-
-static int run_one(struct lpel_ring *ring, struct pel_sqe *sqe, struct pel_cqe *cqe)
-{
-	return pel_test_run_one(ring, sqe, cqe);
 }
 
 /*
@@ -158,7 +133,7 @@ TEST_F(ring, split_copy)
 	sqe = lpel_get_sqe(&self->ring);
 	lpel_prep_copy(sqe, dst + 1, src, BIG);
 	lpel_sqe_set_data(sqe, 7);
-	ASSERT_EQ(0, run_one(&self->ring, sqe, &cqe));
+	ASSERT_EQ(0, pel_test_run_one(&self->ring, sqe, &cqe));
 	snapshot(&b);
 	EXPECT_EQ(BIG, cqe.res);
 	EXPECT_EQ(BIG, cqe.result);
@@ -187,11 +162,11 @@ TEST_F(ring, split_crc32c)
 	pel_test_pattern(src, BIG + 8, 13);
 	for (i = 0; i < 2; i++) {
 		/* odd length and alignment: the last chunk is short */
-		ref = ref_crc32c(seeds[i], src + 3, BIG - 5);
+		ref = pel_test_crc32c(seeds[i], src + 3, BIG - 5);
 		snapshot(&a);
 		sqe = lpel_get_sqe(&self->ring);
 		lpel_prep_crc32c(sqe, src + 3, BIG - 5, seeds[i]);
-		ASSERT_EQ(0, run_one(&self->ring, sqe, &cqe));
+		ASSERT_EQ(0, pel_test_run_one(&self->ring, sqe, &cqe));
 		snapshot(&b);
 		EXPECT_EQ(BIG - 5, cqe.res);
 		EXPECT_EQ(ref, cqe.result) TH_LOG("seed %#x", seeds[i]);
@@ -199,7 +174,7 @@ TEST_F(ring, split_crc32c)
 
 		sqe = lpel_get_sqe(&self->ring);
 		lpel_prep_copy_crc32c(sqe, dst, src + 3, BIG - 5, seeds[i]);
-		ASSERT_EQ(0, run_one(&self->ring, sqe, &cqe));
+		ASSERT_EQ(0, pel_test_run_one(&self->ring, sqe, &cqe));
 		EXPECT_EQ(BIG - 5, cqe.res);
 		EXPECT_EQ(ref, cqe.result);
 		EXPECT_EQ(0, memcmp(dst, src + 3, BIG - 5));
@@ -222,7 +197,7 @@ TEST_F(ring, split_compare_first_difference)
 	memcpy(b, a, BIG);
 	sqe = lpel_get_sqe(&self->ring);
 	lpel_prep_compare(sqe, a, b, BIG);
-	ASSERT_EQ(0, run_one(&self->ring, sqe, &cqe));
+	ASSERT_EQ(0, pel_test_run_one(&self->ring, sqe, &cqe));
 	EXPECT_EQ(0, cqe.res);
 	EXPECT_EQ(0, cqe.result);
 	for (i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
@@ -231,7 +206,7 @@ TEST_F(ring, split_compare_first_difference)
 		b[at[i]] ^= 0x01;
 		sqe = lpel_get_sqe(&self->ring);
 		lpel_prep_compare(sqe, a, b, BIG);
-		ASSERT_EQ(0, run_one(&self->ring, sqe, &cqe));
+		ASSERT_EQ(0, pel_test_run_one(&self->ring, sqe, &cqe));
 		EXPECT_EQ(1, cqe.res);
 		EXPECT_EQ(at[i], cqe.result) TH_LOG("difference at %zu", at[i]);
 		b[at[i]] ^= 0x01;
@@ -252,7 +227,7 @@ TEST_F(ring, split_fill_dualcast_xor)
 	ASSERT_TRUE(a && b && c);
 	sqe = lpel_get_sqe(&self->ring);
 	lpel_prep_fill(sqe, a, 0x0807060504030201ULL, BIG);
-	ASSERT_EQ(0, run_one(&self->ring, sqe, &cqe));
+	ASSERT_EQ(0, pel_test_run_one(&self->ring, sqe, &cqe));
 	EXPECT_EQ(BIG, cqe.res);
 	for (i = 0; i < BIG; i += 4093)
 		ASSERT_EQ((uint8_t)(i % 8 + 1), a[i]) TH_LOG("fill byte %zu", i);
@@ -260,7 +235,7 @@ TEST_F(ring, split_fill_dualcast_xor)
 	pel_test_pattern(a, BIG, 19);
 	sqe = lpel_get_sqe(&self->ring);
 	lpel_prep_dualcast(sqe, b, c, a, BIG);
-	ASSERT_EQ(0, run_one(&self->ring, sqe, &cqe));
+	ASSERT_EQ(0, pel_test_run_one(&self->ring, sqe, &cqe));
 	EXPECT_EQ(BIG, cqe.res);
 	EXPECT_EQ(0, memcmp(a, b, BIG));
 	EXPECT_EQ(0, memcmp(a, c, BIG));
@@ -270,7 +245,7 @@ TEST_F(ring, split_fill_dualcast_xor)
 	srcs[1] = a;
 	sqe = lpel_get_sqe(&self->ring);
 	lpel_prep_xor(sqe, b, srcs, 2, BIG);
-	ASSERT_EQ(0, run_one(&self->ring, sqe, &cqe));
+	ASSERT_EQ(0, pel_test_run_one(&self->ring, sqe, &cqe));
 	EXPECT_EQ(BIG, cqe.res);
 	for (i = 0; i < BIG; i += 4099)
 		ASSERT_EQ(0, b[i]) TH_LOG("xor byte %zu", i);
@@ -291,14 +266,14 @@ TEST_F(ring, split_fault_offset)
 	ASSERT_TRUE(src && dst);
 	sqe = lpel_get_sqe(&self->ring);
 	lpel_prep_copy(sqe, dst, src, BIG);
-	ASSERT_EQ(0, run_one(&self->ring, sqe, &cqe));
+	ASSERT_EQ(0, pel_test_run_one(&self->ring, sqe, &cqe));
 	EXPECT_EQ(-EFAULT, cqe.res);
 	EXPECT_EQ(hole, cqe.result);
 	EXPECT_EQ(0, memcmp(dst, src, hole));
 
 	sqe = lpel_get_sqe(&self->ring);
 	lpel_prep_crc32c(sqe, src, BIG, 0);
-	ASSERT_EQ(0, run_one(&self->ring, sqe, &cqe));
+	ASSERT_EQ(0, pel_test_run_one(&self->ring, sqe, &cqe));
 	EXPECT_EQ(-EFAULT, cqe.res);
 	EXPECT_EQ(hole, cqe.result);
 
@@ -307,7 +282,7 @@ TEST_F(ring, split_fault_offset)
 	dst[hole - 10] ^= 1;
 	sqe = lpel_get_sqe(&self->ring);
 	lpel_prep_compare(sqe, src, dst, BIG);
-	ASSERT_EQ(0, run_one(&self->ring, sqe, &cqe));
+	ASSERT_EQ(0, pel_test_run_one(&self->ring, sqe, &cqe));
 	EXPECT_EQ(1, cqe.res);
 	EXPECT_EQ(hole - 10, cqe.result);
 	munmap(src, BIG);
@@ -437,28 +412,16 @@ TEST(fairness)
 /* utime + stime, in clock ticks, of every pel/N kernel thread. */
 static long long worker_ticks(void)
 {
-	struct dirent *de;
 	long long total = 0;
 	DIR *d = opendir("/proc");
+	char buf[512];
 
 	if (!d)
 		return -1;
-	while ((de = readdir(d))) {
-		char path[300], buf[512], *p;
+	while (pel_test_proc_next(d, "stat", buf, sizeof(buf))) {
 		unsigned long long ut, st;
-		FILE *f;
+		char *p;
 
-		if (de->d_name[0] < '0' || de->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		if (!fgets(buf, sizeof(buf), f)) {
-			fclose(f);
-			continue;
-		}
-		fclose(f);
 		if (!strstr(buf, "(pel/"))
 			continue;
 		p = strrchr(buf, ')');

@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Helpers shared by the PEL selftests.  Each test file covers one feature
- * and uses the kselftest harness (TEST/TEST_F, ASSERT/EXPECT).
+ * and uses the kselftest harness (TEST/TEST_F, ASSERT/EXPECT), included
+ * here too for the helpers that assert; each ends with TEST_HARNESS_MAIN.
  */
 #ifndef PEL_TEST_H
 #define PEL_TEST_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +22,7 @@
 #include <unistd.h>
 
 #include "lpel.h"
+#include "kselftest_harness.h"
 
 /* An address in the kernel's half: copies to or from it must fault. */
 #define PEL_TEST_KERNEL_ADDR	0xffffffff81000000ULL
@@ -128,6 +133,251 @@ static inline void *pel_test_holey_buffer(size_t len, size_t hole)
 		return NULL;
 	}
 	return p;
+}
+
+/*
+ * FIXTURE(ring): one context with @entries SQ entries a queue, set up
+ * before each TEST_F(ring, ...) and torn down after it.
+ */
+#define PEL_TEST_RING_FIXTURE(entries)					\
+	FIXTURE(ring) {							\
+		struct lpel_ring ring;					\
+	};								\
+									\
+	FIXTURE_SETUP(ring)						\
+	{								\
+		int ret = lpel_init(&self->ring, (entries));		\
+									\
+		ASSERT_EQ(0, ret) TH_LOG("lpel_init: %s", strerror(-ret)); \
+	}								\
+									\
+	FIXTURE_TEARDOWN(ring)						\
+	{								\
+		lpel_exit(&self->ring);					\
+	}
+
+/*
+ * Random bytes, 8 at a time (splitmix64): fast enough under TCG.  Not
+ * inline: inlined into its callers, it has GCC warn of sizes that cannot
+ * be (-Wstringop-overflow, -Wmaybe-uninitialized).
+ */
+static __attribute__((unused)) void pel_test_fill_random(void *buf, size_t len,
+							  uint64_t seed)
+{
+	uint8_t *p = buf;
+	uint64_t x = seed * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e019ULL;
+	size_t i = 0;
+
+	while (i < len) {
+		uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
+		size_t n = len - i < 8 ? len - i : 8;
+
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+		z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+		z ^= z >> 31;
+		memcpy(p + i, &z, n);
+		i += n;
+	}
+}
+
+/* Index of the first difference between a and b, or len when equal. */
+static inline size_t pel_test_first_diff(const uint8_t *a, const uint8_t *b,
+					 size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (a[i] != b[i])
+			break;
+	return i;
+}
+
+/* Index of the first byte of buf[0..len) that is not c, or len. */
+static inline size_t pel_test_first_not(const uint8_t *buf, uint8_t c,
+					size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (buf[i] != c)
+			break;
+	return i;
+}
+
+/*
+ * The top bits of the user_data pel_test_run_sqe() gives its SQEs; a test
+ * may define its own before including this file.
+ */
+#ifndef PEL_TEST_USER_DATA_TAG
+#define PEL_TEST_USER_DATA_TAG	0x7e57000000000000ULL
+#endif
+
+/* Run a copy of tmpl with a fresh user_data; it must come back. */
+static inline void pel_test_run_sqe(struct __test_metadata *_metadata,
+				    struct lpel_ring *ring,
+				    const struct pel_sqe *tmpl,
+				    struct pel_cqe *cqe, const char *what)
+{
+	static uint64_t next_user_data;
+	struct pel_sqe *sqe = lpel_get_sqe(ring);
+	uint64_t ud = PEL_TEST_USER_DATA_TAG | ++next_user_data;
+	int ret;
+
+	ASSERT_NE(NULL, sqe) TH_LOG("%s: no free SQE", what);
+	*sqe = *tmpl;
+	sqe->user_data = ud;
+	ret = pel_test_run_one(ring, sqe, cqe);
+	ASSERT_EQ(0, ret) TH_LOG("%s: %s", what, strerror(-ret));
+	ASSERT_EQ(ud, cqe->user_data) TH_LOG("%s: user_data %#llx", what,
+					     (unsigned long long)cqe->user_data);
+}
+
+/* Run tmpl as pel_test_run_sqe() does: it must end with res and result. */
+static inline void pel_test_expect_op(struct __test_metadata *_metadata,
+				      struct lpel_ring *ring,
+				      const struct pel_sqe *tmpl, int res,
+				      uint64_t result, const char *what)
+{
+	struct pel_cqe cqe;
+
+	pel_test_run_sqe(_metadata, ring, tmpl, &cqe, what);
+	ASSERT_EQ(res, cqe.res) TH_LOG("%s: res %d, want %d (result %llu)",
+				       what, cqe.res, res,
+				       (unsigned long long)cqe.result);
+	ASSERT_EQ(result, cqe.result) TH_LOG("%s: result %llu, want %llu",
+					     what, (unsigned long long)cqe.result,
+					     (unsigned long long)result);
+	ASSERT_EQ(0, cqe.flags) TH_LOG("%s: cqe.flags %#x", what, cqe.flags);
+}
+
+/*
+ * The reference CRC-32C (Castagnoli, reflected 0x82f63b78, pre- and
+ * post-inverted) of buf continued from seed (0 for a new CRC).
+ */
+static inline uint32_t pel_test_crc32c(uint32_t seed, const void *buf,
+				       size_t len)
+{
+	static uint32_t crc_table[256];
+	const uint8_t *p = buf;
+	uint32_t crc = ~seed, i, j, c;
+
+	if (!crc_table[1]) {
+		for (i = 0; i < 256; i++) {
+			c = i;
+			for (j = 0; j < 8; j++)
+				c = (c >> 1) ^ (0x82f63b78U & -(c & 1));
+			crc_table[i] = c;
+		}
+	}
+	while (len--)
+		crc = crc_table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+	return ~crc;
+}
+
+/* The state (PEL_WORKER_*) of cpu's worker, or -errno. */
+static inline int pel_test_worker_state(unsigned int cpu)
+{
+	struct pel_worker_stats st;
+	int ret = pel_test_worker_stats(cpu, &st);
+
+	return ret ? ret : (int)st.state;
+}
+
+/* The queue homed on cpu, or -1. */
+static inline int pel_test_queue_of_cpu(struct lpel_ring *ring,
+					unsigned int cpu)
+{
+	unsigned int q;
+
+	for (q = 0; q < ring->nr_queues; q++)
+		if (ring->queues[q].cpu == cpu)
+			return q;
+	return -1;
+}
+
+/* Batches stolen by the workers of CPUs 0 .. nr_cpus - 1, in all. */
+static inline uint64_t pel_test_sum_stolen(unsigned int nr_cpus)
+{
+	struct pel_worker_stats st;
+	uint64_t n = 0;
+	unsigned int cpu;
+
+	for (cpu = 0; cpu < nr_cpus; cpu++)
+		if (!pel_test_worker_stats(cpu, &st))
+			n += st.stolen;
+	return n;
+}
+
+/*
+ * A thief counts a batch once the whole batch is done, which may be just
+ * after its last CQE was seen: give the count a moment to catch up.
+ */
+static inline uint64_t pel_test_wait_stolen_above(unsigned int nr_cpus,
+						  uint64_t old)
+{
+	uint64_t end = pel_test_now_ns() + 1000000000ULL, now;
+
+	do {
+		now = pel_test_sum_stolen(nr_cpus);
+		if (now > old)
+			break;
+		usleep(1000);
+	} while (pel_test_now_ns() < end);
+	return now;
+}
+
+/* Pin the calling thread to the CPU of queue q; 0 or -1 with errno. */
+static inline int pel_test_pin_to_queue_cpu(struct lpel_ring *ring,
+					    unsigned int q)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(ring->queues[q].cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
+}
+
+/*
+ * The next process or thread of the /proc directory d whose /proc/<pid>/file
+ * could be read: its first line goes to line.  NULL at the end of d.
+ */
+static inline struct dirent *pel_test_proc_next(DIR *d, const char *file,
+						char *line, int len)
+{
+	struct dirent *de;
+
+	while ((de = readdir(d))) {
+		char path[300];
+		FILE *f;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/%s", de->d_name, file);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (!fgets(line, len, f)) {
+			fclose(f);
+			continue;
+		}
+		fclose(f);
+		return de;
+	}
+	return NULL;
+}
+
+/* Write the string val to path, opened O_WRONLY | oflags; 0 or -errno. */
+static inline int pel_test_write_file(const char *path, const char *val,
+				      int oflags)
+{
+	int fd = open(path, O_WRONLY | oflags), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
 }
 
 #endif /* PEL_TEST_H */

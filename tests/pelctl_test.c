@@ -467,17 +467,10 @@ static int run_pelctl(struct run *r, uid_t uid, const char *fmt, ...)
 static int write_param(const char *name, unsigned long value)
 {
 	char path[256], buf[32];
-	int fd, n, ret = 0;
 
 	snprintf(path, sizeof(path), "/sys/module/pel/parameters/%s", name);
-	n = snprintf(buf, sizeof(buf), "%lu", value);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, buf, n) != n)
-		ret = -errno;
-	close(fd);
-	return ret;
+	snprintf(buf, sizeof(buf), "%lu", value);
+	return pel_test_write_file(path, buf, 0);
 }
 
 static bool is_pow2(uint64_t v)

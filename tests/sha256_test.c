@@ -6,6 +6,7 @@
  * source was read; source faults give -EFAULT with the bytes hashed before
  * the fault and no digest; malformed SQEs give -EINVAL.
  */
+#define PEL_TEST_USER_DATA_TAG	0x5a25000000000000ULL
 #include "pel_test.h"
 #include "sha256_ref.h"
 #include "kselftest_harness.h"
@@ -15,50 +16,7 @@
 /* The kernel reads the source in chunks of this many bytes. */
 #define CHUNK (64 * 1024)
 
-FIXTURE(ring) {
-	struct lpel_ring ring;
-};
-
-FIXTURE_SETUP(ring)
-{
-	int ret = lpel_init(&self->ring, 32);
-
-	ASSERT_EQ(0, ret) TH_LOG("lpel_init: %s", strerror(-ret));
-}
-
-FIXTURE_TEARDOWN(ring)
-{
-	lpel_exit(&self->ring);
-}
-
-/* Random bytes, 8 at a time (splitmix64): fast enough under TCG. */
-static void fill_random(void *buf, size_t len, uint64_t seed)
-{
-	uint8_t *p = buf;
-	uint64_t x = seed * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e019ULL;
-	size_t i = 0;
-
-	while (i < len) {
-		uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
-		size_t n = len - i < 8 ? len - i : 8;
-
-		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-		z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-		z ^= z >> 31;
-		memcpy(p + i, &z, n);
-		i += n;
-	}
-}
-
-static size_t first_not(const uint8_t *buf, uint8_t c, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (buf[i] != c)
-			break;
-	return i;
-}
+PEL_TEST_RING_FIXTURE(32)
 
 static void to_hex(char *out, const uint8_t *d)
 {
@@ -80,42 +38,6 @@ static void from_hex(uint8_t *d, const char *hex)
 	}
 }
 
-static uint64_t next_user_data;
-
-/* Run a copy of tmpl with a fresh user_data; it must come back. */
-static void run_sqe(struct __test_metadata *_metadata, struct lpel_ring *ring,
-		    const struct pel_sqe *tmpl, struct pel_cqe *cqe,
-		    const char *what)
-{
-	struct pel_sqe *sqe = lpel_get_sqe(ring);
-	uint64_t ud = 0x5a25000000000000ULL | ++next_user_data;
-	int ret;
-
-	ASSERT_NE(NULL, sqe) TH_LOG("%s: no free SQE", what);
-	*sqe = *tmpl;
-	sqe->user_data = ud;
-	ret = pel_test_run_one(ring, sqe, cqe);
-	ASSERT_EQ(0, ret) TH_LOG("%s: %s", what, strerror(-ret));
-	ASSERT_EQ(ud, cqe->user_data) TH_LOG("%s: user_data %#llx", what,
-					     (unsigned long long)cqe->user_data);
-}
-
-static void expect_op(struct __test_metadata *_metadata, struct lpel_ring *ring,
-		      const struct pel_sqe *tmpl, int res, uint64_t result,
-		      const char *what)
-{
-	struct pel_cqe cqe;
-
-	run_sqe(_metadata, ring, tmpl, &cqe, what);
-	ASSERT_EQ(res, cqe.res) TH_LOG("%s: res %d, want %d (result %llu)",
-				       what, cqe.res, res,
-				       (unsigned long long)cqe.result);
-	ASSERT_EQ(result, cqe.result) TH_LOG("%s: result %llu, want %llu",
-					     what, (unsigned long long)cqe.result,
-					     (unsigned long long)result);
-	ASSERT_EQ(0, cqe.flags) TH_LOG("%s: cqe.flags %#x", what, cqe.flags);
-}
-
 /* A success has res = len and no result; a digest fault still hashed len. */
 static void expect_sha(struct __test_metadata *_metadata, struct lpel_ring *ring,
 		       void *digest, const void *src, uint64_t len, int res,
@@ -124,7 +46,7 @@ static void expect_sha(struct __test_metadata *_metadata, struct lpel_ring *ring
 	struct pel_sqe s;
 
 	lpel_prep_sha256(&s, digest, src, len);
-	expect_op(_metadata, ring, &s, res, result, what);
+	pel_test_expect_op(_metadata, ring, &s, res, result, what);
 }
 
 /*
@@ -144,10 +66,10 @@ static void check_digest(struct __test_metadata *_metadata,
 	to_hex(want_hex, want);
 	ASSERT_EQ(0, memcmp(d, want, DIGEST))
 		TH_LOG("%s: digest %s, want %s", what, got_hex, want_hex);
-	ASSERT_EQ(GUARD + doff, first_not(out, 0xa5, GUARD + doff))
+	ASSERT_EQ(GUARD + doff, pel_test_first_not(out, 0xa5, GUARD + doff))
 		TH_LOG("%s: written before the digest", what);
 	ASSERT_EQ(sizeof(out) - GUARD - doff - DIGEST,
-		  first_not(d + DIGEST, 0xa5, sizeof(out) - GUARD - doff - DIGEST))
+		  pel_test_first_not(d + DIGEST, 0xa5, sizeof(out) - GUARD - doff - DIGEST))
 		TH_LOG("%s: written after the digest", what);
 }
 
@@ -238,7 +160,7 @@ static void check_random(struct __test_metadata *_metadata,
 	char what[96];
 
 	ASSERT_TRUE(buf && snap);
-	fill_random(buf, len + 16, len * 7 + soff);
+	pel_test_fill_random(buf, len + 16, len * 7 + soff);
 	memcpy(snap, buf, len + 16);
 	sha256_ref(buf + soff, len, want);
 	snprintf(what, sizeof(what), "len %zu src+%zu digest+%zu", len, soff, doff);
@@ -285,12 +207,12 @@ TEST_F(ring, digest_over_source)
 	uint8_t *buf = malloc(len), want[DIGEST];
 
 	ASSERT_NE(NULL, buf);
-	fill_random(buf, len, 8);
+	pel_test_fill_random(buf, len, 8);
 	sha256_ref(buf, len, want);
 	expect_sha(_metadata, &self->ring, buf, buf, len, len, 0,
 		   "digest at the start of the source");
 	ASSERT_EQ(0, memcmp(buf, want, DIGEST));
-	fill_random(buf, len, 9);
+	pel_test_fill_random(buf, len, 9);
 	sha256_ref(buf, len, want);
 	expect_sha(_metadata, &self->ring, buf + len - DIGEST, buf, len, len, 0,
 		   "digest at the end of the source");
@@ -317,17 +239,17 @@ TEST_F(ring, source_faults)
 
 		ASSERT_NE(NULL, hb);
 		if (h)
-			fill_random(hb, h, i);
+			pel_test_fill_random(hb, h, i);
 		memset(d, 0xa5, sizeof(d));
 		snprintf(what, sizeof(what), "hole at %zu", h);
 		expect_sha(_metadata, &self->ring, d + GUARD, hb, len, -EFAULT, h, what);
-		ASSERT_EQ(sizeof(d), first_not(d, 0xa5, sizeof(d)))
+		ASSERT_EQ(sizeof(d), pel_test_first_not(d, 0xa5, sizeof(d)))
 			TH_LOG("%s: digest written", what);
 
 		snprintf(what, sizeof(what), "hole at %zu, source +3", h);
 		expect_sha(_metadata, &self->ring, d + GUARD + 1, hb + 3, len - 3,
 			   -EFAULT, h ? h - 3 : 0, what);
-		ASSERT_EQ(sizeof(d), first_not(d, 0xa5, sizeof(d)))
+		ASSERT_EQ(sizeof(d), pel_test_first_not(d, 0xa5, sizeof(d)))
 			TH_LOG("%s: digest written", what);
 
 		/* Up to the hole: a whole digest. */
@@ -346,16 +268,16 @@ TEST_F(ring, fault_in_a_later_chunk_and_max_len)
 	uint8_t *hb = pel_test_holey_buffer(len, h), d[DIGEST];
 
 	ASSERT_NE(NULL, hb);
-	fill_random(hb, h, 11);
+	pel_test_fill_random(hb, h, 11);
 	memset(d, 0xa5, sizeof(d));
 	expect_sha(_metadata, &self->ring, d, hb, len, -EFAULT, h, "hole at page 20");
-	ASSERT_EQ(sizeof(d), first_not(d, 0xa5, sizeof(d)));
+	ASSERT_EQ(sizeof(d), pel_test_first_not(d, 0xa5, sizeof(d)));
 	expect_sha(_metadata, &self->ring, d, hb + 1, len - 1, -EFAULT, h - 1,
 		   "hole at page 20, source +1");
-	ASSERT_EQ(sizeof(d), first_not(d, 0xa5, sizeof(d)));
+	ASSERT_EQ(sizeof(d), pel_test_first_not(d, 0xa5, sizeof(d)));
 	expect_sha(_metadata, &self->ring, d, hb, PEL_MAX_OP_LEN, -EFAULT, h,
 		   "max len");
-	ASSERT_EQ(sizeof(d), first_not(d, 0xa5, sizeof(d)));
+	ASSERT_EQ(sizeof(d), pel_test_first_not(d, 0xa5, sizeof(d)));
 	munmap(hb, len);
 }
 
@@ -372,7 +294,7 @@ TEST_F(ring, bad_source)
 	expect_sha(_metadata, &self->ring, d, k, 256, -EFAULT, 0, "kernel source");
 	expect_sha(_metadata, &self->ring, d, hole, 256, -EFAULT, 0, "unmapped source");
 	expect_sha(_metadata, &self->ring, d, NULL, 1, -EFAULT, 0, "NULL source");
-	ASSERT_EQ(sizeof(d), first_not(d, 0xa5, sizeof(d)));
+	ASSERT_EQ(sizeof(d), pel_test_first_not(d, 0xa5, sizeof(d)));
 	/* len 0 reads nothing: the digest of the empty message. */
 	from_hex(empty, fips[1].hex);
 	check_digest(_metadata, &self->ring, NULL, 0, 0, empty, "NULL source, len 0");
@@ -393,7 +315,7 @@ TEST_F(ring, bad_digest)
 	ASSERT_NE(MAP_FAILED, ro);
 	ASSERT_NE(NULL, hb);
 	ASSERT_EQ(0, munmap(hole, pg));
-	fill_random(src, sizeof(src), 1);
+	pel_test_fill_random(src, sizeof(src), 1);
 
 	expect_sha(_metadata, &self->ring, k, src, sizeof(src), -EFAULT,
 		   sizeof(src), "kernel digest");
@@ -403,7 +325,7 @@ TEST_F(ring, bad_digest)
 		   sizeof(src), "NULL digest");
 	expect_sha(_metadata, &self->ring, ro, src, sizeof(src), -EFAULT,
 		   sizeof(src), "read-only digest");
-	ASSERT_EQ(pg, first_not(ro, 0, pg));
+	ASSERT_EQ(pg, pel_test_first_not(ro, 0, pg));
 	/* Half of it in an inaccessible page. */
 	expect_sha(_metadata, &self->ring, hb + pg - DIGEST / 2, src, sizeof(src),
 		   -EFAULT, sizeof(src), "digest runs into PROT_NONE");
@@ -424,10 +346,10 @@ TEST_F(ring, invalid)
 	memset(src, 0x61, sizeof(src));
 	memset(d, 0xa5, sizeof(d));
 	lpel_prep_sha256(&base, d, src, sizeof(src));
-	expect_op(_metadata, &self->ring, &base, 64, 0, "base");
+	pel_test_expect_op(_metadata, &self->ring, &base, 64, 0, "base");
 	memset(d, 0xa5, sizeof(d));
 #define BAD(stmt, name) do { s = base; stmt; \
-	expect_op(_metadata, &self->ring, &s, -EINVAL, 0, name); } while (0)
+	pel_test_expect_op(_metadata, &self->ring, &s, -EINVAL, 0, name); } while (0)
 	BAD(s.arg0 = 1, "arg0 (unused)");
 	BAD(s.arg0 = 1ULL << 63, "arg0 bit 63 (unused)");
 	BAD(s.op_flags = 1, "op_flags");
@@ -444,7 +366,7 @@ TEST_F(ring, invalid)
 	BAD((s.addr = ~0ULL - 16, s.len = 0, s.addr2 = 0), "digest wraps, len 0");
 	BAD(s.addr = ~0ULL, "digest at ~0");
 #undef BAD
-	ASSERT_EQ(sizeof(d), first_not(d, 0xa5, sizeof(d)));
+	ASSERT_EQ(sizeof(d), pel_test_first_not(d, 0xa5, sizeof(d)));
 }
 
 /* Many in flight on every queue: each digest is its own source's. */
@@ -457,7 +379,7 @@ TEST_F(ring, batch_over_queues)
 	struct pel_cqe *cqe;
 
 	ASSERT_NE(NULL, src);
-	fill_random(src, NR * 40000, 12);
+	pel_test_fill_random(src, NR * 40000, 12);
 	memset(d, 0, sizeof(d));
 	for (i = 0; i < NR; i++) {
 		struct pel_sqe *sqe = lpel_get_sqe_on(&self->ring,

@@ -185,18 +185,6 @@ TEST(fdinfo_indices)
 	lpel_exit(&ring);
 }
 
-static int write_file(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_TRUNC), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, strlen(s)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 /* Enabling pel:pel_complete records one event per CQE, with its user_data. */
 TEST(tracepoint_complete)
 {
@@ -208,8 +196,8 @@ TEST(tracepoint_complete)
 
 	if (access(TRACEFS "/events/pel/pel_complete/enable", W_OK))
 		SKIP(return, "no tracefs or no pel events");
-	ASSERT_EQ(0, write_file(TRACEFS "/trace", ""));
-	ASSERT_EQ(0, write_file(TRACEFS "/events/pel/pel_complete/enable", "1"));
+	ASSERT_EQ(0, pel_test_write_file(TRACEFS "/trace", "", O_TRUNC));
+	ASSERT_EQ(0, pel_test_write_file(TRACEFS "/events/pel/pel_complete/enable", "1", O_TRUNC));
 	ASSERT_EQ(0, lpel_init(&ring, 16));
 	for (i = 0; i < nr; i++) {
 		struct pel_sqe *sqe = lpel_get_sqe(&ring);
@@ -218,7 +206,7 @@ TEST(tracepoint_complete)
 		lpel_sqe_set_data(sqe, 0x7e57000 + i);
 	}
 	submit_wait_all(_metadata, &ring, nr);
-	ASSERT_EQ(0, write_file(TRACEFS "/events/pel/pel_complete/enable", "0"));
+	ASSERT_EQ(0, pel_test_write_file(TRACEFS "/events/pel/pel_complete/enable", "0", O_TRUNC));
 
 	f = fopen(TRACEFS "/trace", "r");
 	ASSERT_NE(NULL, f);

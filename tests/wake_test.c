@@ -5,7 +5,6 @@
  * waits and poll()/epoll report completions.
  */
 #include <poll.h>
-#include <sched.h>
 #include <sys/epoll.h>
 
 #include "pel_test.h"
@@ -108,15 +107,12 @@ TEST_F(ring, polls_while_busy)
 	struct pel_worker_stats w0a, w0b, w1a, w1b;
 	struct lpel_ring busy;
 	unsigned int i, woke = 0;
-	cpu_set_t set;
 
 	if (self->ring.nr_queues < 2)
 		SKIP(return, "needs two CPUs");
 	ASSERT_EQ(0, lpel_init_params(&busy, &p));
 	/* Submit from queue 0's CPU to queue 1, whose worker has its CPU. */
-	CPU_ZERO(&set);
-	CPU_SET(busy.queues[0].cpu, &set);
-	ASSERT_EQ(0, sched_setaffinity(0, sizeof(set), &set));
+	ASSERT_EQ(0, pel_test_pin_to_queue_cpu(&busy, 0));
 	ASSERT_EQ(0, nop_on(&busy, 1, 1));
 	ASSERT_EQ(0, pel_test_worker_stats(0, &w0a));
 	ASSERT_EQ(0, pel_test_worker_stats(1, &w1a));

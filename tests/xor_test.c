@@ -6,6 +6,7 @@
  * source count or range is -EINVAL; a bad source array, source or
  * destination is -EFAULT with the bytes done before the fault.
  */
+#define PEL_TEST_USER_DATA_TAG	0x0a0b000000000000ULL
 #include "pel_test.h"
 #include "kselftest_harness.h"
 
@@ -14,40 +15,7 @@
 #define CHUNK (32 * 1024)
 #define MAX_SRCS PEL_XOR_MAX_SRCS
 
-FIXTURE(ring) {
-	struct lpel_ring ring;
-};
-
-FIXTURE_SETUP(ring)
-{
-	int ret = lpel_init(&self->ring, 32);
-
-	ASSERT_EQ(0, ret) TH_LOG("lpel_init: %s", strerror(-ret));
-}
-
-FIXTURE_TEARDOWN(ring)
-{
-	lpel_exit(&self->ring);
-}
-
-/* Random bytes, 8 at a time (splitmix64): fast enough under TCG. */
-static void fill_random(void *buf, size_t len, uint64_t seed)
-{
-	uint8_t *p = buf;
-	uint64_t x = seed * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e019ULL;
-	size_t i = 0;
-
-	while (i < len) {
-		uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
-		size_t n = len - i < 8 ? len - i : 8;
-
-		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-		z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-		z ^= z >> 31;
-		memcpy(p + i, &z, n);
-		i += n;
-	}
-}
+PEL_TEST_RING_FIXTURE(32)
 
 /* The reference: out[i] = srcs[0][i] ^ ... ^ srcs[nr - 1][i], bytewise. */
 static void ref_xor(uint8_t *out, const void *const *srcs, unsigned int nr,
@@ -65,62 +33,6 @@ static void ref_xor(uint8_t *out, const void *const *srcs, unsigned int nr,
 	}
 }
 
-static size_t first_diff(const uint8_t *a, const uint8_t *b, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (a[i] != b[i])
-			break;
-	return i;
-}
-
-static size_t first_not(const uint8_t *buf, uint8_t c, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (buf[i] != c)
-			break;
-	return i;
-}
-
-static uint64_t next_user_data;
-
-/* Run a copy of tmpl with a fresh user_data; it must come back. */
-static void run_sqe(struct __test_metadata *_metadata, struct lpel_ring *ring,
-		    const struct pel_sqe *tmpl, struct pel_cqe *cqe,
-		    const char *what)
-{
-	struct pel_sqe *sqe = lpel_get_sqe(ring);
-	uint64_t ud = 0x0a0b000000000000ULL | ++next_user_data;
-	int ret;
-
-	ASSERT_NE(NULL, sqe) TH_LOG("%s: no free SQE", what);
-	*sqe = *tmpl;
-	sqe->user_data = ud;
-	ret = pel_test_run_one(ring, sqe, cqe);
-	ASSERT_EQ(0, ret) TH_LOG("%s: %s", what, strerror(-ret));
-	ASSERT_EQ(ud, cqe->user_data) TH_LOG("%s: user_data %#llx", what,
-					     (unsigned long long)cqe->user_data);
-}
-
-static void expect_op(struct __test_metadata *_metadata, struct lpel_ring *ring,
-		      const struct pel_sqe *tmpl, int res, uint64_t result,
-		      const char *what)
-{
-	struct pel_cqe cqe;
-
-	run_sqe(_metadata, ring, tmpl, &cqe, what);
-	ASSERT_EQ(res, cqe.res) TH_LOG("%s: res %d, want %d (result %llu)",
-				       what, cqe.res, res,
-				       (unsigned long long)cqe.result);
-	ASSERT_EQ(result, cqe.result) TH_LOG("%s: result %llu, want %llu",
-					     what, (unsigned long long)cqe.result,
-					     (unsigned long long)result);
-	ASSERT_EQ(0, cqe.flags) TH_LOG("%s: cqe.flags %#x", what, cqe.flags);
-}
-
 static void expect_xor(struct __test_metadata *_metadata, struct lpel_ring *ring,
 		       void *dst, const void *const *srcs, unsigned int nr,
 		       uint64_t len, int res, uint64_t result, const char *what)
@@ -128,7 +40,7 @@ static void expect_xor(struct __test_metadata *_metadata, struct lpel_ring *ring
 	struct pel_sqe s;
 
 	lpel_prep_xor(&s, dst, srcs, nr, len);
-	expect_op(_metadata, ring, &s, res, result, what);
+	pel_test_expect_op(_metadata, ring, &s, res, result, what);
 }
 
 /*
@@ -152,7 +64,7 @@ static void check_xor(struct __test_metadata *_metadata, struct lpel_ring *ring,
 		base[j] = malloc(size);
 		snap[j] = malloc(size);
 		ASSERT_TRUE(base[j] && snap[j]);
-		fill_random(base[j], size, len * 17 + j * 101 + sbase);
+		pel_test_fill_random(base[j], size, len * 17 + j * 101 + sbase);
 		memcpy(snap[j], base[j], size);
 		srcs[j] = base[j] + GUARD + soff[j];
 	}
@@ -162,7 +74,7 @@ static void check_xor(struct __test_metadata *_metadata, struct lpel_ring *ring,
 	} else {
 		dbase = malloc(size);
 		ASSERT_NE(NULL, dbase);
-		fill_random(dbase, size, len + 5);
+		pel_test_fill_random(dbase, size, len + 5);
 	}
 	dst = dbase + GUARD + doff;
 	ref = malloc(size);
@@ -176,13 +88,13 @@ static void check_xor(struct __test_metadata *_metadata, struct lpel_ring *ring,
 		snprintf(what + strlen(what), sizeof(what) - strlen(what),
 			 " (source %d)", in_place);
 	expect_xor(_metadata, ring, dst, srcs, nr, len, (int)len, len, what);
-	ASSERT_EQ(size, first_diff(dbase, ref, size))
+	ASSERT_EQ(size, pel_test_first_diff(dbase, ref, size))
 		TH_LOG("%s: destination wrong at %zd", what,
-		       (ssize_t)first_diff(dbase, ref, size) - GUARD - (ssize_t)doff);
+		       (ssize_t)pel_test_first_diff(dbase, ref, size) - GUARD - (ssize_t)doff);
 	for (j = 0; j < nr; j++) {
 		if ((int)j == in_place)
 			continue;
-		ASSERT_EQ(size, first_diff(base[j], snap[j], size))
+		ASSERT_EQ(size, pel_test_first_diff(base[j], snap[j], size))
 			TH_LOG("%s: source %u changed", what, j);
 	}
 	for (j = 0; j < nr; j++) {
@@ -250,31 +162,31 @@ TEST_F(ring, repeated_sources)
 	unsigned int j;
 
 	ASSERT_TRUE(a && b && dst);
-	fill_random(a, len, 1);
-	fill_random(b, len, 2);
+	pel_test_fill_random(a, len, 1);
+	pel_test_fill_random(b, len, 2);
 
 	srcs[0] = a;
 	srcs[1] = a;
 	memset(dst, 0x77, len);
 	expect_xor(_metadata, &self->ring, dst, srcs, 2, len, len, len, "a ^ a");
-	ASSERT_EQ(len, first_not(dst, 0, len));
+	ASSERT_EQ(len, pel_test_first_not(dst, 0, len));
 	srcs[2] = b;
 	expect_xor(_metadata, &self->ring, dst, srcs, 3, len, len, len, "a ^ a ^ b");
-	ASSERT_EQ(len, first_diff(dst, b, len));
+	ASSERT_EQ(len, pel_test_first_diff(dst, b, len));
 	for (j = 0; j < MAX_SRCS; j++)
 		srcs[j] = a;
 	expect_xor(_metadata, &self->ring, dst, srcs, MAX_SRCS, len, len, len,
 		   "a sixteen times");
-	ASSERT_EQ(len, first_not(dst, 0, len));
+	ASSERT_EQ(len, pel_test_first_not(dst, 0, len));
 	expect_xor(_metadata, &self->ring, dst, srcs, MAX_SRCS - 1, len, len, len,
 		   "a fifteen times");
-	ASSERT_EQ(len, first_diff(dst, a, len));
+	ASSERT_EQ(len, pel_test_first_diff(dst, a, len));
 	/* In place, twice over: dst = dst ^ dst. */
 	srcs[0] = dst;
 	srcs[1] = dst;
 	expect_xor(_metadata, &self->ring, dst, srcs, 2, len, len, len,
 		   "dst ^ dst into dst");
-	ASSERT_EQ(len, first_not(dst, 0, len));
+	ASSERT_EQ(len, pel_test_first_not(dst, 0, len));
 	free(a);
 	free(b);
 	free(dst);
@@ -305,16 +217,16 @@ TEST_F(ring, bad_count)
 		lpel_prep_xor(&s, dst, srcs, 1, sizeof(dst));
 		s.arg0 = bad[i];
 		snprintf(what, sizeof(what), "nr %#llx", (unsigned long long)bad[i]);
-		expect_op(_metadata, &self->ring, &s, -EINVAL, 0, what);
+		pel_test_expect_op(_metadata, &self->ring, &s, -EINVAL, 0, what);
 	}
-	ASSERT_EQ(sizeof(dst), first_not(dst, 0xee, sizeof(dst)));
+	ASSERT_EQ(sizeof(dst), pel_test_first_not(dst, 0xee, sizeof(dst)));
 	/* The bounds themselves are fine. */
 	expect_xor(_metadata, &self->ring, dst, srcs, MAX_SRCS, sizeof(dst),
 		   sizeof(dst), sizeof(dst), "nr 16");
-	ASSERT_EQ(sizeof(dst), first_not(dst, 0, sizeof(dst)));
+	ASSERT_EQ(sizeof(dst), pel_test_first_not(dst, 0, sizeof(dst)));
 	expect_xor(_metadata, &self->ring, dst, srcs, 1, sizeof(dst),
 		   sizeof(dst), sizeof(dst), "nr 1");
-	ASSERT_EQ(sizeof(dst), first_not(dst, 0x3c, sizeof(dst)));
+	ASSERT_EQ(sizeof(dst), pel_test_first_not(dst, 0x3c, sizeof(dst)));
 }
 
 TEST_F(ring, invalid)
@@ -330,11 +242,11 @@ TEST_F(ring, invalid)
 		srcs[i] = i % 2 ? b : a;
 	memset(dst, 0, sizeof(dst));
 	lpel_prep_xor(&base, dst, srcs, 2, sizeof(dst));
-	expect_op(_metadata, &self->ring, &base, 16, 16, "base");
-	ASSERT_EQ(sizeof(dst), first_not(dst, 0xff, sizeof(dst)));
+	pel_test_expect_op(_metadata, &self->ring, &base, 16, 16, "base");
+	ASSERT_EQ(sizeof(dst), pel_test_first_not(dst, 0xff, sizeof(dst)));
 	memset(dst, 0xee, sizeof(dst));
 #define BAD(stmt, name) do { s = base; stmt; \
-	expect_op(_metadata, &self->ring, &s, -EINVAL, 0, name); } while (0)
+	pel_test_expect_op(_metadata, &self->ring, &s, -EINVAL, 0, name); } while (0)
 	BAD(s.op_flags = 1, "op_flags");
 	BAD(s.arg1 = 1, "arg1");
 	BAD(s.resv0 = 1, "resv0");
@@ -348,7 +260,7 @@ TEST_F(ring, invalid)
 	BAD(s.addr2 = ~0ULL - 8, "source array wraps");
 	BAD((s.addr2 = ~0ULL - 100, s.arg0 = MAX_SRCS), "array of 16 wraps");
 #undef BAD
-	ASSERT_EQ(sizeof(dst), first_not(dst, 0xee, sizeof(dst)));
+	ASSERT_EQ(sizeof(dst), pel_test_first_not(dst, 0xee, sizeof(dst)));
 
 	/* A source range that wraps: found when the array is read. */
 	srcs[0] = (void *)(~0ULL - 4);
@@ -365,7 +277,7 @@ TEST_F(ring, invalid)
 	/* Beyond nr: never looked at. */
 	expect_xor(_metadata, &self->ring, dst, srcs, MAX_SRCS - 1, sizeof(dst),
 		   sizeof(dst), sizeof(dst), "a wrapping address past nr");
-	ASSERT_EQ(sizeof(dst), first_not(dst, 0xf0, sizeof(dst)));
+	ASSERT_EQ(sizeof(dst), pel_test_first_not(dst, 0xf0, sizeof(dst)));
 }
 
 /* The source array itself is unreadable: -EFAULT, nothing done. */
@@ -389,7 +301,7 @@ TEST_F(ring, bad_source_array)
 
 	expect_xor(_metadata, &self->ring, dst, edge, 2, sizeof(dst), sizeof(dst),
 		   sizeof(dst), "the readable part of the array");
-	ASSERT_EQ(sizeof(dst), first_not(dst, 0, sizeof(dst)));
+	ASSERT_EQ(sizeof(dst), pel_test_first_not(dst, 0, sizeof(dst)));
 	memset(dst, 0xee, sizeof(dst));
 	expect_xor(_metadata, &self->ring, dst, edge, 3, sizeof(dst), -EFAULT, 0,
 		   "array runs into PROT_NONE");
@@ -405,9 +317,9 @@ TEST_F(ring, bad_source_array)
 	/* The array is read even when there is nothing to XOR. */
 	expect_xor(_metadata, &self->ring, dst, NULL, 1, 0, -EFAULT, 0,
 		   "NULL array, len 0");
-	ASSERT_EQ(sizeof(dst), first_not(dst, 0xee, sizeof(dst)));
+	ASSERT_EQ(sizeof(dst), pel_test_first_not(dst, 0xee, sizeof(dst)));
 	munmap(two, 2 * pg);
-	ASSERT_EQ(sizeof(dst), first_not(dst, 0xee, sizeof(dst)));
+	ASSERT_EQ(sizeof(dst), pel_test_first_not(dst, 0xee, sizeof(dst)));
 }
 
 TEST_F(ring, bad_addresses)
@@ -446,13 +358,13 @@ TEST_F(ring, bad_addresses)
 		}
 	}
 	/* Not one byte of kernel memory arrived. */
-	ASSERT_EQ(sizeof(dst), first_not(dst, 0xee, sizeof(dst)));
+	ASSERT_EQ(sizeof(dst), pel_test_first_not(dst, 0xee, sizeof(dst)));
 	for (j = 0; j < MAX_SRCS; j++)
 		srcs[j] = a;
 	srcs[MAX_SRCS - 1] = k;
 	expect_xor(_metadata, &self->ring, dst, srcs, MAX_SRCS, sizeof(dst),
 		   -EFAULT, 0, "source 15 kernel");
-	ASSERT_EQ(sizeof(dst), first_not(dst, 0xee, sizeof(dst)));
+	ASSERT_EQ(sizeof(dst), pel_test_first_not(dst, 0xee, sizeof(dst)));
 
 	srcs[0] = a;
 	srcs[1] = b;
@@ -464,7 +376,7 @@ TEST_F(ring, bad_addresses)
 		   "NULL destination");
 	expect_xor(_metadata, &self->ring, ro, srcs, 2, sizeof(dst), -EFAULT, 0,
 		   "read-only destination");
-	ASSERT_EQ(pg, first_not(ro, 0, pg));
+	ASSERT_EQ(pg, pel_test_first_not(ro, 0, pg));
 	/* len 0 touches no buffer (the array is still read). */
 	srcs[2] = k;
 	expect_xor(_metadata, &self->ring, k, srcs, 3, 0, 0, 0, "len 0, kernel everywhere");
@@ -491,7 +403,7 @@ TEST_F(ring, faults)
 	for (j = 0; j < MAX_SRCS; j++) {
 		n[j] = malloc(len);
 		ASSERT_NE(NULL, n[j]);
-		fill_random(n[j], len, 40 + j);
+		pel_test_fill_random(n[j], len, 40 + j);
 	}
 	for (i = 0; i < ARRAY_SIZE(holes); i++) {
 		size_t h = holes[i] * pg, off;
@@ -499,9 +411,9 @@ TEST_F(ring, faults)
 
 		ASSERT_NE(NULL, hb);
 		if (h)
-			fill_random(hb, h, i);
+			pel_test_fill_random(hb, h, i);
 		if (h + pg < len)
-			fill_random(hb + h + pg, len - h - pg, i + 10);
+			pel_test_fill_random(hb + h + pg, len - h - pg, i + 10);
 #define CASE(fmt, ...) snprintf(what, sizeof(what), "hole at %zu: " fmt, h, ##__VA_ARGS__)
 		/* A holey source among 3, then among 16. */
 		for (at = 0; at < 4; at++) {
@@ -516,8 +428,8 @@ TEST_F(ring, faults)
 			CASE("source %u of %u", idx, nr);
 			expect_xor(_metadata, &self->ring, dst, srcs, nr, len,
 				   -EFAULT, h, what);
-			ASSERT_EQ(h, first_diff(dst, ref, h)) TH_LOG("%s: bytes", what);
-			ASSERT_EQ(len - h, first_not(dst + h, 0xee, len - h))
+			ASSERT_EQ(h, pel_test_first_diff(dst, ref, h)) TH_LOG("%s: bytes", what);
+			ASSERT_EQ(len - h, pel_test_first_not(dst + h, 0xee, len - h))
 				TH_LOG("%s: written past the fault", what);
 		}
 
@@ -530,8 +442,8 @@ TEST_F(ring, faults)
 		CASE("source 1 at +3");
 		expect_xor(_metadata, &self->ring, dst + 7, srcs, 2, len - 8,
 			   -EFAULT, off, what);
-		ASSERT_EQ(off, first_diff(dst + 7, ref, off)) TH_LOG("%s: bytes", what);
-		ASSERT_EQ(len - 7 - off, first_not(dst + 7 + off, 0xee, len - 7 - off))
+		ASSERT_EQ(off, pel_test_first_diff(dst + 7, ref, off)) TH_LOG("%s: bytes", what);
+		ASSERT_EQ(len - 7 - off, pel_test_first_not(dst + 7 + off, 0xee, len - 7 - off))
 			TH_LOG("%s: written past the fault", what);
 
 		/* Exactly up to the hole: complete. */
@@ -541,7 +453,7 @@ TEST_F(ring, faults)
 			ref_xor(ref, srcs, 2, h);
 			CASE("up to the hole");
 			expect_xor(_metadata, &self->ring, dst, srcs, 2, h, h, h, what);
-			ASSERT_EQ(h, first_diff(dst, ref, h)) TH_LOG("%s: bytes", what);
+			ASSERT_EQ(h, pel_test_first_diff(dst, ref, h)) TH_LOG("%s: bytes", what);
 		}
 		munmap(hb, len);
 
@@ -554,9 +466,9 @@ TEST_F(ring, faults)
 		ref_xor(ref, srcs, 3, len);
 		CASE("destination");
 		expect_xor(_metadata, &self->ring, hb, srcs, 3, len, -EFAULT, h, what);
-		ASSERT_EQ(h, first_diff(hb, ref, h)) TH_LOG("%s: bytes", what);
+		ASSERT_EQ(h, pel_test_first_diff(hb, ref, h)) TH_LOG("%s: bytes", what);
 		if (h + pg < len)
-			ASSERT_EQ(len - h - pg, first_not(hb + h + pg, 0x5a, len - h - pg))
+			ASSERT_EQ(len - h - pg, pel_test_first_not(hb + h + pg, 0x5a, len - h - pg))
 				TH_LOG("%s: written past the hole", what);
 		munmap(hb, len);
 
@@ -564,13 +476,13 @@ TEST_F(ring, faults)
 		hb = pel_test_holey_buffer(len, h);
 		ASSERT_NE(NULL, hb);
 		if (h)
-			fill_random(hb, h, i + 50);
+			pel_test_fill_random(hb, h, i + 50);
 		srcs[0] = hb;
 		srcs[1] = n[1];
 		ref_xor(ref, srcs, 2, h);
 		CASE("in place");
 		expect_xor(_metadata, &self->ring, hb, srcs, 2, len, -EFAULT, h, what);
-		ASSERT_EQ(h, first_diff(hb, ref, h)) TH_LOG("%s: bytes", what);
+		ASSERT_EQ(h, pel_test_first_diff(hb, ref, h)) TH_LOG("%s: bytes", what);
 		munmap(hb, len);
 #undef CASE
 	}
@@ -590,9 +502,9 @@ TEST_F(ring, fault_in_a_later_chunk_and_max_len)
 	const void *srcs[3];
 
 	ASSERT_TRUE(hb && hd && a && b && dst && ref);
-	fill_random(hb, h, 1);
-	fill_random(a, len, 2);
-	fill_random(b, len, 3);
+	pel_test_fill_random(hb, h, 1);
+	pel_test_fill_random(a, len, 2);
+	pel_test_fill_random(b, len, 3);
 	srcs[0] = a;
 	srcs[1] = hb;
 	srcs[2] = b;
@@ -600,14 +512,14 @@ TEST_F(ring, fault_in_a_later_chunk_and_max_len)
 	memset(dst, 0xee, len);
 	expect_xor(_metadata, &self->ring, dst, srcs, 3, len, -EFAULT, h,
 		   "source 1 hole at page 20");
-	ASSERT_EQ(h, first_diff(dst, ref, h));
-	ASSERT_EQ(len - h, first_not(dst + h, 0xee, len - h));
+	ASSERT_EQ(h, pel_test_first_diff(dst, ref, h));
+	ASSERT_EQ(len - h, pel_test_first_not(dst + h, 0xee, len - h));
 
 	srcs[1] = b;
 	ref_xor(ref, srcs, 2, h);
 	expect_xor(_metadata, &self->ring, hd, srcs, 2, len, -EFAULT, h,
 		   "destination hole at page 20");
-	ASSERT_EQ(h, first_diff(hd, ref, h));
+	ASSERT_EQ(h, pel_test_first_diff(hd, ref, h));
 
 	/* The sources end in holes: max len runs into them. */
 	srcs[0] = hb;
@@ -616,8 +528,8 @@ TEST_F(ring, fault_in_a_later_chunk_and_max_len)
 	memset(dst, 0xee, len);
 	expect_xor(_metadata, &self->ring, dst, srcs, 2, PEL_MAX_OP_LEN, -EFAULT, h,
 		   "max len");
-	ASSERT_EQ(h, first_diff(dst, ref, h));
-	ASSERT_EQ(len - h, first_not(dst + h, 0xee, len - h));
+	ASSERT_EQ(h, pel_test_first_diff(dst, ref, h));
+	ASSERT_EQ(len - h, pel_test_first_not(dst + h, 0xee, len - h));
 	munmap(hb, len);
 	munmap(hd, len);
 	free(a);
@@ -638,7 +550,7 @@ TEST_F(ring, batch_over_queues)
 	struct pel_cqe *cqe;
 
 	ASSERT_TRUE(src && dst && ref);
-	fill_random(src, (NR + NSRC) * len, 9);
+	pel_test_fill_random(src, (NR + NSRC) * len, 9);
 	for (i = 0; i < NR; i++) {
 		struct pel_sqe *sqe = lpel_get_sqe_on(&self->ring,
 						      i % self->ring.nr_queues);
@@ -662,7 +574,7 @@ TEST_F(ring, batch_over_queues)
 	}
 	for (i = 0; i < NR; i++) {
 		ref_xor(ref, srcs[i], NSRC, len);
-		ASSERT_EQ(len, first_diff(dst + i * len, ref, len))
+		ASSERT_EQ(len, pel_test_first_diff(dst + i * len, ref, len))
 			TH_LOG("batch op %u", i);
 	}
 	free(src);
