@@ -68,10 +68,20 @@ lib/liblpel.so: $(LIB_PIC_OBJS) lib/liblpel.map
 	ln -sf liblpel.so.$(LIB_VERSION) lib/liblpel.so.$(LIB_MAJOR)
 	ln -sf liblpel.so.$(LIB_VERSION) $@
 
-tools: tools/pelctl
+tools: tools/pelctl tools/pelbench
 
 tools/pelctl: tools/pelctl.c lib/liblpel.a include/uapi/pel.h
 	$(CC) $(CFLAGS) $(STATIC) -o $@ $< lib/liblpel.a
+
+# pelbench: liburing (liburing-dev) for its io_uring baselines, and the
+# selftests' SHA-256 reference for its own.
+tools/pelbench: tools/pelbench.c lib/liblpel.a lib/lpel.h include/uapi/pel.h tests/sha256_ref.h
+	$(CC) $(CFLAGS) -I$(TOP)/tests $(STATIC) -o $@ $< lib/liblpel.a -luring -lpthread -lm
+
+# Benchmarks in VMs with 2 and 4 vCPUs: Documentation/performance.md.
+.PHONY: bench
+bench:
+	scripts/bench.sh
 
 tests: $(TEST_BINS)
 

@@ -6,13 +6,21 @@
 # the sources; objects land beside them.
 #
 #   scripts/build-kmod.sh KVER [extra make args, e.g. W=1 C=1]
+#   scripts/build-kmod.sh debug [...]   against the debug kernel's build tree
+#                                       (scripts/build-debug-kernel.sh), in build/debug/
 # Prints the path of the built pel.ko on its last line.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-kver=${1:?usage: build-kmod.sh KVER [make args]}
+kver=${1:?usage: build-kmod.sh KVER|debug [make args]}
 shift
-kdir=/lib/modules/$kver/build
+if [ "$kver" = debug ]; then
+	dbg=$("$top/scripts/build-debug-kernel.sh" -p) ||
+		{ echo "build-kmod: the debug kernel is not built (run scripts/build-debug-kernel.sh)" >&2; exit 1; }
+	kdir=$dbg/build
+else
+	kdir=/lib/modules/$kver/build
+fi
 [ -d "$kdir" ] || { echo "build-kmod: no headers for $kver at $kdir (run scripts/setup.sh)" >&2; exit 1; }
 
 out=$top/build/$kver

@@ -57,7 +57,7 @@ kv61=$(sed -n 's/^KVER_6_1 := //p' "$versions")
 kv612=$(sed -n 's/^KVER_6_12 := //p' "$versions")
 
 pkgs=(build-essential bc kmod cpio xz-utils busybox-static qemu-system-x86
-      sparse dwarves liburing-dev pkg-config
+      sparse dwarves liburing-dev pkg-config trinity stress-ng
       "linux-headers-$kv61" "linux-headers-$kv612" linux-source-6.12)
 missing=()
 for p in "${pkgs[@]}"; do

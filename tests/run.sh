@@ -7,7 +7,10 @@
 # kernel log.  Ends with "N passed, N failed"; exits non-zero on any
 # failure or kernel-log finding.
 #
-#   tests/run.sh [-k 6.1|6.12]... [-c NCPUS|4numa] [-t TEST_GLOB]
+#   tests/run.sh [-k 6.1|6.12|debug]... [-c NCPUS|4numa] [-t TEST_GLOB]
+#
+# -k debug: the debug kernel (KASAN, lockdep, kmemleak, UBSAN), built first
+# by scripts/build-debug-kernel.sh if it is not cached yet.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -101,7 +104,7 @@ fi
 
 # run_suite KVER KO MACHINE: one VM boot running the whole suite.
 run_suite() {
-	local kver=$1 ko=$2 machine=$3 log rc line p f s
+	local kver=$1 ko=$2 machine=$3 log rc line p f s tmo
 	local -a mach
 	case $machine in
 	4numa) mach=("${numa4[@]}") ;;
@@ -109,11 +112,26 @@ run_suite() {
 	esac
 	log=$logdir/suite-$kver-$machine.log
 	echo "=== $kver, machine $machine"
-	tools/vm/run-vm.sh -k "$kver" "${mach[@]}" -t 1200 -l "$log" \
+	# The debug kernel runs the suite several times slower (KASAN, lockdep
+	# and kmemleak under TCG).
+	tmo=1200
+	[ "$kver" != debug ] || tmo=3600
+	# The 2-vCPU machine runs the long tests in full and trinity and
+	# stress-ng (staged with their libraries); the 4-vCPU one shorter.
+	local -a env=(PEL_KILL_ROUNDS=1000 PEL_FUZZ_SQES=1000000)
+	local -a extra=(-f "$dynstage" -f tests/stress.sh)
+	if [ "$machine" != 2 ]; then
+		env=(PEL_KILL_ROUNDS=200 PEL_FUZZ_SQES=200000)
+		extra=()
+	fi
+	# watchdog_thresh=60: a vCPU the busy host does not run for a while
+	# is not a soft lockup; a real one still shows within the timeout.
+	tools/vm/run-vm.sh -k "$kver" "${mach[@]}" -t "$tmo" -l "$log" \
+		-A watchdog_thresh=60 \
 		-M crc32c_intel -M libcrc32c \
-		-f "$ko" -f tests/bin -f tools/pelctl -f tests/vm-suite.sh \
-		"${vmfiles[@]}" \
-		-- sh vm-suite.sh "$glob" | tee "$log.out"
+		-f "$ko" -f tests/bin -f tools/pelctl -f tools/pelbench -f tests/vm-suite.sh \
+		"${vmfiles[@]}" "${extra[@]}" \
+		-- env "${env[@]}" sh vm-suite.sh "$glob" | tee "$log.out"
 	rc=${PIPESTATUS[0]}
 	line=$(grep -a '^PEL_SUITE ' "$log" | tail -n 1)
 	if [ -z "$line" ]; then
@@ -133,12 +151,29 @@ run_suite() {
 	echo "=== $kver, machine $machine: passed=$p failed=$f skipped=$s"
 }
 
+# Debian's trinity and stress-ng, with their libraries, for the VM.
+dynstage=$top/.cache/vm/dyn
+if ! tests/stage-dynamic.sh "$dynstage" trinity stress-ng; then
+	echo "tests: staging trinity and stress-ng failed"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
 logdir=$top/.cache/vm/logs
 mkdir -p "$logdir"
 for k in "${kernels[@]}"; do
 	kver=$(sed -n "s/^KVER_${k//./_} := //p" .cache/kernels/versions.mk)
 	[ -n "$kver" ] || kver=$k
-	echo "=== kernel $k ($kver)"
+	if [ "$k" = debug ]; then
+		# Built once per machine (cached); its progress goes to stderr.
+		if ! dbg=$(scripts/build-debug-kernel.sh | tail -n 1) || [ ! -d "$dbg" ]; then
+			fail_note "debug kernel build (scripts/build-debug-kernel.sh)"
+			continue
+		fi
+		echo "=== kernel debug ($(cat "$dbg/kernelrelease"), $dbg)"
+	else
+		echo "=== kernel $k ($kver)"
+	fi
 	# W=1 must stay clean: any compiler warning fails the build step.
 	if ! ko=$(scripts/build-kmod.sh "$kver" W=1 2> "$logdir/build-$kver.log" | tail -n 1) ||
 	   grep -q 'warning:' "$logdir/build-$kver.log"; then

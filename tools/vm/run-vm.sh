@@ -4,7 +4,7 @@
 # run-vm.sh - boot one of the unpacked Debian kernels under QEMU (TCG) with a
 # throw-away busybox initramfs, run one command inside, and judge the run.
 #
-#   tools/vm/run-vm.sh [-k 6.1|6.12|KVER] [-c NCPUS] [-m MEM_MB] [-t TIMEOUT_S]
+#   tools/vm/run-vm.sh [-k 6.1|6.12|KVER|debug|PATH] [-c NCPUS] [-m MEM_MB] [-t TIMEOUT_S]
 #                      [-l LOGFILE] [-M MODULE]... [-f HOSTPATH]...
 #                      [-a QEMU_ARG]... [-A KERNEL_ARG]... [-b] [-v]
 #                      -- COMMAND [ARGS...]
@@ -24,6 +24,12 @@
 #   124                   the VM was killed after TIMEOUT_S seconds
 #   125                   the VM ended without the sentinel (panic, crash)
 #   2                     usage or setup error on the host
+#
+# -k debug boots the debug kernel of scripts/build-debug-kernel.sh (KASAN,
+# lockdep, kmemleak, UBSAN; everything built in, so -M of a module such as
+# libcrc32c is a no-op there).  -k PATH boots a kernel build tree (its
+# vmlinux through PVH, or its bzImage), a .cache/debug-kernel/<key>
+# directory, or an image file as it is.
 #
 # Requires what scripts/setup.sh installs and unpacks.  Never uses KVM.
 set -euo pipefail
@@ -49,7 +55,10 @@ verdict() {
 usage() {
 	cat <<EOF
 usage: ${0##*/} [options] -- COMMAND [ARGS...]
-  -k KERNEL   6.1 (default), 6.12, or a full version unpacked in .cache/kernels
+  -k KERNEL   6.1 (default), 6.12, or a full version unpacked in .cache/kernels;
+              debug: the kernel of scripts/build-debug-kernel.sh; or a path:
+              a kernel build tree, a .cache/debug-kernel/<key> directory, or
+              a bzImage/vmlinux file (booted as is)
   -c NCPUS    number of vCPUs (default 2)
   -m MEM_MB   guest memory in MiB (default 1024)
   -t SECONDS  kill the VM after this long (default 300)
@@ -109,6 +118,12 @@ done
 # --- kernel ----------------------------------------------------------------
 
 versions="$kcache/versions.mk"
+# kroot: a tree laid out like an unpacked linux-image package (boot/,
+# lib/modules/KVER/); ktree: a kernel build tree; kimage: an image file
+# given by path.  Only the Debian kernels need scripts/setup.sh.
+kroot=
+ktree=
+kimage=
 case "$kernel" in
 6.1 | 6.12)
 	[ -s "$versions" ] ||
@@ -117,16 +132,60 @@ case "$kernel" in
 	kver=$(sed -n "s/^$key := //p" "$versions")
 	[ -n "$kver" ] || die "$key not set in $versions; run scripts/setup.sh"
 	;;
+debug)
+	# Built by scripts/build-debug-kernel.sh, cached in .cache/debug-kernel.
+	dbg=$("$top/scripts/build-debug-kernel.sh" -p) ||
+		die "the debug kernel is not built; run scripts/build-debug-kernel.sh"
+	kroot="$dbg/root"
+	kver=$(cat "$dbg/kernelrelease")
+	;;
+*/*)
+	if [ -f "$kernel/kernelrelease" ] && [ -d "$kernel/root/boot" ]; then
+		kroot="$kernel/root"	# a .cache/debug-kernel/<key> directory
+		kver=$(cat "$kernel/kernelrelease")
+	elif [ -d "$kernel" ]; then
+		ktree=$kernel
+	elif [ -f "$kernel" ]; then
+		kimage=$kernel
+		case "$kernel" in
+		*/arch/x86/boot/bzImage) ktree=${kernel%/arch/x86/boot/bzImage} ;;
+		*/vmlinux) ktree=${kernel%/vmlinux} ;;
+		esac
+		[ -f "$ktree/include/config/kernel.release" ] || ktree=
+	else
+		die "no kernel at $kernel"
+	fi
+	;;
 *)
 	kver=$kernel
 	;;
 esac
 
-kroot="$kcache/$kver"
-vmlinuz="$kroot/boot/vmlinuz-$kver"
-moddir="$kroot/lib/modules/$kver"
-if [ ! -f "$vmlinuz" ] || [ ! -s "$moddir/modules.dep" ]; then
-	die "kernel $kver is not unpacked in $kroot; run scripts/setup.sh"
+if [ -n "$ktree" ]; then
+	[ -f "$ktree/include/config/kernel.release" ] && [ -f "$ktree/.config" ] ||
+		die "$ktree is not a configured and built kernel tree"
+	kver=$(cat "$ktree/include/config/kernel.release")
+	kconfig="$ktree/.config"
+	vmlinuz=${kimage:-$ktree/arch/x86/boot/bzImage}
+	moddir=	# made below, in the scratch directory
+	[ -f "$vmlinuz" ] || die "$vmlinuz missing: is $ktree built?"
+elif [ -n "$kimage" ]; then
+	kver=${kimage##*/}
+	kconfig=
+	vmlinuz=$kimage
+	moddir=
+else
+	[ -n "$kroot" ] || kroot="$kcache/$kver"
+	kconfig="$kroot/boot/config-$kver"
+	vmlinuz="$kroot/boot/vmlinuz-$kver"
+	moddir="$kroot/lib/modules/$kver"
+	if [ "$kroot" = "$kcache/$kver" ]; then
+		if [ ! -f "$vmlinuz" ] || [ ! -s "$moddir/modules.dep" ]; then
+			die "kernel $kver is not unpacked in $kroot; run scripts/setup.sh"
+		fi
+	elif [ ! -f "$vmlinuz" ] || [ ! -f "$moddir/modules.dep" ]; then
+		die "kernel $kver in $kroot is incomplete; rebuild it"
+	fi
 fi
 
 for t in qemu-system-x86_64 busybox cpio gzip timeout; do
@@ -169,7 +228,15 @@ extract_vmlinux() {
 }
 
 boot_image=$vmlinuz
-if [ "$bzimage" = 0 ] && grep -q '^CONFIG_PVH=y' "$kroot/boot/config-$kver"; then
+if [ -n "$kimage" ]; then
+	:	# an image given by path is booted as it is
+elif [ "$bzimage" = 1 ] || ! grep -qs '^CONFIG_PVH=y' "$kconfig"; then
+	:
+elif grep -qs '^CONFIG_KASAN=y' "$kconfig"; then
+	:	# 6.1's PVH entry runs KASAN-instrumented C code before KASAN is set up
+elif [ -n "$ktree" ] && [ -s "$ktree/vmlinux" ]; then
+	boot_image="$ktree/vmlinux"	# a build tree has the ELF already
+else
 	elf="$vmcache/vmlinux-$kver"
 	if [ ! -s "$elf" ] || [ "$vmlinuz" -nt "$elf" ]; then
 		mkdir -p "$vmcache"
@@ -193,6 +260,25 @@ mkdir -p "$root"/{bin,dev,proc,sys,tmp,run,pel,lib/modules,etc,usr}
 ln -s bin "$root/sbin"
 ln -s ../bin "$root/usr/bin"
 ln -s ../bin "$root/usr/sbin"
+
+# A kernel given as a build tree or an image file: its module tree is made
+# here.  From a build tree, `make modules_install` (its modules.builtin, and
+# its =m modules if any); from a bare image, an empty one, so -M takes only
+# paths to .ko files.
+if [ -z "$moddir" ]; then
+	moddir="$work/modroot/lib/modules/$kver"
+	if [ -n "$ktree" ]; then
+		make -s -C "$ktree" modules_install INSTALL_MOD_PATH="$work/modroot" \
+			>"$work/modules_install.log" 2>&1 || {
+			cat "$work/modules_install.log" >&2
+			die "make modules_install failed in $ktree"
+		}
+	fi
+	mkdir -p "$moddir"
+	for f in modules.dep modules.builtin modules.alias modules.softdep; do
+		[ -f "$moddir/$f" ] || : >"$moddir/$f"
+	done
+fi
 
 # --- modules ---------------------------------------------------------------
 #
@@ -510,7 +596,8 @@ Kernel command line:
 Command line:
 Unknown kernel command line parameters
 kmemleak: Kernel memory leak detector initialized
-kmemleak: Automatic memory scanning thread started'
+kmemleak: Automatic memory scanning thread started
+RCU lockdep checking is enabled'
 
 # scan_log: print findings with two lines of context; fail if any.  The
 # kernel lists -A arguments it does not know as init's arguments, one a line

@@ -1,0 +1,3336 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pelbench - measure PEL, and what it competes with, in one process.
+ *
+ *	pelbench [-w WORKLOAD] [-q DEPTH] [-b BATCH] [-o SIZE] [-T THREADS]
+ *		 [-t SECONDS] [-y] [-P poll|block] [-x NSRCS] [-e ENGINE]
+ *		 [-B BASELINES] [-j]
+ *	pelbench -S [-t SECONDS] [-J FILE] [-j]
+ *
+ * Modelled on SPDK's accel_perf: a workload (-w) of ops of one transfer
+ * size (-o), DEPTH ops in flight per submitting thread (-q), submitted BATCH
+ * at a time (-b), for SECONDS (-t), optionally checking every result (-y);
+ * then a table per thread and a total row: ops/s, MiB/s, latency (average,
+ * p50, p99, max, per op, submit to completion, measured here in userspace),
+ * failures and miscompares.
+ *
+ * Absolute figures on a shared host, let alone under emulation, mean
+ * little; ratios measured side by side in one process do.  So every run
+ * also runs baselines (-B) with the same workload, depth and batch, and
+ * prints PEL's figures as ratios of theirs:
+ *   io_uring         NOP through liburing, io_uring_submit() and a wait;
+ *   io_uring_sqpoll  the same with IORING_SETUP_SQPOLL;
+ *   spsc_ring        a raw single-producer/single-consumer SQ/CQ ring pair
+ *                    between two user threads pinned to different CPUs:
+ *                    the limit of any shared-memory hand-off;
+ *   cpu              one thread doing the op itself: memcpy, memset,
+ *                    memcmp, an SSE4.2 CRC-32C, XOR, SHA-256;
+ *   pthread_pool     a pool of one thread per CPU, each large op split
+ *                    across them: what users write instead of PEL.
+ * -S runs a fixed suite of all of these, prints Markdown tables and the
+ * targets of issue 6, and writes the whole as JSON (-J).
+ *
+ * Timing: latency stamps are the TSC (rdtsc, calibrated against
+ * CLOCK_MONOTONIC at start), because in a TCG guest the clocksource is the
+ * HPET and clock_gettime() is a ~2 us system call.  One stamp per submitted
+ * batch and one per reaping pass, shared by the ops in it.  Throughput
+ * counts ops completed inside the measuring window, after a warm-up, as
+ * (ops after the first counted completion) / (time from it to the last),
+ * per thread, summed over threads: exact even for a few 64 MiB ops.
+ *
+ * Exit status: 0 success, 1 an error, a failed op or a miscompare, 2 usage.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <liburing.h>
+
+#include "lpel.h"
+#include "sha256_ref.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+#define HAVE_TSC	1
+#else
+#define HAVE_TSC	0
+#endif
+
+#define EXIT_USAGE		2
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+#define NSEC_PER_SEC		1000000000ULL
+#define MIB			(1024.0 * 1024.0)
+
+/* How often a polled wait looks before it blocks (as liblpel's wait does). */
+#define SPIN_ITERS		256
+/* Warm-up before the measuring window: workers wake, pages fault in. */
+#define WARMUP_S		0.2
+/*
+ * A window is extended, by up to EXTEND_MAX_S, until every thread has
+ * counted MIN_OPS completions after its first: large ops need it.
+ */
+#define MIN_OPS			4
+#define EXTEND_MAX_S		8.0
+/* FILL writes this byte, so that the single-thread baseline is memset(). */
+#define FILL_BYTE		0x5a
+#define FILL_PATTERN		0x5a5a5a5a5a5a5a5aULL
+/* What -y writes into destinations before each op, to see it overwritten. */
+#define POISON_BYTE		0xa5
+/* The pthread pool splits ops of at least this size into one chunk per thread. */
+#define POOL_SPLIT_MIN		(128 * 1024)
+#define POOL_MAX_CHUNKS		64
+/* io_uring SQPOLL: how long its thread polls after the last SQE. */
+#define SQPOLL_IDLE_MS		100
+/* Refuse configurations that need more buffer memory than this. */
+#define MAX_BUFFER_BYTES	(768ULL << 20)
+#define MAX_THREADS		256
+#define MAX_DEPTH		4096
+#define MAX_WORKERS		256
+
+static const char *prog = "pelbench";
+
+/* ------------------------------------------------------------------------
+ * Configuration
+ */
+enum workload {
+	W_NOP, W_COPY, W_FILL, W_COMPARE, W_CRC32C, W_COPY_CRC32C, W_XOR,
+	W_SHA256, W_NR
+};
+
+static const char *const workload_names[W_NR] = {
+	"nop", "copy", "fill", "compare", "crc32c", "copy_crc32c", "xor",
+	"sha256",
+};
+
+/* What the single-thread baseline does for each workload. */
+static const char *const cpu_names[W_NR] = {
+	"nothing", "memcpy", "memset", "memcmp", "crc32c (SSE4.2)",
+	"memcpy + crc32c", "xor", "sha256",
+};
+
+enum engine {
+	E_PEL, E_URING, E_SQPOLL, E_SPSC, E_CPU, E_POOL, E_NR
+};
+
+static const char *const engine_names[E_NR] = {
+	"pel", "io_uring", "io_uring_sqpoll", "spsc_ring", "cpu",
+	"pthread_pool",
+};
+
+enum wait_mode { WAIT_POLL, WAIT_BLOCK };
+
+struct cfg {
+	enum workload w;
+	unsigned int depth;		/* ops in flight per thread */
+	unsigned int batch;		/* ops per submission */
+	unsigned int threads;		/* submitting threads */
+	unsigned int nsrcs;		/* XOR sources */
+	uint64_t size;			/* bytes per op */
+	double seconds;			/* measuring window */
+	bool verify;
+	enum wait_mode wait;
+};
+
+/* ------------------------------------------------------------------------
+ * Time: the TSC where there is one, calibrated once.
+ */
+static bool use_tsc;
+static double ns_per_tick = 1.0;
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+static inline uint64_t now_ticks(void)
+{
+#if HAVE_TSC
+	if (use_tsc)
+		return __rdtsc();
+#endif
+	return mono_ns();
+}
+
+static void sleep_s(double s)
+{
+	struct timespec ts;
+
+	if (s <= 0)
+		return;
+	ts.tv_sec = (time_t)s;
+	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static double tsc_rate(double s)
+{
+#if HAVE_TSC
+	uint64_t t0 = mono_ns(), r0 = __rdtsc(), t1, r1;
+
+	sleep_s(s);
+	t1 = mono_ns();
+	r1 = __rdtsc();
+	return (double)(r1 - r0) / (double)(t1 - t0);
+#else
+	(void)s;
+	return 0;
+#endif
+}
+
+/*
+ * Two calibrations that agree within 2% make the TSC our clock; otherwise
+ * (no TSC, or one that drifts) clock_gettime().
+ */
+static void clock_init(void)
+{
+	double a = tsc_rate(0.03), b = tsc_rate(0.03);
+
+	if (a > 0.01 && b > 0.01 && fabs(a - b) / a < 0.02) {
+		use_tsc = true;
+		ns_per_tick = 2.0 / (a + b);
+	}
+}
+
+static double ticks_to_ns(double t)
+{
+	return t * ns_per_tick;
+}
+
+static inline void cpu_relax(void)
+{
+#if HAVE_TSC
+	_mm_pause();
+#else
+	atomic_signal_fence(memory_order_seq_cst);
+#endif
+}
+
+/* ------------------------------------------------------------------------
+ * Latency histogram: log-linear, 32 sub-buckets per power of two (about
+ * 3% resolution), in ticks.
+ */
+#define HSUB_BITS	5
+#define HSUB		(1U << HSUB_BITS)
+#define HBUCKETS	((64 - HSUB_BITS + 1) * HSUB)
+
+struct hist {
+	uint64_t b[HBUCKETS];
+};
+
+static inline unsigned int hist_index(uint64_t v)
+{
+	unsigned int msb, shift;
+
+	if (v < HSUB)
+		return (unsigned int)v;
+	msb = 63 - (unsigned int)__builtin_clzll(v);
+	shift = msb - HSUB_BITS;
+	return (shift + 1) * HSUB + (unsigned int)((v >> shift) & (HSUB - 1));
+}
+
+/* The middle of bucket @i. */
+static double hist_value(unsigned int i)
+{
+	unsigned int shift;
+	uint64_t low;
+
+	if (i < HSUB)
+		return i;
+	shift = i / HSUB - 1;
+	low = (uint64_t)(HSUB + i % HSUB) << shift;
+	return (double)low + (double)((1ULL << shift) - 1) / 2.0;
+}
+
+/* The @p quantile (0..1) of the @n values in @h, in ticks. */
+static double hist_quantile(const struct hist *h, uint64_t n, double p)
+{
+	uint64_t want, seen = 0;
+	unsigned int i;
+
+	if (!n)
+		return 0;
+	want = (uint64_t)ceil(p * (double)n);
+	if (want < 1)
+		want = 1;
+	for (i = 0; i < HBUCKETS; i++) {
+		seen += h->b[i];
+		if (seen >= want)
+			return hist_value(i);
+	}
+	return hist_value(HBUCKETS - 1);
+}
+
+/* ------------------------------------------------------------------------
+ * CRC-32C (Castagnoli, reflected 0x82f63b78, pre- and post-inverted as
+ * PEL's): the SSE4.2 instruction where there is one, a table otherwise, and
+ * zlib's combination of two CRCs for the pthread pool's chunks.
+ */
+#define CRC32C_POLY	0x82f63b78U
+
+static uint32_t crc32c_table[256];
+static uint32_t crc32c_x2n[32];
+static bool have_sse42;
+
+static void crc32c_sw_init(void)
+{
+	uint32_t i, j, c;
+
+	for (i = 0; i < 256; i++) {
+		c = i;
+		for (j = 0; j < 8; j++)
+			c = c & 1 ? (c >> 1) ^ CRC32C_POLY : c >> 1;
+		crc32c_table[i] = c;
+	}
+}
+
+static uint32_t crc32c_sw(uint32_t crc, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	crc = ~crc;
+	while (len--)
+		crc = crc32c_table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+	return ~crc;
+}
+
+#if HAVE_TSC && defined(__x86_64__)
+/* Only this function is built for SSE4.2; have_sse42 guards its use. */
+__attribute__((target("sse4.2")))
+static uint32_t crc32c_hw(uint32_t crc, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	uint64_t c = ~crc;
+
+	while (len && ((uintptr_t)p & 7)) {
+		c = __builtin_ia32_crc32qi((uint32_t)c, *p++);
+		len--;
+	}
+	while (len >= 8) {
+		uint64_t v;
+
+		memcpy(&v, p, 8);
+		c = __builtin_ia32_crc32di(c, v);
+		p += 8;
+		len -= 8;
+	}
+	while (len--)
+		c = __builtin_ia32_crc32qi((uint32_t)c, *p++);
+	return ~(uint32_t)c;
+}
+#endif
+
+static uint32_t crc32c(uint32_t crc, const void *buf, size_t len)
+{
+#if HAVE_TSC && defined(__x86_64__)
+	if (have_sse42)
+		return crc32c_hw(crc, buf, len);
+#endif
+	return crc32c_sw(crc, buf, len);
+}
+
+/* a * b modulo the CRC polynomial, bit-reflected (zlib's multmodp()). */
+static uint32_t crc32c_multmodp(uint32_t a, uint32_t b)
+{
+	uint32_t m = 1U << 31, p = 0;
+
+	for (;;) {
+		if (a & m) {
+			p ^= b;
+			if ((a & (m - 1)) == 0)
+				break;
+		}
+		m >>= 1;
+		b = b & 1 ? (b >> 1) ^ CRC32C_POLY : b >> 1;
+	}
+	return p;
+}
+
+/* x^(n * 2^k) modulo the polynomial. */
+static uint32_t crc32c_x2nmodp(uint64_t n, unsigned int k)
+{
+	uint32_t p = 1U << 31;
+
+	while (n) {
+		if (n & 1)
+			p = crc32c_multmodp(crc32c_x2n[k & 31], p);
+		n >>= 1;
+		k++;
+	}
+	return p;
+}
+
+static void crc32c_init(void)
+{
+	uint32_t p = 1U << 30;
+	unsigned int n;
+
+	crc32c_sw_init();
+	crc32c_x2n[0] = p;
+	for (n = 1; n < 32; n++)
+		crc32c_x2n[n] = p = crc32c_multmodp(p, p);
+#if HAVE_TSC && defined(__x86_64__)
+	__builtin_cpu_init();
+	have_sse42 = __builtin_cpu_supports("sse4.2");
+#endif
+}
+
+/* The CRC of A followed by B, from crc(A), crc(B) and B's length. */
+static uint32_t crc32c_combine(uint32_t crc1, uint32_t crc2, uint64_t len2)
+{
+	return crc32c_multmodp(crc32c_x2nmodp(len2, 3), crc1) ^ crc2;
+}
+
+/* ------------------------------------------------------------------------
+ * Buffers.  Each submitting thread has its own: one source (and a second
+ * for COMPARE, more for XOR), a destination per slot of its depth, and the
+ * expected results when verifying.
+ */
+struct wbuf {
+	uint64_t size;
+	unsigned int slots;
+	uint8_t *src, *src2, *dst, *digest, *ref;
+	uint8_t *xsrc[PEL_XOR_MAX_SRCS];
+	const void *xptr[PEL_XOR_MAX_SRCS];	/* XOR's address list, kept alive */
+	size_t dst_bytes;
+	uint32_t crc_ref;
+	uint8_t sha_ref[PEL_SHA256_DIGEST_SIZE];
+};
+
+static void *buf_alloc(size_t n)
+{
+	void *p;
+
+	if (!n)
+		n = 1;
+	p = mmap(NULL, n, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void buf_free(void *p, size_t n)
+{
+	if (p)
+		munmap(p, n ? n : 1);
+}
+
+/* Pseudo-random bytes: 64 KiB of xorshift, repeated (cheap under TCG). */
+static void fill_random(uint8_t *p, size_t n, uint64_t seed)
+{
+	size_t first = n < 65536 ? n : 65536, i;
+	uint64_t x = seed | 1;
+
+	for (i = 0; i < first; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		p[i] = (uint8_t)(x >> 24);
+	}
+	for (i = first; i < n; i += first)
+		memcpy(p + i, p, n - i < first ? n - i : first);
+}
+
+/*
+ * How the cpu and pool engines copy: libc's memcpy() (vector loads and
+ * stores), or "rep movsb", which is what the kernel's copy_{from,to}_user()
+ * and memcpy() run on a CPU with ERMS/FSRM: --cpu-copy=movsb shows what
+ * that instruction costs here (under TCG, far more than vector moves).
+ */
+static bool cpu_copy_movsb;
+
+static void cpu_copy(void *dst, const void *src, size_t n)
+{
+#if defined(__x86_64__)
+	if (cpu_copy_movsb) {
+		__asm__ __volatile__("rep movsb"
+				     : "+D"(dst), "+S"(src), "+c"(n)
+				     : : "memory");
+		return;
+	}
+#endif
+	memcpy(dst, src, n);
+}
+
+static bool w_has_src(enum workload w)
+{
+	return w != W_NOP && w != W_FILL;
+}
+
+static bool w_has_dst(enum workload w)
+{
+	return w == W_COPY || w == W_FILL || w == W_COPY_CRC32C || w == W_XOR;
+}
+
+static void xor_range(uint8_t *dst, uint8_t *const *srcs, unsigned int nr,
+		      uint64_t off, uint64_t n)
+{
+	uint64_t i;
+	unsigned int s;
+
+	memcpy(dst + off, srcs[0] + off, n);
+	for (s = 1; s < nr; s++) {
+		uint8_t *d = dst + off;
+		const uint8_t *x = srcs[s] + off;
+
+		for (i = 0; i + 8 <= n; i += 8) {
+			uint64_t a, b;
+
+			memcpy(&a, d + i, 8);
+			memcpy(&b, x + i, 8);
+			a ^= b;
+			memcpy(d + i, &a, 8);
+		}
+		for (; i < n; i++)
+			d[i] ^= x[i];
+	}
+}
+
+static void wbuf_free(struct wbuf *b)
+{
+	unsigned int i;
+
+	buf_free(b->src, b->size);
+	buf_free(b->src2, b->size);
+	for (i = 1; i < PEL_XOR_MAX_SRCS; i++)
+		buf_free(b->xsrc[i], b->size);
+	buf_free(b->dst, b->dst_bytes);
+	buf_free(b->digest, (size_t)b->slots * PEL_SHA256_DIGEST_SIZE);
+	buf_free(b->ref, b->size);
+	memset(b, 0, sizeof(*b));
+}
+
+static int wbuf_init(struct wbuf *b, const struct cfg *c, unsigned int seed)
+{
+	enum workload w = c->w;
+	size_t sz = c->size;
+	unsigned int i;
+
+	memset(b, 0, sizeof(*b));
+	b->size = c->size;
+	b->slots = c->depth;
+	if (w_has_src(w)) {
+		b->src = buf_alloc(sz);
+		if (!b->src)
+			goto nomem;
+		fill_random(b->src, sz, 0x9e3779b97f4a7c15ULL * (seed + 1));
+	}
+	if (w == W_COMPARE) {
+		b->src2 = buf_alloc(sz);
+		if (!b->src2)
+			goto nomem;
+		memcpy(b->src2, b->src, sz);
+	}
+	if (w == W_XOR) {
+		b->xsrc[0] = b->src;
+		for (i = 1; i < c->nsrcs; i++) {
+			b->xsrc[i] = buf_alloc(sz);
+			if (!b->xsrc[i])
+				goto nomem;
+			fill_random(b->xsrc[i], sz, 0x2545f4914f6cdd1dULL * (seed + i + 1));
+		}
+		for (i = 0; i < c->nsrcs; i++)
+			b->xptr[i] = b->xsrc[i];
+	}
+	if (w_has_dst(w)) {
+		b->dst_bytes = sz * c->depth;
+		b->dst = buf_alloc(b->dst_bytes);
+		if (!b->dst)
+			goto nomem;
+		memset(b->dst, POISON_BYTE, b->dst_bytes);
+	}
+	if (w == W_SHA256) {
+		b->digest = buf_alloc((size_t)c->depth * PEL_SHA256_DIGEST_SIZE);
+		if (!b->digest)
+			goto nomem;
+	}
+	if (!c->verify)
+		return 0;
+	/* The expected results, computed once. */
+	if (w == W_CRC32C || w == W_COPY_CRC32C)
+		b->crc_ref = crc32c(0, b->src, sz);
+	if (w == W_SHA256)
+		sha256_ref(b->src, sz, b->sha_ref);
+	if (w == W_XOR) {
+		b->ref = buf_alloc(sz);
+		if (!b->ref)
+			goto nomem;
+		xor_range(b->ref, b->xsrc, c->nsrcs, 0, sz);
+	}
+	return 0;
+nomem:
+	wbuf_free(b);
+	return -ENOMEM;
+}
+
+static uint8_t *slot_dst(const struct wbuf *b, unsigned int slot)
+{
+	return b->dst + (size_t)slot * b->size;
+}
+
+static uint8_t *slot_digest(const struct wbuf *b, unsigned int slot)
+{
+	return b->digest + (size_t)slot * PEL_SHA256_DIGEST_SIZE;
+}
+
+/* -y: make each op's output visibly stale before it runs. */
+static void poison(const struct cfg *c, const struct wbuf *b, unsigned int slot)
+{
+	if (w_has_dst(c->w))
+		memset(slot_dst(b, slot), POISON_BYTE, b->size);
+	else if (c->w == W_SHA256)
+		memset(slot_digest(b, slot), 0, PEL_SHA256_DIGEST_SIZE);
+}
+
+/* What one range of an op did, on the CPU: the CRC, a COMPARE difference. */
+struct rres {
+	uint32_t crc;
+	uint64_t diff;			/* first differing offset, or UINT64_MAX */
+};
+
+/* Run bytes [off, off + n) of @slot's op on this CPU. */
+static void cpu_range(const struct cfg *c, const struct wbuf *b,
+		      unsigned int slot, uint64_t off, uint64_t n,
+		      struct rres *r)
+{
+	uint8_t *dst = b->dst ? slot_dst(b, slot) : NULL;
+	uint64_t i;
+
+	r->crc = 0;
+	r->diff = UINT64_MAX;
+	switch (c->w) {
+	case W_NOP:
+		break;
+	case W_COPY:
+		cpu_copy(dst + off, b->src + off, n);
+		break;
+	case W_FILL:
+		memset(dst + off, FILL_BYTE, n);
+		break;
+	case W_COMPARE:
+		if (memcmp(b->src2 + off, b->src + off, n)) {
+			for (i = 0; i < n; i++)
+				if (b->src2[off + i] != b->src[off + i])
+					break;
+			r->diff = off + i;
+		}
+		break;
+	case W_CRC32C:
+		r->crc = crc32c(0, b->src + off, n);
+		break;
+	case W_COPY_CRC32C:
+		cpu_copy(dst + off, b->src + off, n);
+		r->crc = crc32c(0, b->src + off, n);
+		break;
+	case W_XOR:
+		xor_range(dst, b->xsrc, c->nsrcs, off, n);
+		break;
+	case W_SHA256:
+		sha256_ref(b->src, b->size, slot_digest(b, slot));
+		break;
+	case W_NR:
+		break;
+	}
+}
+
+/* An op's res and result, as PEL reports them (Documentation/ops.md). */
+static void cpu_result(const struct cfg *c, const struct rres *r,
+		       int64_t *res, uint64_t *result)
+{
+	switch (c->w) {
+	case W_NOP:
+		*res = 0;
+		*result = 0;
+		break;
+	case W_COMPARE:
+		*res = r->diff != UINT64_MAX;
+		*result = *res ? r->diff : 0;
+		break;
+	case W_CRC32C:
+	case W_COPY_CRC32C:
+		*res = (int64_t)c->size;
+		*result = r->crc;
+		break;
+	case W_SHA256:
+		*res = (int64_t)c->size;
+		*result = 0;
+		break;
+	default:
+		*res = (int64_t)c->size;
+		*result = c->size;
+		break;
+	}
+}
+
+enum check { CHECK_OK, CHECK_FAILED, CHECK_MISCOMPARE };
+
+static bool all_bytes(const uint8_t *p, size_t n, uint8_t v)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != v)
+			return false;
+	return true;
+}
+
+/*
+ * A failure: the op did not succeed as it should (res).  A miscompare
+ * (only with -y): it said it did, but the data or the result is wrong.
+ */
+static enum check check_op(const struct cfg *c, const struct wbuf *b,
+			   unsigned int slot, int64_t res, uint64_t result)
+{
+	int64_t want = (c->w == W_NOP || c->w == W_COMPARE) ? 0 :
+		       (int64_t)c->size;
+
+	if (res != want)
+		return CHECK_FAILED;
+	if (!c->verify)
+		return CHECK_OK;
+	switch (c->w) {
+	case W_COPY:
+		return memcmp(slot_dst(b, slot), b->src, b->size) ?
+		       CHECK_MISCOMPARE : CHECK_OK;
+	case W_FILL:
+		return all_bytes(slot_dst(b, slot), b->size, FILL_BYTE) ?
+		       CHECK_OK : CHECK_MISCOMPARE;
+	case W_COMPARE:
+		return result ? CHECK_MISCOMPARE : CHECK_OK;
+	case W_CRC32C:
+		return result == b->crc_ref ? CHECK_OK : CHECK_MISCOMPARE;
+	case W_COPY_CRC32C:
+		if (result != b->crc_ref)
+			return CHECK_MISCOMPARE;
+		return memcmp(slot_dst(b, slot), b->src, b->size) ?
+		       CHECK_MISCOMPARE : CHECK_OK;
+	case W_XOR:
+		return memcmp(slot_dst(b, slot), b->ref, b->size) ?
+		       CHECK_MISCOMPARE : CHECK_OK;
+	case W_SHA256:
+		return memcmp(slot_digest(b, slot), b->sha_ref,
+			      PEL_SHA256_DIGEST_SIZE) ?
+		       CHECK_MISCOMPARE : CHECK_OK;
+	default:
+		return CHECK_OK;
+	}
+}
+
+/* ------------------------------------------------------------------------
+ * Per-thread state and the one loop every engine runs.
+ */
+enum phase { PH_WARMUP, PH_RUN, PH_STOP };
+
+static atomic_int phase;
+
+struct tstats {
+	uint64_t ops, bytes, failed, miscompares;
+	uint64_t lat_sum, lat_max;	/* ticks */
+	uint64_t t_first, n_first;	/* first counted reaping pass */
+	uint64_t t_last;		/* last counted completion */
+	struct hist h;
+};
+
+struct spsc;
+struct pool;
+
+/* The pthread pool's state for one op of a submitter. */
+struct pool_task {
+	struct pool_task *next;
+	struct tctx *t;
+	unsigned int slot, chunk;
+	uint64_t off, len;
+};
+
+struct pool_op {
+	atomic_uint left;		/* chunks not yet done */
+	unsigned int nchunks;
+	struct rres r[POOL_MAX_CHUNKS];
+	struct pool_task task[POOL_MAX_CHUNKS];
+};
+
+struct tctx {
+	const struct cfg *cfg;
+	enum engine e;
+	unsigned int idx;
+	int cpu;			/* pinned to this CPU, or -1 */
+	struct wbuf wb;
+	uint64_t *stamp;		/* submit time of each slot's op */
+	unsigned int *free_slots, nr_free;
+	unsigned int *batch;		/* slots of the batch being submitted */
+	unsigned int inflight;
+	struct tstats st;
+	atomic_uint_fast64_t counted;	/* st.ops - st.n_first, for run_engine() */
+	int err;			/* first error, -errno */
+	const char *err_what;
+	pthread_t tid;
+
+	/* engines */
+	struct lpel_ring pel;
+	bool pel_up;
+	struct io_uring uring;
+	bool uring_up;
+	struct spsc *spsc;
+	struct pool *pool;
+	struct pool_op *pops;		/* per slot */
+	struct pool_task *pend_head, **pend_tail;
+	unsigned int pend_n;
+	pthread_mutex_t cmu;		/* pool completions, below */
+	pthread_cond_t ccv;
+	unsigned int *cdone, nr_cdone, *creap;
+	atomic_uint cready;
+	bool cwaiting;
+};
+
+static int t_fail(struct tctx *t, int err, const char *what)
+{
+	if (!t->err) {
+		t->err = err < 0 ? err : -EIO;
+		t->err_what = what;
+	}
+	return t->err;
+}
+
+/* One op of @t finished at @now (ticks): check and count it. */
+static void complete(struct tctx *t, uint64_t slot, int64_t res,
+		     uint64_t result, uint64_t now)
+{
+	struct tstats *st = &t->st;
+	enum check ck;
+	uint64_t lat;
+
+	if (slot >= t->cfg->depth) {
+		t_fail(t, -EPROTO, "completion with an unknown user_data");
+		return;
+	}
+	t->inflight--;
+	t->free_slots[t->nr_free++] = (unsigned int)slot;
+	ck = check_op(t->cfg, &t->wb, (unsigned int)slot, res, result);
+	if (atomic_load_explicit(&phase, memory_order_relaxed) != PH_RUN)
+		return;
+	lat = now > t->stamp[slot] ? now - t->stamp[slot] : 0;
+	if (!st->ops || now == st->t_first) {
+		st->t_first = now;
+		st->n_first++;
+	}
+	st->ops++;
+	st->bytes += t->cfg->w == W_NOP ? 0 : t->cfg->size;
+	st->t_last = now;
+	atomic_store_explicit(&t->counted, st->ops - st->n_first,
+			      memory_order_relaxed);
+	st->lat_sum += lat;
+	if (lat > st->lat_max)
+		st->lat_max = lat;
+	st->h.b[hist_index(lat)]++;
+	if (ck == CHECK_FAILED)
+		st->failed++;
+	else if (ck == CHECK_MISCOMPARE)
+		st->miscompares++;
+}
+
+struct engine_ops {
+	/* Prepare @slot's op (not yet visible to the engine); -EBUSY: full. */
+	int (*prep)(struct tctx *t, unsigned int slot);
+	/* Publish the @n ops prepared since the last submit. */
+	int (*submit)(struct tctx *t, unsigned int n);
+	/* Complete every finished op without blocking; returns how many. */
+	unsigned int (*reap)(struct tctx *t);
+	/* Until at least one op has finished (-W: spin a little first). */
+	int (*wait)(struct tctx *t);
+};
+
+static const struct engine_ops *const engine_ops[E_NR];
+
+static void *bench_thread(void *arg)
+{
+	struct tctx *t = arg;
+	const struct engine_ops *ops = engine_ops[t->e];
+	const struct cfg *c = t->cfg;
+	unsigned int i, n;
+	uint64_t now;
+
+	while (!t->err &&
+	       atomic_load_explicit(&phase, memory_order_relaxed) != PH_STOP) {
+		/*
+		 * Keep DEPTH ops in flight, BATCH at a time.  (The cpu
+		 * engine completes them in submit: look at the phase.)
+		 */
+		while (!t->err && c->depth - t->inflight >= c->batch &&
+		       atomic_load_explicit(&phase, memory_order_relaxed) != PH_STOP) {
+			for (n = 0; n < c->batch; n++) {
+				unsigned int slot = t->free_slots[t->nr_free - 1];
+
+				if (c->verify)
+					poison(c, &t->wb, slot);
+				if (ops->prep(t, slot))
+					break;
+				t->nr_free--;
+				t->batch[n] = slot;
+			}
+			if (!n) {
+				/*
+				 * SQPOLL moves the SQ head after posting the
+				 * CQEs: reap, and try again.
+				 */
+				if (t->inflight)
+					break;
+				t_fail(t, -EBUSY, "no free submission entry");
+				break;
+			}
+			now = now_ticks();
+			for (i = 0; i < n; i++)
+				t->stamp[t->batch[i]] = now;
+			t->inflight += n;
+			if (ops->submit(t, n) < 0)
+				break;
+		}
+		if (t->err)
+			break;
+		if (t->inflight && !ops->reap(t)) {
+			if (ops->wait(t) < 0)
+				break;
+			ops->reap(t);
+		}
+	}
+	/* Drain what is in flight; it is not counted. */
+	while (!t->err && t->inflight) {
+		if (!ops->reap(t) && ops->wait(t) < 0)
+			break;
+	}
+	return NULL;
+}
+
+/* ---- PEL ------------------------------------------------------------- */
+
+/*
+ * Which queue an SQE goes to: the library's choice, the queue of the CPU
+ * we run on (lpel_get_sqe()); or, --sq=next, the queue of the next CPU, so
+ * that the worker that serves it is not the one our thread keeps off its
+ * CPU: an experiment, to see what waking the home worker costs.
+ */
+static bool sq_next;
+
+static struct pel_sqe *pel_get_sqe(struct tctx *t)
+{
+	struct lpel_ring *ring = &t->pel;
+	int cpu;
+	unsigned int i;
+
+	if (!sq_next)
+		return lpel_get_sqe(ring);
+	cpu = sched_getcpu();
+	for (i = 0; i < ring->nr_queues; i++)
+		if ((int)ring->queues[i].cpu == cpu)
+			break;
+	return lpel_get_sqe_on(ring, i < ring->nr_queues ?
+			       (i + 1) % ring->nr_queues : 0);
+}
+
+static int pel_prep(struct tctx *t, unsigned int slot)
+{
+	const struct cfg *c = t->cfg;
+	const struct wbuf *b = &t->wb;
+	struct pel_sqe *sqe = pel_get_sqe(t);
+
+	if (!sqe)
+		return -EBUSY;
+	switch (c->w) {
+	case W_NOP:
+		lpel_prep_nop(sqe);
+		break;
+	case W_COPY:
+		lpel_prep_copy(sqe, slot_dst(b, slot), b->src, c->size);
+		break;
+	case W_FILL:
+		lpel_prep_fill(sqe, slot_dst(b, slot), FILL_PATTERN, c->size);
+		break;
+	case W_COMPARE:
+		lpel_prep_compare(sqe, b->src2, b->src, c->size);
+		break;
+	case W_CRC32C:
+		lpel_prep_crc32c(sqe, b->src, c->size, 0);
+		break;
+	case W_COPY_CRC32C:
+		lpel_prep_copy_crc32c(sqe, slot_dst(b, slot), b->src, c->size, 0);
+		break;
+	case W_XOR:
+		lpel_prep_xor(sqe, slot_dst(b, slot), b->xptr, c->nsrcs, c->size);
+		break;
+	case W_SHA256:
+		lpel_prep_sha256(sqe, slot_digest(b, slot), b->src, c->size);
+		break;
+	case W_NR:
+		break;
+	}
+	lpel_sqe_set_data(sqe, slot);
+	return 0;
+}
+
+static int pel_submit(struct tctx *t, unsigned int n)
+{
+	int ret = lpel_submit(&t->pel);
+
+	return ret < 0 ? t_fail(t, ret, "lpel_submit") : 0;
+}
+
+static unsigned int pel_reap(struct tctx *t)
+{
+	struct pel_cqe *cqe;
+	unsigned int n = 0;
+	uint64_t now = 0;
+
+	while (!lpel_peek_cqe(&t->pel, &cqe)) {
+		if (!n)
+			now = now_ticks();
+		complete(t, cqe->user_data, cqe->res, cqe->result, now);
+		lpel_cqe_seen(&t->pel, cqe);
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Polled: the library's wait, which spins on the CQs a little and then
+ * blocks in PEL_ENTER_WAIT.  Blocking: straight into PEL_ENTER_WAIT.
+ */
+static int pel_wait(struct tctx *t)
+{
+	struct pel_cqe *cqe;
+	int ret;
+
+	if (t->cfg->wait == WAIT_POLL)
+		ret = lpel_wait_cqe(&t->pel, &cqe);
+	else
+		ret = lpel_submit_and_wait(&t->pel, 1);
+	if (ret < 0 && ret != -EINTR)
+		return t_fail(t, ret, "wait for a PEL completion");
+	return 0;
+}
+
+static const struct engine_ops pel_engine = {
+	.prep = pel_prep, .submit = pel_submit, .reap = pel_reap,
+	.wait = pel_wait,
+};
+
+/* ---- io_uring (NOP) -------------------------------------------------- */
+
+static int uring_prep(struct tctx *t, unsigned int slot)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&t->uring);
+
+	if (!sqe)
+		return -EBUSY;
+	io_uring_prep_nop(sqe);
+	io_uring_sqe_set_data64(sqe, slot);
+	return 0;
+}
+
+static int uring_submit(struct tctx *t, unsigned int n)
+{
+	int ret = io_uring_submit(&t->uring);
+
+	return ret < 0 ? t_fail(t, ret, "io_uring_submit") : 0;
+}
+
+static unsigned int uring_reap(struct tctx *t)
+{
+	struct io_uring_cqe *cqe;
+	unsigned int head, n = 0;
+	uint64_t now = 0;
+
+	io_uring_for_each_cqe(&t->uring, head, cqe) {
+		if (!n)
+			now = now_ticks();
+		complete(t, cqe->user_data, cqe->res, 0, now);
+		n++;
+	}
+	io_uring_cq_advance(&t->uring, n);
+	return n;
+}
+
+static int uring_wait(struct tctx *t)
+{
+	struct io_uring_cqe *cqe;
+	unsigned int i;
+	int ret;
+
+	if (t->cfg->wait == WAIT_POLL) {
+		for (i = 0; i < SPIN_ITERS; i++) {
+			if (io_uring_cq_ready(&t->uring))
+				return 0;
+			cpu_relax();
+		}
+	}
+	ret = io_uring_wait_cqe(&t->uring, &cqe);
+	if (ret < 0 && ret != -EINTR)
+		return t_fail(t, ret, "io_uring_wait_cqe");
+	return 0;
+}
+
+static const struct engine_ops uring_engine = {
+	.prep = uring_prep, .submit = uring_submit, .reap = uring_reap,
+	.wait = uring_wait,
+};
+
+/* ---- raw SPSC rings between two user threads (NOP) ------------------- */
+
+/*
+ * The same shape as a PEL queue: an SQ of 64-byte entries and a CQ of
+ * 32-byte ones, head and tail on their own cache lines, store-release /
+ * load-acquire on every index.  The consumer thread spins forever: this is
+ * the limit of a hand-off, with none of the costs of sleeping and waking.
+ */
+struct spsc {
+	_Alignas(64) atomic_uint sq_tail;
+	_Alignas(64) atomic_uint sq_head;
+	_Alignas(64) atomic_uint cq_tail;
+	_Alignas(64) atomic_uint cq_head;
+	_Alignas(64) unsigned int mask;
+	unsigned int sqe_tail;		/* producer: next SQE to fill */
+	atomic_bool stop;
+	int cpu;			/* the consumer's */
+	pthread_t tid;
+	struct pel_sqe *sqes;
+	struct pel_cqe *cqes;
+};
+
+static void *spsc_consumer(void *arg)
+{
+	struct spsc *r = arg;
+	unsigned int head = 0, ctail = 0, tail;
+
+	while (!atomic_load_explicit(&r->stop, memory_order_relaxed)) {
+		tail = atomic_load_explicit(&r->sq_tail, memory_order_acquire);
+		if (tail == head) {
+			cpu_relax();
+			continue;
+		}
+		for (; head != tail; head++, ctail++) {
+			const struct pel_sqe *sqe = &r->sqes[head & r->mask];
+			struct pel_cqe *cqe = &r->cqes[ctail & r->mask];
+
+			cqe->user_data = sqe->user_data;
+			cqe->res = 0;
+			cqe->flags = 0;
+			cqe->result = 0;
+		}
+		atomic_store_explicit(&r->sq_head, head, memory_order_release);
+		atomic_store_explicit(&r->cq_tail, ctail, memory_order_release);
+	}
+	return NULL;
+}
+
+static int spsc_prep(struct tctx *t, unsigned int slot)
+{
+	struct spsc *r = t->spsc;
+	struct pel_sqe *sqe;
+
+	if (r->sqe_tail - atomic_load_explicit(&r->sq_head, memory_order_acquire) > r->mask)
+		return -EBUSY;
+	sqe = &r->sqes[r->sqe_tail++ & r->mask];
+	lpel_prep_nop(sqe);
+	lpel_sqe_set_data(sqe, slot);
+	return 0;
+}
+
+static int spsc_submit(struct tctx *t, unsigned int n)
+{
+	atomic_store_explicit(&t->spsc->sq_tail, t->spsc->sqe_tail,
+			      memory_order_release);
+	return 0;
+}
+
+static unsigned int spsc_reap(struct tctx *t)
+{
+	struct spsc *r = t->spsc;
+	unsigned int head = atomic_load_explicit(&r->cq_head, memory_order_relaxed);
+	unsigned int tail = atomic_load_explicit(&r->cq_tail, memory_order_acquire);
+	unsigned int n = 0;
+	uint64_t now;
+
+	if (head == tail)
+		return 0;
+	now = now_ticks();
+	for (; head != tail; head++, n++) {
+		const struct pel_cqe *cqe = &r->cqes[head & r->mask];
+
+		complete(t, cqe->user_data, cqe->res, cqe->result, now);
+	}
+	atomic_store_explicit(&r->cq_head, head, memory_order_release);
+	return n;
+}
+
+/* Nothing to block on: spin. */
+static int spsc_wait(struct tctx *t)
+{
+	struct spsc *r = t->spsc;
+
+	while (atomic_load_explicit(&r->cq_tail, memory_order_acquire) ==
+	       atomic_load_explicit(&r->cq_head, memory_order_relaxed))
+		cpu_relax();
+	return 0;
+}
+
+static const struct engine_ops spsc_engine = {
+	.prep = spsc_prep, .submit = spsc_submit, .reap = spsc_reap,
+	.wait = spsc_wait,
+};
+
+/* ---- one thread on the CPU ------------------------------------------- */
+
+/* Depth and batch are 1: submit runs the op, and it is complete. */
+static int cpu_prep(struct tctx *t, unsigned int slot)
+{
+	return 0;
+}
+
+static int cpu_submit(struct tctx *t, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		unsigned int slot = t->batch[i];
+		uint64_t result;
+		struct rres r;
+		int64_t res;
+
+		cpu_range(t->cfg, &t->wb, slot, 0, t->cfg->size, &r);
+		cpu_result(t->cfg, &r, &res, &result);
+		complete(t, slot, res, result, now_ticks());
+	}
+	return 0;
+}
+
+static unsigned int cpu_reap(struct tctx *t)
+{
+	return 0;
+}
+
+static int cpu_wait(struct tctx *t)
+{
+	return 0;
+}
+
+static const struct engine_ops cpu_engine = {
+	.prep = cpu_prep, .submit = cpu_submit, .reap = cpu_reap,
+	.wait = cpu_wait,
+};
+
+/* ---- a pthread pool: mutex, condition variables, a task list --------- */
+
+struct pool {
+	pthread_mutex_t lock;		/* protects head, tail and stop */
+	pthread_cond_t cv;
+	struct pool_task *head, **tail;
+	bool stop;
+	unsigned int nthreads;
+	pthread_t *tids;
+};
+
+static void *pool_worker(void *arg)
+{
+	struct pool *p = arg;
+	struct pool_task *task;
+
+	for (;;) {
+		pthread_mutex_lock(&p->lock);
+		while (!p->head && !p->stop)
+			pthread_cond_wait(&p->cv, &p->lock);
+		task = p->head;
+		if (!task) {
+			pthread_mutex_unlock(&p->lock);
+			break;
+		}
+		p->head = task->next;
+		if (!p->head)
+			p->tail = &p->head;
+		pthread_mutex_unlock(&p->lock);
+
+		struct tctx *t = task->t;
+		struct pool_op *op = &t->pops[task->slot];
+
+		cpu_range(t->cfg, &t->wb, task->slot, task->off, task->len,
+			  &op->r[task->chunk]);
+		/* The last chunk done hands the op to its submitter. */
+		if (atomic_fetch_sub_explicit(&op->left, 1, memory_order_acq_rel) == 1) {
+			pthread_mutex_lock(&t->cmu);
+			t->cdone[t->nr_cdone++] = task->slot;
+			atomic_fetch_add_explicit(&t->cready, 1, memory_order_release);
+			if (t->cwaiting)
+				pthread_cond_signal(&t->ccv);
+			pthread_mutex_unlock(&t->cmu);
+		}
+	}
+	return NULL;
+}
+
+static void pool_stop(struct pool *p)
+{
+	unsigned int i;
+
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->stop = true;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->lock);
+	for (i = 0; i < p->nthreads; i++)
+		pthread_join(p->tids[i], NULL);
+	pthread_mutex_destroy(&p->lock);
+	pthread_cond_destroy(&p->cv);
+	free(p->tids);
+	free(p);
+}
+
+static struct pool *pool_start(unsigned int nthreads)
+{
+	struct pool *p = calloc(1, sizeof(*p));
+	unsigned int i;
+
+	if (!p)
+		return NULL;
+	p->tids = calloc(nthreads, sizeof(*p->tids));
+	if (!p->tids) {
+		free(p);
+		return NULL;
+	}
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	p->tail = &p->head;
+	for (i = 0; i < nthreads; i++) {
+		if (pthread_create(&p->tids[i], NULL, pool_worker, p))
+			break;
+		p->nthreads++;
+	}
+	if (p->nthreads != nthreads) {
+		pool_stop(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* One chunk per pool thread for large ops, the whole op otherwise. */
+static int pool_prep(struct tctx *t, unsigned int slot)
+{
+	const struct cfg *c = t->cfg;
+	struct pool_op *op = &t->pops[slot];
+	unsigned int k = 1, i;
+	uint64_t chunk = c->size;
+
+	if (c->w != W_NOP && c->w != W_SHA256 && c->size >= POOL_SPLIT_MIN) {
+		k = t->pool->nthreads;
+		if (k > POOL_MAX_CHUNKS)
+			k = POOL_MAX_CHUNKS;
+		chunk = (c->size + k - 1) / k;
+		chunk = (chunk + 4095) & ~4095ULL;
+		k = (unsigned int)((c->size + chunk - 1) / chunk);
+	}
+	op->nchunks = k;
+	atomic_store_explicit(&op->left, k, memory_order_relaxed);
+	for (i = 0; i < k; i++) {
+		struct pool_task *task = &op->task[i];
+
+		task->t = t;
+		task->slot = slot;
+		task->chunk = i;
+		task->off = (uint64_t)i * chunk;
+		task->len = c->size - task->off < chunk ? c->size - task->off : chunk;
+		task->next = NULL;
+		*t->pend_tail = task;
+		t->pend_tail = &task->next;
+		t->pend_n++;
+	}
+	return 0;
+}
+
+static int pool_submit(struct tctx *t, unsigned int n)
+{
+	struct pool *p = t->pool;
+
+	if (!t->pend_head)
+		return 0;
+	pthread_mutex_lock(&p->lock);
+	*p->tail = t->pend_head;
+	p->tail = t->pend_tail;
+	if (t->pend_n > 1)
+		pthread_cond_broadcast(&p->cv);
+	else
+		pthread_cond_signal(&p->cv);
+	pthread_mutex_unlock(&p->lock);
+	t->pend_head = NULL;
+	t->pend_tail = &t->pend_head;
+	t->pend_n = 0;
+	return 0;
+}
+
+static unsigned int pool_reap(struct tctx *t)
+{
+	unsigned int i, n, *swap;
+	uint64_t now;
+
+	if (!atomic_load_explicit(&t->cready, memory_order_acquire))
+		return 0;
+	pthread_mutex_lock(&t->cmu);
+	n = t->nr_cdone;
+	swap = t->creap;
+	t->creap = t->cdone;
+	t->cdone = swap;
+	t->nr_cdone = 0;
+	atomic_fetch_sub_explicit(&t->cready, n, memory_order_relaxed);
+	pthread_mutex_unlock(&t->cmu);
+	now = now_ticks();
+	for (i = 0; i < n; i++) {
+		unsigned int slot = t->creap[i], k;
+		struct pool_op *op = &t->pops[slot];
+		struct rres r = op->r[0];
+		uint64_t result;
+		int64_t res;
+
+		for (k = 1; k < op->nchunks; k++) {
+			r.crc = crc32c_combine(r.crc, op->r[k].crc, op->task[k].len);
+			if (r.diff == UINT64_MAX)
+				r.diff = op->r[k].diff;
+		}
+		cpu_result(t->cfg, &r, &res, &result);
+		complete(t, slot, res, result, now);
+	}
+	return n;
+}
+
+static int pool_wait(struct tctx *t)
+{
+	unsigned int i;
+
+	if (t->cfg->wait == WAIT_POLL) {
+		for (i = 0; i < SPIN_ITERS; i++) {
+			if (atomic_load_explicit(&t->cready, memory_order_acquire))
+				return 0;
+			cpu_relax();
+		}
+	}
+	pthread_mutex_lock(&t->cmu);
+	t->cwaiting = true;
+	while (!t->nr_cdone)
+		pthread_cond_wait(&t->ccv, &t->cmu);
+	t->cwaiting = false;
+	pthread_mutex_unlock(&t->cmu);
+	return 0;
+}
+
+static const struct engine_ops pool_engine = {
+	.prep = pool_prep, .submit = pool_submit, .reap = pool_reap,
+	.wait = pool_wait,
+};
+
+static const struct engine_ops *const engine_ops[E_NR] = {
+	[E_PEL] = &pel_engine,
+	[E_URING] = &uring_engine,
+	[E_SQPOLL] = &uring_engine,
+	[E_SPSC] = &spsc_engine,
+	[E_CPU] = &cpu_engine,
+	[E_POOL] = &pool_engine,
+};
+
+/* ------------------------------------------------------------------------
+ * PEL's own counters: the workers' (PEL_IOC_WORKER_STATS) and their CPU
+ * time (/proc/PID/schedstat of the pel/N threads).
+ */
+struct pel_snap {
+	bool ok;
+	unsigned int nr;
+	struct pel_worker_stats w[MAX_WORKERS];
+	uint64_t kthread_ns;		/* CPU time of every pel/N thread */
+	unsigned int nr_kthreads;
+};
+
+static int pel_info(struct pel_info *info)
+{
+	int fd = open(PEL_DEVICE_PATH, O_RDONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	memset(info, 0, sizeof(*info));
+	info->size = sizeof(*info);
+	if (ioctl(fd, PEL_IOC_INFO, info) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* CPU time of a thread in ns: schedstat, else utime + stime from stat. */
+static bool thread_cpu_ns(const char *pid, uint64_t *ns)
+{
+	char path[300], buf[512], *p;
+	unsigned long long v, ut, st;
+	FILE *f;
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/%s/schedstat", pid);
+	f = fopen(path, "r");
+	if (f) {
+		i = fscanf(f, "%llu", &v);
+		fclose(f);
+		if (i == 1) {
+			*ns = v;
+			return true;
+		}
+	}
+	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	p = fgets(buf, sizeof(buf), f);
+	fclose(f);
+	if (!p || !(p = strrchr(buf, ')')))
+		return false;
+	/* After "comm)": state is field 3; utime, stime are fields 14, 15. */
+	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+		   &ut, &st) != 2)
+		return false;
+	*ns = (ut + st) * (NSEC_PER_SEC / (uint64_t)sysconf(_SC_CLK_TCK));
+	return true;
+}
+
+static void pel_kthreads_cpu(uint64_t *ns, unsigned int *nr)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+
+	*ns = 0;
+	*nr = 0;
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char path[300], comm[32] = "";
+		uint64_t v;
+		FILE *f;
+
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (!fgets(comm, sizeof(comm), f))
+			comm[0] = 0;
+		fclose(f);
+		if (strncmp(comm, "pel/", 4) || !isdigit((unsigned char)comm[4]))
+			continue;
+		if (thread_cpu_ns(de->d_name, &v)) {
+			*ns += v;
+			(*nr)++;
+		}
+	}
+	closedir(d);
+}
+
+static void pel_snapshot(struct pel_snap *s)
+{
+	struct pel_info info;
+	unsigned int i;
+	int fd;
+
+	memset(s, 0, sizeof(*s));
+	pel_kthreads_cpu(&s->kthread_ns, &s->nr_kthreads);
+	if (pel_info(&info))
+		return;
+	fd = open(PEL_DEVICE_PATH, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	for (i = 0; i < info.nr_workers && i < MAX_WORKERS; i++) {
+		struct pel_worker_stats *w = &s->w[i];
+
+		memset(w, 0, sizeof(*w));
+		w->size = sizeof(*w);
+		w->cpu = i;
+		if (ioctl(fd, PEL_IOC_WORKER_STATS, w) < 0)
+			break;
+	}
+	close(fd);
+	s->nr = i;
+	s->ok = true;
+}
+
+/* ------------------------------------------------------------------------
+ * One run of one engine.
+ */
+struct result {
+	enum engine e;
+	struct cfg cfg;
+	char label[48];
+	int err;
+	char errmsg[160];
+	bool skipped;
+	unsigned int nthreads;
+	struct tstats *th;		/* per thread */
+	double window_s;
+	/* totals */
+	uint64_t ops, failed, miscompares;
+	double ops_s, mib_s;
+	double lat_avg, lat_p50, lat_p99, lat_max;	/* ns */
+	double *th_ops_s, *th_mib_s;
+	/* CPU time over the window: this process, and PEL's workers. */
+	double cpu_user_s, cpu_sys_s, kthread_cpu_s;
+	/* PEL's worker counters over the run (warm-up and drain included) */
+	bool have_workers;
+	unsigned int nr_workers;
+	uint64_t w_ops[MAX_WORKERS];
+	uint64_t w_busy_ns[MAX_WORKERS];
+	uint64_t wakeups, sleeps, stolen, chunks;
+};
+
+static unsigned int nr_online_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? (unsigned int)n : 1;
+}
+
+static unsigned int roundup_pow2(unsigned int v)
+{
+	unsigned int p = 1;
+
+	while (p < v)
+		p <<= 1;
+	return p;
+}
+
+static bool engine_supports(enum engine e, enum workload w)
+{
+	if (e == E_URING || e == E_SQPOLL || e == E_SPSC)
+		return w == W_NOP;
+	return true;
+}
+
+static double rusage_s(const struct timeval *tv)
+{
+	return (double)tv->tv_sec + (double)tv->tv_usec / 1e6;
+}
+
+static int tctx_setup(struct tctx *t, enum engine e, const struct cfg *c,
+		      unsigned int idx, struct pool *pool)
+{
+	unsigned int i, entries = roundup_pow2(c->depth < 2 ? 2 : c->depth);
+	int ret;
+
+	t->cfg = c;
+	t->e = e;
+	t->idx = idx;
+	t->cpu = -1;
+	t->pend_tail = &t->pend_head;
+	t->stamp = calloc(c->depth, sizeof(*t->stamp));
+	t->free_slots = calloc(c->depth, sizeof(*t->free_slots));
+	t->batch = calloc(c->batch, sizeof(*t->batch));
+	if (!t->stamp || !t->free_slots || !t->batch)
+		return t_fail(t, -ENOMEM, "allocating slots");
+	/* Slot 0 is handed out first. */
+	for (i = 0; i < c->depth; i++)
+		t->free_slots[i] = c->depth - 1 - i;
+	t->nr_free = c->depth;
+	ret = wbuf_init(&t->wb, c, idx);
+	if (ret)
+		return t_fail(t, ret, "allocating buffers");
+
+	switch (e) {
+	case E_PEL: {
+		struct lpel_params p = {
+			.sq_entries = entries,
+			.cq_entries = entries * 2,
+		};
+
+		ret = lpel_init_params(&t->pel, &p);
+		if (ret)
+			return t_fail(t, ret, "lpel_init (is pel.ko loaded?)");
+		t->pel_up = true;
+		break;
+	}
+	case E_URING:
+	case E_SQPOLL: {
+		struct io_uring_params p;
+
+		memset(&p, 0, sizeof(p));
+		if (e == E_SQPOLL) {
+			p.flags = IORING_SETUP_SQPOLL;
+			p.sq_thread_idle = SQPOLL_IDLE_MS;
+		}
+		/* Twice the depth: see the SQ head remark in bench_thread(). */
+		ret = io_uring_queue_init_params(2 * entries, &t->uring, &p);
+		if (ret)
+			return t_fail(t, ret, "io_uring_queue_init");
+		t->uring_up = true;
+		break;
+	}
+	case E_SPSC: {
+		unsigned int ncpu = nr_online_cpus();
+
+		t->spsc = aligned_alloc(64, sizeof(*t->spsc));
+		if (!t->spsc)
+			return t_fail(t, -ENOMEM, "allocating a ring");
+		memset(t->spsc, 0, sizeof(*t->spsc));
+		t->spsc->mask = entries - 1;
+		t->spsc->sqes = calloc(entries, sizeof(struct pel_sqe));
+		t->spsc->cqes = calloc(entries, sizeof(struct pel_cqe));
+		if (!t->spsc->sqes || !t->spsc->cqes)
+			return t_fail(t, -ENOMEM, "allocating a ring");
+		/* Producer and consumer on different CPUs, pairs spread out. */
+		t->cpu = (int)((2 * idx) % ncpu);
+		t->spsc->cpu = (int)((2 * idx + 1) % ncpu);
+		break;
+	}
+	case E_POOL:
+		t->pool = pool;
+		t->pops = calloc(c->depth, sizeof(*t->pops));
+		t->cdone = calloc(c->depth, sizeof(*t->cdone));
+		t->creap = calloc(c->depth, sizeof(*t->creap));
+		if (!t->pops || !t->cdone || !t->creap)
+			return t_fail(t, -ENOMEM, "allocating pool state");
+		pthread_mutex_init(&t->cmu, NULL);
+		pthread_cond_init(&t->ccv, NULL);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static void tctx_teardown(struct tctx *t)
+{
+	if (t->pel_up)
+		lpel_exit(&t->pel);
+	if (t->uring_up)
+		io_uring_queue_exit(&t->uring);
+	if (t->spsc) {
+		free(t->spsc->sqes);
+		free(t->spsc->cqes);
+		free(t->spsc);
+	}
+	if (t->pops) {
+		pthread_mutex_destroy(&t->cmu);
+		pthread_cond_destroy(&t->ccv);
+	}
+	free(t->pops);
+	free(t->cdone);
+	free(t->creap);
+	wbuf_free(&t->wb);
+	free(t->stamp);
+	free(t->free_slots);
+	free(t->batch);
+}
+
+/* Start a thread, pinned to @cpu unless it is negative. */
+static int start_thread(pthread_t *tid, int cpu, void *(*fn)(void *), void *arg)
+{
+	pthread_attr_t attr;
+	cpu_set_t set;
+	int ret;
+
+	pthread_attr_init(&attr);
+	if (cpu >= 0) {
+		/*
+		 * Pinned through the attribute, so that only the new thread
+		 * is: threads inherit their creator's affinity, and ours
+		 * must stay free for every later run.
+		 */
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+	}
+	ret = pthread_create(tid, &attr, fn, arg);
+	pthread_attr_destroy(&attr);
+	return -ret;
+}
+
+static void result_totals(struct result *r)
+{
+	struct hist *h = calloc(1, sizeof(*h));
+	uint64_t lat_sum = 0, lat_max = 0, bytes = 0;
+	unsigned int i, j;
+
+	r->ops = r->failed = r->miscompares = 0;
+	r->ops_s = r->mib_s = 0;
+	for (i = 0; i < r->nthreads; i++) {
+		const struct tstats *st = &r->th[i];
+		double rate, brate;
+
+		r->ops += st->ops;
+		r->failed += st->failed;
+		r->miscompares += st->miscompares;
+		bytes += st->bytes;
+		lat_sum += st->lat_sum;
+		if (st->lat_max > lat_max)
+			lat_max = st->lat_max;
+		if (h)
+			for (j = 0; j < HBUCKETS; j++)
+				h->b[j] += st->h.b[j];
+		/* Ops after the first counted pass, over the time since. */
+		if (st->ops > st->n_first && st->t_last > st->t_first) {
+			double span = ticks_to_ns((double)(st->t_last - st->t_first)) / 1e9;
+
+			rate = (double)(st->ops - st->n_first) / span;
+		} else {
+			rate = r->window_s > 0 ? (double)st->ops / r->window_s : 0;
+		}
+		brate = st->ops ? rate * (double)st->bytes / (double)st->ops : 0;
+		r->th_ops_s[i] = rate;
+		r->th_mib_s[i] = brate / MIB;
+		r->ops_s += rate;
+		r->mib_s += brate / MIB;
+	}
+	r->lat_avg = r->ops ? ticks_to_ns((double)lat_sum / (double)r->ops) : 0;
+	r->lat_max = ticks_to_ns((double)lat_max);
+	if (h) {
+		r->lat_p50 = ticks_to_ns(hist_quantile(h, r->ops, 0.50));
+		r->lat_p99 = ticks_to_ns(hist_quantile(h, r->ops, 0.99));
+		/* The histogram's midpoints may pass the true maximum. */
+		if (r->lat_p99 > r->lat_max)
+			r->lat_p99 = r->lat_max;
+		if (r->lat_p50 > r->lat_max)
+			r->lat_p50 = r->lat_max;
+		free(h);
+	}
+}
+
+static const char *result_label(enum engine e, const struct cfg *c, char *buf,
+				size_t n)
+{
+	switch (e) {
+	case E_CPU:
+		snprintf(buf, n, "%s, 1 thread",
+			 cpu_copy_movsb && c->w == W_COPY ? "rep movsb" : cpu_names[c->w]);
+		break;
+	case E_POOL:
+		snprintf(buf, n, "pthread pool x%u", nr_online_cpus());
+		break;
+	case E_PEL:
+		snprintf(buf, n, "pel%s", c->wait == WAIT_BLOCK ? " (blocking)" : "");
+		break;
+	default:
+		snprintf(buf, n, "%s", engine_names[e]);
+		break;
+	}
+	return buf;
+}
+
+static void result_free(struct result *r)
+{
+	free(r->th);
+	free(r->th_ops_s);
+	free(r->th_mib_s);
+	r->th = NULL;
+	r->th_ops_s = r->th_mib_s = NULL;
+}
+
+/*
+ * Run @e with @cfg (the cpu engine: one thread, depth 1) into @r.
+ * Returns 0, or -errno with r->errmsg saying what failed.
+ */
+static int run_engine(enum engine e, const struct cfg *cfg, struct result *r)
+{
+	struct cfg c = *cfg;
+	struct tctx *t = NULL;
+	struct pool *pool = NULL;
+	struct pel_snap *s0 = NULL, *s1 = NULL;
+	struct rusage ru0, ru1;
+	uint64_t t0, t1;
+	unsigned int i, started = 0, spsc_started = 0;
+	int ret = 0;
+
+	memset(r, 0, sizeof(*r));
+	r->e = e;
+	if (e == E_CPU) {
+		c.threads = 1;
+		c.depth = 1;
+		c.batch = 1;
+	}
+	r->cfg = c;
+	result_label(e, &c, r->label, sizeof(r->label));
+	if (!engine_supports(e, c.w)) {
+		r->skipped = true;
+		snprintf(r->errmsg, sizeof(r->errmsg), "%s runs only nop",
+			 engine_names[e]);
+		return 0;
+	}
+	r->nthreads = c.threads;
+	r->th = calloc(c.threads, sizeof(*r->th));
+	r->th_ops_s = calloc(c.threads, sizeof(double));
+	r->th_mib_s = calloc(c.threads, sizeof(double));
+	t = calloc(c.threads, sizeof(*t));
+	s0 = calloc(1, sizeof(*s0));
+	s1 = calloc(1, sizeof(*s1));
+	if (!r->th || !r->th_ops_s || !r->th_mib_s || !t || !s0 || !s1) {
+		ret = -ENOMEM;
+		snprintf(r->errmsg, sizeof(r->errmsg), "out of memory");
+		goto out;
+	}
+	if (e == E_POOL) {
+		pool = pool_start(nr_online_cpus());
+		if (!pool) {
+			ret = -EAGAIN;
+			snprintf(r->errmsg, sizeof(r->errmsg), "cannot start the pool");
+			goto out;
+		}
+	}
+	for (i = 0; i < c.threads; i++) {
+		ret = tctx_setup(&t[i], e, &r->cfg, i, pool);
+		if (ret) {
+			snprintf(r->errmsg, sizeof(r->errmsg), "%s: %s",
+				 t[i].err_what, strerror(-ret));
+			goto out_teardown;
+		}
+	}
+	if (e == E_SPSC) {
+		for (i = 0; i < c.threads; i++, spsc_started++) {
+			ret = start_thread(&t[i].spsc->tid, t[i].spsc->cpu,
+					   spsc_consumer, t[i].spsc);
+			if (ret)
+				break;
+		}
+		if (ret) {
+			snprintf(r->errmsg, sizeof(r->errmsg),
+				 "cannot start a ring consumer: %s", strerror(-ret));
+			goto out_stop;
+		}
+	}
+
+	pel_snapshot(s0);
+	atomic_store(&phase, PH_WARMUP);
+	for (i = 0; i < c.threads; i++, started++) {
+		ret = start_thread(&t[i].tid, t[i].cpu, bench_thread, &t[i]);
+		if (ret) {
+			snprintf(r->errmsg, sizeof(r->errmsg),
+				 "cannot start a thread: %s", strerror(-ret));
+			atomic_store(&phase, PH_STOP);
+			goto out_join;
+		}
+	}
+	sleep_s(c.seconds < 5 * WARMUP_S ? c.seconds / 5 : WARMUP_S);
+	getrusage(RUSAGE_SELF, &ru0);
+	pel_kthreads_cpu(&s0->kthread_ns, &s0->nr_kthreads);
+	t0 = now_ticks();
+	atomic_store(&phase, PH_RUN);
+	sleep_s(c.seconds);
+	for (i = 0; i < c.threads; ) {
+		if (t[i].err || atomic_load_explicit(&t[i].counted,
+				memory_order_relaxed) >= MIN_OPS) {
+			i++;
+			continue;
+		}
+		if (ticks_to_ns((double)(now_ticks() - t0)) / 1e9 >=
+		    c.seconds + EXTEND_MAX_S)
+			break;
+		sleep_s(0.01);
+	}
+	atomic_store(&phase, PH_STOP);
+	t1 = now_ticks();
+	getrusage(RUSAGE_SELF, &ru1);
+	pel_kthreads_cpu(&s1->kthread_ns, &s1->nr_kthreads);
+	r->window_s = ticks_to_ns((double)(t1 - t0)) / 1e9;
+	r->cpu_user_s = rusage_s(&ru1.ru_utime) - rusage_s(&ru0.ru_utime);
+	r->cpu_sys_s = rusage_s(&ru1.ru_stime) - rusage_s(&ru0.ru_stime);
+	r->kthread_cpu_s = (double)(s1->kthread_ns - s0->kthread_ns) / 1e9;
+
+out_join:
+	for (i = 0; i < started; i++)
+		pthread_join(t[i].tid, NULL);
+out_stop:
+	for (i = 0; i < spsc_started; i++) {
+		atomic_store(&t[i].spsc->stop, true);
+		pthread_join(t[i].spsc->tid, NULL);
+	}
+	if (!ret) {
+		uint64_t k = s1->kthread_ns;
+		unsigned int nk = s1->nr_kthreads;
+
+		pel_snapshot(s1);
+		s1->kthread_ns = k;
+		s1->nr_kthreads = nk;
+	}
+	for (i = 0; i < c.threads; i++) {
+		r->th[i] = t[i].st;
+		if (t[i].err && !ret) {
+			ret = t[i].err;
+			snprintf(r->errmsg, sizeof(r->errmsg), "thread %u: %s: %s",
+				 i, t[i].err_what, strerror(-ret));
+		}
+	}
+	if (!ret && e == E_PEL && s0->ok && s1->ok) {
+		r->have_workers = true;
+		r->nr_workers = s1->nr < s0->nr ? s1->nr : s0->nr;
+		for (i = 0; i < r->nr_workers; i++) {
+			const struct pel_worker_stats *a = &s0->w[i], *b = &s1->w[i];
+
+			r->w_ops[i] = b->ops - a->ops;
+			r->w_busy_ns[i] = b->busy_ns - a->busy_ns;
+			r->wakeups += b->wakeups - a->wakeups;
+			r->sleeps += b->sleeps - a->sleeps;
+			r->stolen += b->stolen - a->stolen;
+			r->chunks += b->chunks - a->chunks;
+		}
+	}
+	result_totals(r);
+out_teardown:
+	for (i = 0; i < c.threads; i++)
+		tctx_teardown(&t[i]);
+out:
+	pool_stop(pool);
+	free(t);
+	free(s0);
+	free(s1);
+	r->err = ret;
+	return ret;
+}
+
+/* ------------------------------------------------------------------------
+ * Output: text tables, and a small JSON writer (pelctl's, in miniature).
+ */
+struct jw {
+	FILE *out;
+	unsigned int depth;
+	bool first[16];
+	bool after_key;
+};
+
+static void jw_value(struct jw *jw)
+{
+	unsigned int i;
+
+	if (jw->after_key) {
+		jw->after_key = false;
+		return;
+	}
+	if (jw->depth && !jw->first[jw->depth])
+		fputc(',', jw->out);
+	jw->first[jw->depth] = false;
+	if (jw->depth) {
+		fputc('\n', jw->out);
+		for (i = 0; i < jw->depth; i++)
+			fputs("  ", jw->out);
+	}
+}
+
+static void jw_key(struct jw *jw, const char *key)
+{
+	const char *p;
+
+	if (!key)
+		return;
+	jw_value(jw);
+	fputc('"', jw->out);
+	for (p = key; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fputc('\\', jw->out);
+		if ((unsigned char)*p >= 0x20)
+			fputc(*p, jw->out);
+	}
+	fputs("\": ", jw->out);
+	jw->after_key = true;
+}
+
+static void jw_open(struct jw *jw, const char *key, char c)
+{
+	jw_key(jw, key);
+	jw_value(jw);
+	fputc(c, jw->out);
+	if (jw->depth < ARRAY_SIZE(jw->first) - 1)
+		jw->depth++;
+	jw->first[jw->depth] = true;
+}
+
+static void jw_close(struct jw *jw, char c)
+{
+	unsigned int i;
+	bool empty = jw->first[jw->depth];
+
+	if (jw->depth)
+		jw->depth--;
+	if (!empty) {
+		fputc('\n', jw->out);
+		for (i = 0; i < jw->depth; i++)
+			fputs("  ", jw->out);
+	}
+	fputc(c, jw->out);
+	if (!jw->depth)
+		fputc('\n', jw->out);
+}
+
+static void jw_str(struct jw *jw, const char *key, const char *s)
+{
+	jw_key(jw, key);
+	jw_value(jw);
+	fputc('"', jw->out);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', jw->out);
+		if ((unsigned char)*s >= 0x20)
+			fputc(*s, jw->out);
+	}
+	fputc('"', jw->out);
+}
+
+static void jw_u64(struct jw *jw, const char *key, uint64_t v)
+{
+	jw_key(jw, key);
+	jw_value(jw);
+	fprintf(jw->out, "%" PRIu64, v);
+}
+
+static void jw_num(struct jw *jw, const char *key, double v)
+{
+	jw_key(jw, key);
+	jw_value(jw);
+	if (v != v || isinf(v))
+		fputs("null", jw->out);
+	else
+		fprintf(jw->out, "%.6g", v);
+}
+
+static void jw_bool(struct jw *jw, const char *key, bool v)
+{
+	jw_key(jw, key);
+	jw_value(jw);
+	fputs(v ? "true" : "false", jw->out);
+}
+
+static void jw_null(struct jw *jw, const char *key)
+{
+	jw_key(jw, key);
+	jw_value(jw);
+	fputs("null", jw->out);
+}
+
+static void json_cfg(struct jw *jw, const struct cfg *c)
+{
+	jw_str(jw, "workload", workload_names[c->w]);
+	jw_u64(jw, "size", c->size);
+	jw_u64(jw, "depth", c->depth);
+	jw_u64(jw, "batch", c->batch);
+	jw_u64(jw, "threads", c->threads);
+	if (c->w == W_XOR)
+		jw_u64(jw, "xor_srcs", c->nsrcs);
+	jw_str(jw, "wait", c->wait == WAIT_POLL ? "poll" : "block");
+	jw_bool(jw, "verify", c->verify);
+}
+
+static void json_lat(struct jw *jw, double avg, double p50, double p99,
+		     double max)
+{
+	jw_open(jw, "latency_ns", '{');
+	jw_num(jw, "avg", avg);
+	jw_num(jw, "p50", p50);
+	jw_num(jw, "p99", p99);
+	jw_num(jw, "max", max);
+	jw_close(jw, '}');
+}
+
+static void json_result(struct jw *jw, const char *key, const char *id,
+			const struct result *r)
+{
+	unsigned int i;
+
+	jw_open(jw, key, '{');
+	if (id)
+		jw_str(jw, "id", id);
+	jw_str(jw, "engine", engine_names[r->e]);
+	jw_str(jw, "label", r->label);
+	json_cfg(jw, &r->cfg);
+	if (r->skipped || r->err) {
+		jw_str(jw, r->skipped ? "skipped" : "error", r->errmsg);
+		jw_close(jw, '}');
+		return;
+	}
+	jw_num(jw, "window_s", r->window_s);
+	jw_num(jw, "ops_per_s", r->ops_s);
+	jw_num(jw, "mib_per_s", r->mib_s);
+	json_lat(jw, r->lat_avg, r->lat_p50, r->lat_p99, r->lat_max);
+	jw_u64(jw, "ops", r->ops);
+	jw_u64(jw, "failures", r->failed);
+	jw_u64(jw, "miscompares", r->miscompares);
+	jw_open(jw, "cpu_s", '{');
+	jw_num(jw, "user", r->cpu_user_s);
+	jw_num(jw, "sys", r->cpu_sys_s);
+	jw_num(jw, "pel_workers", r->kthread_cpu_s);
+	jw_close(jw, '}');
+	jw_open(jw, "threads", '[');
+	for (i = 0; i < r->nthreads; i++) {
+		const struct tstats *st = &r->th[i];
+
+		jw_open(jw, NULL, '{');
+		jw_num(jw, "ops_per_s", r->th_ops_s[i]);
+		jw_num(jw, "mib_per_s", r->th_mib_s[i]);
+		json_lat(jw, st->ops ? ticks_to_ns((double)st->lat_sum / (double)st->ops) : 0,
+			 ticks_to_ns(hist_quantile(&st->h, st->ops, 0.5)),
+			 ticks_to_ns(hist_quantile(&st->h, st->ops, 0.99)),
+			 ticks_to_ns((double)st->lat_max));
+		jw_u64(jw, "failures", st->failed);
+		jw_u64(jw, "miscompares", st->miscompares);
+		jw_close(jw, '}');
+	}
+	jw_close(jw, ']');
+	if (r->have_workers) {
+		jw_open(jw, "pel_workers", '{');
+		jw_u64(jw, "wakeups", r->wakeups);
+		jw_u64(jw, "sleeps", r->sleeps);
+		jw_u64(jw, "stolen_ops", r->stolen);
+		jw_u64(jw, "split_chunks", r->chunks);
+		jw_open(jw, "ops", '[');
+		for (i = 0; i < r->nr_workers; i++)
+			jw_u64(jw, NULL, r->w_ops[i]);
+		jw_close(jw, ']');
+		jw_open(jw, "busy_ns", '[');
+		for (i = 0; i < r->nr_workers; i++)
+			jw_u64(jw, NULL, r->w_busy_ns[i]);
+		jw_close(jw, ']');
+		jw_close(jw, '}');
+	}
+	jw_close(jw, '}');
+}
+
+static void fmt_size(char *buf, size_t n, uint64_t v)
+{
+	if (v >= (1ULL << 30) && !(v & ((1ULL << 30) - 1)))
+		snprintf(buf, n, "%" PRIu64 "G", v >> 30);
+	else if (v >= (1ULL << 20) && !(v & ((1ULL << 20) - 1)))
+		snprintf(buf, n, "%" PRIu64 "M", v >> 20);
+	else if (v >= 1024 && !(v & 1023))
+		snprintf(buf, n, "%" PRIu64 "K", v >> 10);
+	else
+		snprintf(buf, n, "%" PRIu64, v);
+}
+
+static void text_header(FILE *f)
+{
+	fprintf(f, "%-26s %6s %12s %10s %9s %9s %9s %9s %7s %7s\n",
+		"engine", "thread", "ops/s", "MiB/s", "avg(us)", "p50(us)",
+		"p99(us)", "max(us)", "failed", "miscmp");
+}
+
+static void text_result(FILE *f, const struct result *r, bool per_thread)
+{
+	unsigned int i;
+
+	if (r->skipped) {
+		fprintf(f, "%-26s skipped: %s\n", r->label, r->errmsg);
+		return;
+	}
+	if (r->err) {
+		fprintf(f, "%-26s error: %s\n", r->label, r->errmsg);
+		return;
+	}
+	for (i = 0; per_thread && r->nthreads > 1 && i < r->nthreads; i++) {
+		const struct tstats *st = &r->th[i];
+
+		fprintf(f, "%-26s %6u %12.0f %10.1f %9.2f %9.2f %9.2f %9.2f %7" PRIu64 " %7" PRIu64 "\n",
+			r->label, i, r->th_ops_s[i], r->th_mib_s[i],
+			st->ops ? ticks_to_ns((double)st->lat_sum / (double)st->ops) / 1e3 : 0,
+			ticks_to_ns(hist_quantile(&st->h, st->ops, 0.5)) / 1e3,
+			ticks_to_ns(hist_quantile(&st->h, st->ops, 0.99)) / 1e3,
+			ticks_to_ns((double)st->lat_max) / 1e3,
+			st->failed, st->miscompares);
+	}
+	fprintf(f, "%-26s %6s %12.0f %10.1f %9.2f %9.2f %9.2f %9.2f %7" PRIu64 " %7" PRIu64 "\n",
+		r->label, "total", r->ops_s, r->mib_s, r->lat_avg / 1e3,
+		r->lat_p50 / 1e3, r->lat_p99 / 1e3, r->lat_max / 1e3,
+		r->failed, r->miscompares);
+}
+
+static bool result_ok(const struct result *r)
+{
+	return !r->skipped && !r->err && r->ops;
+}
+
+static double ratio(double a, double b)
+{
+	return b > 0 ? a / b : NAN;
+}
+
+/* ------------------------------------------------------------------------
+ * One configuration, its baselines, ratios (the default mode).
+ */
+static unsigned int default_baselines(enum workload w)
+{
+	if (w == W_NOP)
+		return 1U << E_URING | 1U << E_SQPOLL | 1U << E_SPSC;
+	return 1U << E_CPU | 1U << E_POOL;
+}
+
+static int parse_baselines(const char *s, unsigned int *mask)
+{
+	char *dup = strdup(s), *tok, *save = NULL;
+	unsigned int m = 0, e;
+
+	if (!dup)
+		return -ENOMEM;
+	for (tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(tok, "none"))
+			continue;
+		if (!strcmp(tok, "all")) {
+			m |= (1U << E_NR) - 1;
+			continue;
+		}
+		for (e = 0; e < E_NR; e++)
+			if (!strcmp(tok, engine_names[e]) ||
+			    (e == E_SQPOLL && !strcmp(tok, "sqpoll")) ||
+			    (e == E_SPSC && !strcmp(tok, "ring")) ||
+			    (e == E_POOL && !strcmp(tok, "pool")))
+				break;
+		if (e == E_NR) {
+			free(dup);
+			return -EINVAL;
+		}
+		m |= 1U << e;
+	}
+	free(dup);
+	*mask = m;
+	return 0;
+}
+
+static int run_single(const struct cfg *c, enum engine primary,
+		      unsigned int baselines, bool json)
+{
+	struct result *res = calloc(E_NR + 1, sizeof(*res));
+	unsigned int n = 0, i, e;
+	char sz[24];
+	int status = 0;
+
+	if (!res)
+		return 1;
+	fmt_size(sz, sizeof(sz), c->size);
+	if (!json)
+		printf("%s: workload %s, transfer %s, depth %u, batch %u, %u thread%s, %.1f s, %s waits%s%s\n",
+		       prog, workload_names[c->w], sz, c->depth, c->batch,
+		       c->threads, c->threads == 1 ? "" : "s", c->seconds,
+		       c->wait == WAIT_POLL ? "polled" : "blocking",
+		       c->verify ? ", verify" : "",
+		       use_tsc ? "" : " (clock: clock_gettime)");
+	run_engine(primary, c, &res[n++]);
+	for (e = 0; e < E_NR; e++) {
+		if (e == primary || !(baselines & (1U << e)))
+			continue;
+		if (!engine_supports(e, c->w))
+			continue;
+		run_engine(e, c, &res[n++]);
+	}
+	for (i = 0; i < n; i++)
+		if (res[i].err || res[i].failed || res[i].miscompares)
+			status = 1;
+
+	if (json) {
+		struct jw jw = { .out = stdout };
+
+		jw_open(&jw, NULL, '{');
+		jw_str(&jw, "tool", prog);
+		jw_open(&jw, "config", '{');
+		json_cfg(&jw, c);
+		jw_str(&jw, "clock", use_tsc ? "tsc" : "clock_gettime");
+		jw_u64(&jw, "cpus", nr_online_cpus());
+		jw_close(&jw, '}');
+		jw_open(&jw, "results", '[');
+		for (i = 0; i < n; i++)
+			json_result(&jw, NULL, NULL, &res[i]);
+		jw_close(&jw, ']');
+		jw_open(&jw, "ratios", '{');
+		for (i = 1; i < n; i++) {
+			char key[80];
+
+			if (!result_ok(&res[0]) || !result_ok(&res[i]))
+				continue;
+			snprintf(key, sizeof(key), "%s/%s", engine_names[primary],
+				 engine_names[res[i].e]);
+			jw_num(&jw, key, ratio(res[0].ops_s, res[i].ops_s));
+		}
+		jw_close(&jw, '}');
+		jw_close(&jw, '}');
+	} else {
+		text_header(stdout);
+		for (i = 0; i < n; i++)
+			text_result(stdout, &res[i], i == 0);
+		for (i = 1; i < n; i++) {
+			if (!result_ok(&res[0]) || !result_ok(&res[i]))
+				continue;
+			printf("%s / %s: throughput %.2fx, p50 latency %.2fx, p99 latency %.2fx\n",
+			       res[0].label, res[i].label,
+			       ratio(res[0].ops_s, res[i].ops_s),
+			       ratio(res[0].lat_p50, res[i].lat_p50),
+			       ratio(res[0].lat_p99, res[i].lat_p99));
+		}
+		if (res[0].have_workers)
+			printf("pel workers: %" PRIu64 " wakeups, %" PRIu64 " sleeps, %" PRIu64 " ops stolen, %" PRIu64 " split chunks; CPU: %.2f s user, %.2f s sys, %.2f s pel/N threads over %.2f s\n",
+			       res[0].wakeups, res[0].sleeps, res[0].stolen,
+			       res[0].chunks, res[0].cpu_user_s, res[0].cpu_sys_s,
+			       res[0].kthread_cpu_s, res[0].window_s);
+	}
+	for (i = 0; i < n; i++)
+		result_free(&res[i]);
+	free(res);
+	return status;
+}
+
+/* ------------------------------------------------------------------------
+ * The suite (-S).  First the list of runs, then rounds over it: the runs
+ * that the targets use are repeated (-R, interleaved, so that a noisy
+ * moment of the host hits every engine alike) and summarised by the
+ * median of each figure; the others run once.
+ */
+#define MAX_ROUNDS	9
+
+struct srun {
+	char id[64];
+	enum engine e;
+	struct cfg c;
+	bool key;			/* repeated every round */
+	unsigned int n;			/* rounds run */
+	struct result r[MAX_ROUNDS];
+	struct result med;		/* the median round, with median figures */
+	bool have_med;
+};
+
+static struct srun *sruns;
+static unsigned int nr_sruns, cap_sruns;
+static double suite_seconds = 0.5;
+static unsigned int suite_rounds = 3;
+
+static struct cfg suite_cfg(enum workload w, uint64_t size, unsigned int depth,
+			    unsigned int batch)
+{
+	struct cfg c = {
+		.w = w, .size = size, .depth = depth, .batch = batch,
+		.threads = 1, .nsrcs = 2, .seconds = suite_seconds,
+		.wait = WAIT_POLL,
+	};
+
+	return c;
+}
+
+static void srun_add(const char *id, enum engine e, const struct cfg *c,
+		     bool key)
+{
+	struct srun *s;
+
+	if (nr_sruns == cap_sruns) {
+		unsigned int cap = cap_sruns ? 2 * cap_sruns : 64;
+		struct srun *n = realloc(sruns, cap * sizeof(*n));
+
+		if (!n) {
+			fprintf(stderr, "%s: out of memory\n", prog);
+			exit(1);
+		}
+		sruns = n;
+		cap_sruns = cap;
+	}
+	s = &sruns[nr_sruns++];
+	memset(s, 0, sizeof(*s));
+	snprintf(s->id, sizeof(s->id), "%s", id);
+	s->e = e;
+	s->c = *c;
+	s->key = key;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, unsigned int n)
+{
+	if (!n)
+		return NAN;
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n & 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* The round with the median throughput, its figures replaced by medians. */
+static void srun_summarise(struct srun *s)
+{
+	double ops[MAX_ROUNDS], v[MAX_ROUNDS];
+	unsigned int i, n = 0, pick = 0;
+	double m;
+
+	for (i = 0; i < s->n; i++)
+		if (result_ok(&s->r[i]))
+			ops[n++] = s->r[i].ops_s;
+	if (!n)
+		return;
+	m = median(ops, n);
+	for (i = 0; i < s->n; i++)
+		if (result_ok(&s->r[i]) &&
+		    fabs(s->r[i].ops_s - m) < fabs(s->r[pick].ops_s - m))
+			pick = i;
+	if (!result_ok(&s->r[pick]))
+		for (pick = 0; !result_ok(&s->r[pick]); pick++)
+			;
+	s->med = s->r[pick];
+	s->med.ops_s = m;
+#define SUMMARISE(field)						\
+	do {								\
+		unsigned int k = 0;					\
+		for (i = 0; i < s->n; i++)				\
+			if (result_ok(&s->r[i]))			\
+				v[k++] = s->r[i].field;			\
+		s->med.field = median(v, k);				\
+	} while (0)
+	SUMMARISE(mib_s);
+	SUMMARISE(lat_avg);
+	SUMMARISE(lat_p50);
+	SUMMARISE(lat_p99);
+	SUMMARISE(lat_max);
+#undef SUMMARISE
+	s->med.failed = s->med.miscompares = 0;
+	for (i = 0; i < s->n; i++) {
+		s->med.failed += s->r[i].failed;
+		s->med.miscompares += s->r[i].miscompares;
+	}
+	s->have_med = true;
+}
+
+static const struct result *srun_find(const char *id)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr_sruns; i++)
+		if (!strcmp(sruns[i].id, id))
+			return sruns[i].have_med ? &sruns[i].med : NULL;
+	return NULL;
+}
+
+static double srun_val(const char *id, char what)
+{
+	const struct result *r = srun_find(id);
+
+	if (!r)
+		return NAN;
+	switch (what) {
+	case 'o':
+		return r->ops_s;
+	case 'm':
+		return r->mib_s;
+	case '5':
+		return r->lat_p50;
+	case '9':
+		return r->lat_p99;
+	}
+	return NAN;
+}
+
+/* The sizes of the throughput-vs-size sweep. */
+static const uint64_t sweep_sizes[] = {
+	4 << 10, 64 << 10, 1 << 20, 4 << 20, 16 << 20, 64 << 20,
+};
+
+/* Depth for a size: enough to overlap small ops, at most 64 MiB of them. */
+static unsigned int sweep_depth(uint64_t size)
+{
+	uint64_t d = (64ULL << 20) / size;
+
+	return d > 32 ? 32 : d < 1 ? 1 : (unsigned int)d;
+}
+
+static unsigned int sweep_batch(unsigned int depth)
+{
+	return depth >= 4 ? depth / 4 : 1;
+}
+
+struct target {
+	const char *id;
+	const char *what;
+	double value;
+	double goal;
+	bool higher_better;	/* value >= goal; else value <= goal */
+	const char *invalid;	/* why the comparison says nothing here, or NULL */
+};
+
+static struct target targets[16];
+static unsigned int nr_targets;
+
+static struct target *target_add(const char *id, const char *what,
+				  double value, double goal,
+				  bool higher_better)
+{
+	struct target *t = &targets[nr_targets++];
+
+	t->id = id;
+	t->what = what;
+	t->value = value;
+	t->goal = goal;
+	t->higher_better = higher_better;
+	t->invalid = NULL;
+	return t;
+}
+
+/*
+ * What the host gave this VM.  A hand-off between two spinning threads
+ * (the SPSC ring, SQPOLL's poller) needs both vCPUs running at once; on an
+ * overcommitted host one is often descheduled, and a round trip takes a
+ * host time slice (ms) instead of microseconds.  Each spinning baseline's
+ * own round trip at depth 1 shows whether it was starved: a comparison
+ * with it counts only when that p50 is under COSCHED_MAX_US.  Parallel
+ * speed-up needs host cores: the pthread pool's CRC32C scaling shows what
+ * there was.
+ */
+#define COSCHED_MAX_US		50.0
+#define PARALLEL_MIN		0.75	/* of N, for the pool over one thread */
+
+static const char *spsc_invalid, *sqpoll_invalid, *parallel_invalid;
+static double spsc_p50_us, sqpoll_p50_us, pool_scaling;
+
+static const char *target_verdict(const struct target *t)
+{
+	if (t->value != t->value)
+		return "n/a";
+	if (t->higher_better)
+		return t->value >= t->goal ? "met" : "missed";
+	return t->value <= t->goal ? "met" : "missed";
+}
+
+/* Idle: CPU time of the pel/N threads over a window starting after a pause. */
+struct idle_res {
+	bool ok;
+	double after_s, window_s, pct_one_cpu;
+	uint64_t wakeups;
+	unsigned int nr_kthreads;
+};
+
+static void measure_idle(struct idle_res *ir)
+{
+	struct cfg c = suite_cfg(W_COPY, 4096, 4, 1);
+	struct pel_snap *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+	struct tctx *t = calloc(1, sizeof(*t));
+	uint64_t t0, t1;
+	unsigned int i;
+
+	memset(ir, 0, sizeof(*ir));
+	if (!a || !b || !t)
+		goto out;
+	/* A context stays open and idle: its queues' workers must sleep. */
+	c.seconds = 0.3;
+	if (tctx_setup(t, E_PEL, &c, 0, NULL))
+		goto out_teardown;
+	atomic_store(&phase, PH_RUN);
+	if (start_thread(&t->tid, -1, bench_thread, t))
+		goto out_teardown;
+	sleep_s(c.seconds);
+	atomic_store(&phase, PH_STOP);
+	pthread_join(t->tid, NULL);
+	ir->after_s = 1.0;
+	sleep_s(ir->after_s);
+	pel_snapshot(a);
+	t0 = mono_ns();
+	sleep_s(2.0);
+	pel_snapshot(b);
+	t1 = mono_ns();
+	ir->window_s = (double)(t1 - t0) / 1e9;
+	ir->nr_kthreads = b->nr_kthreads;
+	ir->pct_one_cpu = 100.0 * (double)(b->kthread_ns - a->kthread_ns) /
+			  ((double)(t1 - t0));
+	for (i = 0; i < a->nr && i < b->nr; i++)
+		ir->wakeups += b->w[i].wakeups - a->w[i].wakeups;
+	ir->ok = b->nr_kthreads > 0;
+out_teardown:
+	tctx_teardown(t);
+out:
+	free(a);
+	free(b);
+	free(t);
+}
+
+/* A Markdown cell: "-" for a figure that was not measured. */
+static const char *md(double v, int prec)
+{
+	static char bufs[8][32];
+	static unsigned int next;
+	char *b = bufs[next++ % ARRAY_SIZE(bufs)];
+
+	if (v != v)
+		return "-";
+	snprintf(b, sizeof(bufs[0]), "%.*f", prec, v);
+	return b;
+}
+
+static void md_row(const char *name, const char *id, const struct result *ref,
+		   bool bytes)
+{
+	const struct result *r = srun_find(id);
+
+	if (!r) {
+		printf("| %s | - | - | - | - | - | - |\n", name);
+		return;
+	}
+	printf("| %s | %.0f | ", name, r->ops_s);
+	if (bytes)
+		printf("%.1f | ", r->mib_s);
+	else
+		printf("- | ");
+	printf("%.2f | %.2f | %.2f | ", r->lat_avg / 1e3, r->lat_p50 / 1e3,
+	       r->lat_p99 / 1e3);
+	printf("%s |\n", md(ref ? ratio(ref->ops_s, r->ops_s) : NAN, 2));
+}
+
+static void suite_markdown(const struct idle_res *ir, unsigned int ncpu,
+			   const char *kernel)
+{
+	static const char *const sweep_wl[] = { "copy", "crc32c" };
+	static const char *const other_wl[] = {
+		"fill", "compare", "copy_crc32c", "xor", "sha256",
+	};
+	const struct result *pel;
+	unsigned int i, j;
+	char id[64], sz[24];
+
+	printf("\n## pelbench suite: %u vCPUs, kernel %s, %.1f s per run, median of %u rounds\n\n",
+	       ncpu, kernel, suite_seconds, suite_rounds);
+
+	printf("### NOP hand-off, 1 thread, depth 128, batch 32\n\n"
+	       "| run | ops/s | MiB/s | avg us | p50 us | p99 us | PEL/this |\n"
+	       "|---|---:|---:|---:|---:|---:|---:|\n");
+	pel = srun_find("nop.b32.pel");
+	md_row("PEL, polled", "nop.b32.pel", NULL, false);
+	md_row("PEL, blocking", "nop.b32.pel_block", pel, false);
+	md_row("io_uring, plain submit", "nop.b32.io_uring", pel, false);
+	md_row("io_uring, SQPOLL", "nop.b32.io_uring_sqpoll", pel, false);
+	md_row("raw SPSC ring, 2 pinned threads", "nop.b32.spsc_ring", pel, false);
+	md_row("pthread pool", "nop.b32.pthread_pool", pel, false);
+	pel = srun_find("nop.b32.T.pel");
+	snprintf(id, sizeof(id), "PEL, %u threads", ncpu);
+	md_row(id, "nop.b32.T.pel", NULL, false);
+	snprintf(id, sizeof(id), "io_uring, %u threads", ncpu);
+	md_row(id, "nop.b32.T.io_uring", pel, false);
+
+	printf("\n### Latency at depth 1 (per op, submit to completion)\n\n"
+	       "| run | ops/s | avg us | p50 us | p99 us | max us |\n"
+	       "|---|---:|---:|---:|---:|---:|\n");
+	for (i = 0; i < 7; i++) {
+		static const char *const ids[] = {
+			"lat.copy4k.pel", "lat.copy4k.pel_block", "lat.nop.pel",
+			"lat.nop.io_uring_sqpoll", "lat.nop.io_uring",
+			"lat.nop.spsc_ring", "lat.copy4k.cpu",
+		};
+		static const char *const names[] = {
+			"PEL COPY 4 KiB, polled", "PEL COPY 4 KiB, blocking",
+			"PEL NOP", "io_uring SQPOLL NOP", "io_uring NOP",
+			"raw SPSC ring NOP", "memcpy 4 KiB, 1 thread",
+		};
+		const struct result *r = srun_find(ids[i]);
+
+		if (!r) {
+			printf("| %s | - | - | - | - | - |\n", names[i]);
+			continue;
+		}
+		printf("| %s | %.0f | %.2f | %.2f | %.2f | %.2f |\n", names[i],
+		       r->ops_s, r->lat_avg / 1e3, r->lat_p50 / 1e3,
+		       r->lat_p99 / 1e3, r->lat_max / 1e3);
+	}
+
+	for (j = 0; j < ARRAY_SIZE(sweep_wl); j++) {
+		printf("\n### %s throughput vs transfer size (MiB/s)\n\n"
+		       "| size | depth | PEL | 1 thread | pool x%u | PEL/1 thread | PEL/pool | PEL p50 us |\n"
+		       "|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+		       sweep_wl[j], ncpu);
+		for (i = 0; i < ARRAY_SIZE(sweep_sizes); i++) {
+			double p, c1, pl;
+
+			fmt_size(sz, sizeof(sz), sweep_sizes[i]);
+			snprintf(id, sizeof(id), "%s.%s.pel", sweep_wl[j], sz);
+			p = srun_val(id, 'm');
+			pel = srun_find(id);
+			snprintf(id, sizeof(id), "%s.%s.cpu", sweep_wl[j], sz);
+			c1 = srun_val(id, 'm');
+			snprintf(id, sizeof(id), "%s.%s.pthread_pool", sweep_wl[j], sz);
+			pl = srun_val(id, 'm');
+			printf("| %s | %u | %s | %s | %s | %s | %s | %s |\n",
+			       sz, sweep_depth(sweep_sizes[i]), md(p, 1),
+			       md(c1, 1), md(pl, 1), md(ratio(p, c1), 2),
+			       md(ratio(p, pl), 2),
+			       md(pel ? pel->lat_p50 / 1e3 : NAN, 1));
+		}
+	}
+
+	printf("\n### Other ops (MiB/s)\n\n"
+	       "| op | size | PEL | 1 thread | pool x%u | PEL/1 thread | PEL/pool |\n"
+	       "|---|---:|---:|---:|---:|---:|---:|\n", ncpu);
+	for (j = 0; j < ARRAY_SIZE(other_wl); j++) {
+		static const char *const szs[] = { "64K", "64M" };
+
+		for (i = 0; i < 2; i++) {
+			double p, c1, pl;
+
+			if (!strcmp(other_wl[j], "sha256") && i)
+				continue;
+			snprintf(id, sizeof(id), "%s.%s.pel", other_wl[j], szs[i]);
+			p = srun_val(id, 'm');
+			snprintf(id, sizeof(id), "%s.%s.cpu", other_wl[j], szs[i]);
+			c1 = srun_val(id, 'm');
+			snprintf(id, sizeof(id), "%s.%s.pthread_pool", other_wl[j], szs[i]);
+			pl = srun_val(id, 'm');
+			printf("| %s | %s | %s | %s | %s | %s | %s |\n",
+			       other_wl[j], szs[i], md(p, 1), md(c1, 1),
+			       md(pl, 1), md(ratio(p, c1), 2),
+			       md(ratio(p, pl), 2));
+		}
+	}
+
+	printf("\n### Targets (issue 6)\n\n| target | measured | goal | verdict |\n|---|---:|---:|---|\n");
+	for (i = 0; i < nr_targets; i++) {
+		const struct target *t = &targets[i];
+
+		printf("| %s | %s | %s %.2f | %s%s |\n", t->what, md(t->value, 2),
+		       t->higher_better ? ">=" : "<=", t->goal, target_verdict(t),
+		       t->invalid ? " (not valid here: see below)" : "");
+	}
+	printf("\nHost check: round trip p50 at depth 1, SPSC ring %s us, SQPOLL %s us (co-scheduled vCPUs: under %.0f us); pthread pool CRC32C over one thread %sx (parallelism: at least %.2f).\n",
+	       md(spsc_p50_us, 1), md(sqpoll_p50_us, 1), COSCHED_MAX_US,
+	       md(pool_scaling, 2), PARALLEL_MIN * ncpu);
+	if (spsc_invalid)
+		printf("Not valid here: %s.\n", spsc_invalid);
+	if (sqpoll_invalid)
+		printf("Not valid here: %s.\n", sqpoll_invalid);
+	if (parallel_invalid)
+		printf("Not valid here: %s.\n", parallel_invalid);
+	if (ir->ok)
+		printf("\nIdle: pel/N threads used %.3f%% of one CPU over %.1f s, starting %.1f s after the last op (%u threads, %" PRIu64 " wake-ups).\n",
+		       ir->pct_one_cpu, ir->window_s, ir->after_s,
+		       ir->nr_kthreads, ir->wakeups);
+	else
+		printf("\nIdle: not measured (no pel/N threads found).\n");
+}
+
+static int suite_json(const char *path, const struct idle_res *ir,
+		      unsigned int ncpu, const char *kernel,
+		      const struct pel_info *info, bool have_info)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
+	struct jw jw;
+	unsigned int i, k;
+
+	if (!f) {
+		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
+		return -errno;
+	}
+	memset(&jw, 0, sizeof(jw));
+	jw.out = f;
+	jw_open(&jw, NULL, '{');
+	jw_str(&jw, "tool", prog);
+	jw_u64(&jw, "cpus", ncpu);
+	jw_str(&jw, "kernel", kernel);
+	jw_num(&jw, "seconds", suite_seconds);
+	jw_u64(&jw, "rounds", suite_rounds);
+	jw_str(&jw, "clock", use_tsc ? "tsc" : "clock_gettime");
+	jw_bool(&jw, "sse4_2", have_sse42);
+	if (have_info) {
+		jw_open(&jw, "module", '{');
+		jw_str(&jw, "version", info->version);
+		jw_u64(&jw, "idle_us", info->idle_us);
+		jw_u64(&jw, "batch", info->batch);
+		jw_u64(&jw, "split_bytes", info->split_bytes);
+		jw_u64(&jw, "max_inflight", info->max_inflight);
+		jw_close(&jw, '}');
+	}
+	jw_open(&jw, "runs", '[');
+	for (i = 0; i < nr_sruns; i++) {
+		const struct srun *s = &sruns[i];
+
+		if (!s->have_med) {
+			json_result(&jw, NULL, s->id, &s->r[0]);
+			continue;
+		}
+		/* The median figures; then every round's, for the spread. */
+		jw_open(&jw, NULL, '{');
+		jw_str(&jw, "id", s->id);
+		jw_open(&jw, "median", '{');
+		jw_num(&jw, "ops_per_s", s->med.ops_s);
+		jw_num(&jw, "mib_per_s", s->med.mib_s);
+		json_lat(&jw, s->med.lat_avg, s->med.lat_p50, s->med.lat_p99,
+			 s->med.lat_max);
+		jw_u64(&jw, "failures", s->med.failed);
+		jw_u64(&jw, "miscompares", s->med.miscompares);
+		jw_close(&jw, '}');
+		jw_open(&jw, "rounds", '[');
+		for (k = 0; k < s->n; k++)
+			json_result(&jw, NULL, NULL, &s->r[k]);
+		jw_close(&jw, ']');
+		jw_close(&jw, '}');
+	}
+	jw_close(&jw, ']');
+	jw_open(&jw, "targets", '[');
+	for (i = 0; i < nr_targets; i++) {
+		const struct target *t = &targets[i];
+
+		jw_open(&jw, NULL, '{');
+		jw_str(&jw, "id", t->id);
+		jw_str(&jw, "what", t->what);
+		if (t->value == t->value)
+			jw_num(&jw, "value", t->value);
+		else
+			jw_null(&jw, "value");
+		jw_num(&jw, "goal", t->goal);
+		jw_str(&jw, "cmp", t->higher_better ? ">=" : "<=");
+		jw_str(&jw, "verdict", target_verdict(t));
+		jw_bool(&jw, "valid", !t->invalid);
+		if (t->invalid)
+			jw_str(&jw, "invalid", t->invalid);
+		jw_close(&jw, '}');
+	}
+	jw_close(&jw, ']');
+	jw_open(&jw, "host_check", '{');
+	jw_num(&jw, "spsc_round_trip_p50_us", spsc_p50_us);
+	jw_num(&jw, "sqpoll_round_trip_p50_us", sqpoll_p50_us);
+	jw_bool(&jw, "spsc_ok", !spsc_invalid);
+	jw_bool(&jw, "sqpoll_ok", !sqpoll_invalid);
+	jw_num(&jw, "pool_crc32c_scaling", pool_scaling);
+	jw_bool(&jw, "parallel", !parallel_invalid);
+	jw_close(&jw, '}');
+	jw_open(&jw, "idle", '{');
+	if (ir->ok) {
+		jw_num(&jw, "after_s", ir->after_s);
+		jw_num(&jw, "window_s", ir->window_s);
+		jw_num(&jw, "pct_one_cpu", ir->pct_one_cpu);
+		jw_u64(&jw, "wakeups", ir->wakeups);
+		jw_u64(&jw, "pel_threads", ir->nr_kthreads);
+	}
+	jw_close(&jw, '}');
+	jw_close(&jw, '}');
+	if (f != stdout && fclose(f)) {
+		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static void suite_plan(unsigned int ncpu)
+{
+	static const enum workload other_wl[] = {
+		W_FILL, W_COMPARE, W_COPY_CRC32C, W_XOR, W_SHA256,
+	};
+	static const enum engine data_engines[] = { E_PEL, E_CPU, E_POOL };
+	unsigned int i, j, e;
+	char id[64], sz[24];
+	struct cfg c;
+
+	/* NOP hand-off: depth 128, batch 32; then a thread per CPU. */
+	c = suite_cfg(W_NOP, 0, 128, 32);
+	srun_add("nop.b32.pel", E_PEL, &c, true);
+	c.wait = WAIT_BLOCK;
+	srun_add("nop.b32.pel_block", E_PEL, &c, true);
+	c.wait = WAIT_POLL;
+	srun_add("nop.b32.io_uring", E_URING, &c, true);
+	srun_add("nop.b32.io_uring_sqpoll", E_SQPOLL, &c, true);
+	srun_add("nop.b32.spsc_ring", E_SPSC, &c, true);
+	srun_add("nop.b32.pthread_pool", E_POOL, &c, false);
+	c.threads = ncpu;
+	srun_add("nop.b32.T.pel", E_PEL, &c, false);
+	srun_add("nop.b32.T.io_uring", E_URING, &c, false);
+
+	/* Latency at depth 1. */
+	c = suite_cfg(W_COPY, 4096, 1, 1);
+	srun_add("lat.copy4k.pel", E_PEL, &c, true);
+	c.wait = WAIT_BLOCK;
+	srun_add("lat.copy4k.pel_block", E_PEL, &c, false);
+	c.wait = WAIT_POLL;
+	srun_add("lat.copy4k.cpu", E_CPU, &c, false);
+	c = suite_cfg(W_NOP, 0, 1, 1);
+	srun_add("lat.nop.io_uring_sqpoll", E_SQPOLL, &c, true);
+	srun_add("lat.nop.pel", E_PEL, &c, false);
+	srun_add("lat.nop.io_uring", E_URING, &c, false);
+	srun_add("lat.nop.spsc_ring", E_SPSC, &c, true);
+
+	/* Throughput vs size: copy and crc32c; 64 MiB counts for targets. */
+	for (j = 0; j < 2; j++) {
+		enum workload w = j ? W_CRC32C : W_COPY;
+
+		for (i = 0; i < ARRAY_SIZE(sweep_sizes); i++) {
+			unsigned int d = sweep_depth(sweep_sizes[i]);
+
+			c = suite_cfg(w, sweep_sizes[i], d, sweep_batch(d));
+			fmt_size(sz, sizeof(sz), sweep_sizes[i]);
+			for (e = 0; e < ARRAY_SIZE(data_engines); e++) {
+				snprintf(id, sizeof(id), "%s.%s.%s",
+					 workload_names[w], sz,
+					 engine_names[data_engines[e]]);
+				srun_add(id, data_engines[e], &c,
+					 sweep_sizes[i] == 64 << 20);
+			}
+		}
+	}
+
+	/* The other ops at 64 KiB and 64 MiB (SHA-256: 64 KiB, unsplit). */
+	for (j = 0; j < ARRAY_SIZE(other_wl); j++) {
+		for (i = 0; i < 2; i++) {
+			uint64_t size = i ? 64ULL << 20 : 64 << 10;
+			unsigned int d = sweep_depth(size);
+
+			if (other_wl[j] == W_SHA256 && i)
+				continue;
+			c = suite_cfg(other_wl[j], size, d, sweep_batch(d));
+			fmt_size(sz, sizeof(sz), size);
+			for (e = 0; e < ARRAY_SIZE(data_engines); e++) {
+				snprintf(id, sizeof(id), "%s.%s.%s",
+					 workload_names[other_wl[j]], sz,
+					 engine_names[data_engines[e]]);
+				srun_add(id, data_engines[e], &c, false);
+			}
+		}
+	}
+}
+
+static int run_suite(const char *json_path)
+{
+	unsigned int ncpu = nr_online_cpus(), i, k, round, failures = 0;
+	struct pel_info info;
+	bool have_info = !pel_info(&info);
+	struct idle_res ir;
+	struct utsname u;
+	int ret;
+
+	uname(&u);
+	if (!have_info)
+		fprintf(stderr, "%s: PEL is not loaded: PEL runs will fail\n", prog);
+	suite_plan(ncpu);
+	for (round = 0; round < suite_rounds; round++) {
+		for (i = 0; i < nr_sruns; i++) {
+			struct srun *s = &sruns[i];
+			struct result *r = &s->r[s->n];
+
+			if (round && !s->key)
+				continue;
+			run_engine(s->e, &s->c, r);
+			s->n++;
+			if (r->err)
+				fprintf(stderr, "%s: [%u] %-26s error: %s\n", prog,
+					round + 1, s->id, r->errmsg);
+			else
+				fprintf(stderr, "%s: [%u] %-26s %11.0f ops/s %9.1f MiB/s  p50 %9.2f us  p99 %9.2f us%s\n",
+					prog, round + 1, s->id, r->ops_s, r->mib_s,
+					r->lat_p50 / 1e3, r->lat_p99 / 1e3,
+					r->failed || r->miscompares ? "  FAILURES" : "");
+		}
+	}
+	for (i = 0; i < nr_sruns; i++)
+		srun_summarise(&sruns[i]);
+
+	measure_idle(&ir);
+
+	spsc_p50_us = srun_val("lat.nop.spsc_ring", '5') / 1e3;
+	if (!(spsc_p50_us < COSCHED_MAX_US))
+		spsc_invalid = "the SPSC ring was starved: vCPUs not co-scheduled by the host (its round trip p50 above 50 us)";
+	sqpoll_p50_us = srun_val("lat.nop.io_uring_sqpoll", '5') / 1e3;
+	if (!(sqpoll_p50_us < COSCHED_MAX_US))
+		sqpoll_invalid = "SQPOLL was starved: vCPUs not co-scheduled by the host (its NOP round trip p50 above 50 us)";
+	pool_scaling = ratio(srun_val("crc32c.64M.pthread_pool", 'm'),
+			     srun_val("crc32c.64M.cpu", 'm'));
+	if (!(pool_scaling >= PARALLEL_MIN * ncpu))
+		parallel_invalid = "the host did not give N vCPUs' worth of parallelism (pthread pool CRC32C below 0.75 N x one thread)";
+
+	target_add("nop_vs_io_uring", "NOP b32 polled: PEL / io_uring plain",
+		   ratio(srun_val("nop.b32.pel", 'o'), srun_val("nop.b32.io_uring", 'o')),
+		   2.0, true);
+	target_add("nop_vs_sqpoll", "NOP b32 polled: PEL / io_uring SQPOLL",
+		   ratio(srun_val("nop.b32.pel", 'o'), srun_val("nop.b32.io_uring_sqpoll", 'o')),
+		   1.2, true)->invalid = sqpoll_invalid;
+	target_add("nop_vs_spsc", "NOP b32 polled: PEL / raw SPSC ring",
+		   ratio(srun_val("nop.b32.pel", 'o'), srun_val("nop.b32.spsc_ring", 'o')),
+		   0.5, true)->invalid = spsc_invalid;
+	target_add("copy64m_vs_1t", "COPY 64 MiB: PEL / (N x 1 thread)",
+		   ratio(srun_val("copy.64M.pel", 'm'), ncpu * srun_val("copy.64M.cpu", 'm')),
+		   0.9, true)->invalid = parallel_invalid;
+	target_add("copy64m_vs_pool", "COPY 64 MiB: PEL / pthread pool",
+		   ratio(srun_val("copy.64M.pel", 'm'), srun_val("copy.64M.pthread_pool", 'm')),
+		   1.0, true);
+	target_add("crc64m_vs_1t", "CRC32C 64 MiB: PEL / (N x 1 thread)",
+		   ratio(srun_val("crc32c.64M.pel", 'm'), ncpu * srun_val("crc32c.64M.cpu", 'm')),
+		   0.9, true)->invalid = parallel_invalid;
+	target_add("crc64m_vs_pool", "CRC32C 64 MiB: PEL / pthread pool",
+		   ratio(srun_val("crc32c.64M.pel", 'm'), srun_val("crc32c.64M.pthread_pool", 'm')),
+		   1.0, true);
+	target_add("lat_p50", "COPY 4 KiB depth 1 p50: PEL / SQPOLL NOP p50",
+		   ratio(srun_val("lat.copy4k.pel", '5'), srun_val("lat.nop.io_uring_sqpoll", '5')),
+		   1.0, false)->invalid = sqpoll_invalid;
+	target_add("lat_p99", "COPY 4 KiB depth 1 p99: PEL / SQPOLL NOP p99",
+		   ratio(srun_val("lat.copy4k.pel", '9'), srun_val("lat.nop.io_uring_sqpoll", '9')),
+		   1.0, false)->invalid = sqpoll_invalid;
+	target_add("idle", "Idle: % of one CPU, 1 s after the last op",
+		   ir.ok ? ir.pct_one_cpu : NAN, 1.0, false);
+
+	suite_markdown(&ir, ncpu, u.release);
+	ret = suite_json(json_path, &ir, ncpu, u.release, &info, have_info);
+	for (i = 0; i < nr_sruns; i++) {
+		for (k = 0; k < sruns[i].n; k++) {
+			const struct result *r = &sruns[i].r[k];
+
+			failures += (unsigned int)(r->failed + r->miscompares);
+			if (r->err)
+				failures++;
+			result_free(&sruns[i].r[k]);
+		}
+	}
+	free(sruns);
+	return ret || failures ? 1 : 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Options.
+ */
+static void usage(FILE *f)
+{
+	unsigned int i;
+
+	fprintf(f,
+		"Usage: %s [OPTIONS]          one workload, with baselines\n"
+		"       %s -S [-t S] [-R N] [-J FILE]  the fixed suite: Markdown, and JSON to FILE\n"
+		"\n"
+		"  -w WORKLOAD  ", prog, prog);
+	for (i = 0; i < W_NR; i++)
+		fprintf(f, "%s%s", workload_names[i], i + 1 < W_NR ? ", " : " (default copy)\n");
+	fprintf(f,
+		"  -q DEPTH     ops in flight per thread (default 32)\n"
+		"  -b BATCH     ops per submission, <= DEPTH (default DEPTH/4)\n"
+		"  -o SIZE      bytes per op, K/M/G suffixes (default 4K)\n"
+		"  -T THREADS   submitting threads (default 1)\n"
+		"  -t SECONDS   measuring time per run (default 1; warm-up 0.2 s more)\n"
+		"  -y           verify every result (slower: outputs are poisoned and checked)\n"
+		"  -P MODE      poll: spin on the CQ a little, then block (the library's wait;\n"
+		"               default); block: always block in the kernel\n"
+		"  -x NSRCS     XOR sources, 1..%d (default 2)\n"
+		"  -e ENGINE    what -w runs on (default pel): ", PEL_XOR_MAX_SRCS);
+	for (i = 0; i < E_NR; i++)
+		fprintf(f, "%s%s", engine_names[i], i + 1 < E_NR ? ", " : "\n");
+	fprintf(f,
+		"  -B LIST      baselines, comma-separated engines, 'all' or 'none'\n"
+		"               (default: io_uring,io_uring_sqpoll,spsc_ring for nop;\n"
+		"               cpu,pthread_pool otherwise)\n"
+		"  -j           JSON output\n"
+		"  -S, --suite  run the fixed suite (-t default 0.5 there)\n"
+		"  -R ROUNDS    -S: rounds of the runs that targets use; medians (default 3)\n"
+		"  -J FILE      where -S writes its JSON ('-': stdout; default pelbench-suite.json)\n"
+		"  --sq=local|next  PEL: submit to this CPU's queue (the library's choice,\n"
+		"               default) or to the next CPU's (an experiment)\n"
+		"  --cpu-copy=memcpy|movsb  how the cpu and pool engines copy (default memcpy;\n"
+		"               movsb: \"rep movsb\", as the kernel's copy_{to,from}_user())\n"
+		"  -h           this text\n");
+}
+
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s)
+		return -EINVAL;
+	switch (toupper((unsigned char)*end)) {
+	case 0:
+		break;
+	case 'K':
+		v <<= 10;
+		end++;
+		break;
+	case 'M':
+		v <<= 20;
+		end++;
+		break;
+	case 'G':
+		v <<= 30;
+		end++;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (*end == 'i' || *end == 'I')
+		end++;
+	if (*end == 'b' || *end == 'B')
+		end++;
+	if (*end)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int parse_uint(const char *s, unsigned int min, unsigned int max,
+		      unsigned int *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (errno || end == s || *end || v < min || v > max)
+		return -EINVAL;
+	*out = (unsigned int)v;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "suite", no_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "cpu-copy", required_argument, NULL, 'C' },
+		{ "sq", required_argument, NULL, 'Q' },
+		{ 0 }
+	};
+	struct cfg c = {
+		.w = W_COPY, .depth = 32, .batch = 0, .threads = 1,
+		.nsrcs = 2, .size = 4096, .seconds = 1.0, .wait = WAIT_POLL,
+	};
+	const char *json_path = "pelbench-suite.json", *blist = NULL;
+	enum engine primary = E_PEL;
+	unsigned int baselines, i;
+	bool json = false, suite = false;
+	char *end;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "w:q:b:o:T:t:yP:x:e:B:jSR:J:h",
+				  longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'w':
+			for (i = 0; i < W_NR; i++)
+				if (!strcmp(optarg, workload_names[i]))
+					break;
+			if (i == W_NR)
+				goto bad;
+			c.w = i;
+			break;
+		case 'q':
+			if (parse_uint(optarg, 1, MAX_DEPTH, &c.depth))
+				goto bad;
+			break;
+		case 'b':
+			if (parse_uint(optarg, 1, MAX_DEPTH, &c.batch))
+				goto bad;
+			break;
+		case 'o':
+			if (parse_size(optarg, &c.size) || c.size > PEL_MAX_OP_LEN)
+				goto bad;
+			break;
+		case 'T':
+			if (parse_uint(optarg, 1, MAX_THREADS, &c.threads))
+				goto bad;
+			break;
+		case 't':
+			c.seconds = strtod(optarg, &end);
+			if (*end || !(c.seconds > 0) || c.seconds > 3600)
+				goto bad;
+			suite_seconds = c.seconds;
+			break;
+		case 'y':
+			c.verify = true;
+			break;
+		case 'P':
+			if (!strcmp(optarg, "poll") || !strcmp(optarg, "polled"))
+				c.wait = WAIT_POLL;
+			else if (!strcmp(optarg, "block") || !strcmp(optarg, "blocking"))
+				c.wait = WAIT_BLOCK;
+			else
+				goto bad;
+			break;
+		case 'x':
+			if (parse_uint(optarg, 1, PEL_XOR_MAX_SRCS, &c.nsrcs))
+				goto bad;
+			break;
+		case 'e':
+			for (i = 0; i < E_NR; i++)
+				if (!strcmp(optarg, engine_names[i]))
+					break;
+			if (i == E_NR)
+				goto bad;
+			primary = i;
+			break;
+		case 'B':
+			blist = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'S':
+			suite = true;
+			break;
+		case 'R':
+			if (parse_uint(optarg, 1, MAX_ROUNDS, &suite_rounds))
+				goto bad;
+			break;
+		case 'J':
+			json_path = optarg;
+			break;
+		case 'Q':
+			if (!strcmp(optarg, "next"))
+				sq_next = true;
+			else if (strcmp(optarg, "local"))
+				goto bad;
+			break;
+		case 'C':
+			if (!strcmp(optarg, "movsb"))
+				cpu_copy_movsb = true;
+			else if (strcmp(optarg, "memcpy"))
+				goto bad;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument '%s'\n", prog, argv[optind]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+
+	if (!c.batch)
+		c.batch = c.depth >= 4 ? c.depth / 4 : 1;
+	if (c.batch > c.depth) {
+		fprintf(stderr, "%s: batch %u is larger than depth %u\n", prog,
+			c.batch, c.depth);
+		return EXIT_USAGE;
+	}
+	if (c.w == W_NOP)
+		c.size = 0;
+	else if (!c.size) {
+		fprintf(stderr, "%s: transfer size 0\n", prog);
+		return EXIT_USAGE;
+	}
+	if (c.size * (c.depth + c.nsrcs + 2) * c.threads > MAX_BUFFER_BYTES) {
+		fprintf(stderr, "%s: depth x size x threads needs more than %llu MiB of buffers\n",
+			prog, MAX_BUFFER_BYTES >> 20);
+		return EXIT_USAGE;
+	}
+	baselines = default_baselines(c.w);
+	if (blist && parse_baselines(blist, &baselines)) {
+		fprintf(stderr, "%s: bad -B list '%s'\n", prog, blist);
+		return EXIT_USAGE;
+	}
+
+	crc32c_init();
+	clock_init();
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (suite)
+		return run_suite(json_path);
+	return run_single(&c, primary, baselines, json);
+
+bad:
+	fprintf(stderr, "%s: bad value '%s' for -%c\n", prog, optarg, opt);
+	usage(stderr);
+	return EXIT_USAGE;
+}
