@@ -361,7 +361,8 @@ static uint64_t churn(double secs)
 			inflight++;
 		}
 		lpel_submit(&ring);
-		if (lpel_wait_cqe_timeout(&ring, &cqe, 1000000000ULL))
+		/* generous: a debug kernel on a busy host is slow to start */
+		if (lpel_wait_cqe_timeout(&ring, &cqe, 10000000000ULL))
 			break;
 		do {
 			if (cqe->res == (int)len)
