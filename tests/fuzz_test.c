@@ -441,7 +441,8 @@ static void *churn_contexts(void *arg)
 	return NULL;
 }
 
-TEST(setup_teardown_races)
+/* Slow on a debug kernel with 4 vCPUs on a busy host: give it time. */
+TEST_F_TIMEOUT(fuzz, setup_teardown_races, 300)
 {
 	pthread_t t[4];
 	struct pel_info info;
