@@ -522,6 +522,7 @@ static s64 pel_run_ranges(struct pel_worker *w, struct pel_ctx *ctx,
 			  u64 *result)
 {
 	const struct pel_sqe *sqe = x->sqe;
+	unsigned int split_bytes = READ_ONCE(pel_split_bytes);
 	s64 ret;
 
 	if (sqe->opcode == PEL_OP_XOR) {
@@ -533,8 +534,8 @@ static s64 pel_run_ranges(struct pel_worker *w, struct pel_ctx *ctx,
 	x->crc = ~(u32)sqe->arg0;
 	if (sqe->opcode == PEL_OP_COPY && pel_copy_backward(sqe))
 		return pel_run_copy_backward(w, x, result);
-	if (pel_split_worthwhile(sqe->len))
-		return pel_split_run(w, ctx, op, x, result);
+	if (pel_split_worthwhile(sqe->len, split_bytes))
+		return pel_split_run(w, ctx, op, x, split_bytes, result);
 	return pel_op_finish(x, op->range(w, x, 0, sqe->len), 0, result);
 }
 

@@ -270,9 +270,10 @@ const char *pel_op_name(u8 opcode);
 s64 pel_op_finish(struct pel_exec *x, u64 done, s64 err, u64 *result);
 
 /* split.c */
-bool pel_split_worthwhile(u64 len);
+bool pel_split_worthwhile(u64 len, unsigned int threshold);
 s64 pel_split_run(struct pel_worker *w, struct pel_ctx *ctx,
-		  const struct pel_op_def *op, struct pel_exec *x, u64 *result);
+		  const struct pel_op_def *op, struct pel_exec *x,
+		  unsigned int threshold, u64 *result);
 unsigned int pel_split_help(struct pel_worker *w);
 
 /* stats.c */

@@ -53,10 +53,13 @@ struct pel_split {
 static DEFINE_SPINLOCK(pel_splits_lock);
 static LIST_HEAD(pel_splits);
 
-bool pel_split_worthwhile(u64 len)
+/*
+ * @threshold is pel_split_bytes as read once by the caller: the decision
+ * and the chunk size must come from the same read (a write of 0 between
+ * two reads would make the chunk size 0).
+ */
+bool pel_split_worthwhile(u64 len, unsigned int threshold)
 {
-	unsigned int threshold = READ_ONCE(pel_split_bytes);
-
 	return threshold && len > threshold && num_online_cpus() > 1;
 }
 
@@ -102,9 +105,10 @@ static bool pel_split_finished(struct pel_split *s)
 }
 
 s64 pel_split_run(struct pel_worker *w, struct pel_ctx *ctx,
-		  const struct pel_op_def *op, struct pel_exec *x, u64 *result)
+		  const struct pel_op_def *op, struct pel_exec *x,
+		  unsigned int threshold, u64 *result)
 {
-	u64 len = x->sqe->len, chunk = PAGE_ALIGN(READ_ONCE(pel_split_bytes));
+	u64 len = x->sqe->len, chunk = PAGE_ALIGN(threshold);
 	struct pel_split s = {
 		.ctx = ctx,
 		.op = op,

@@ -168,12 +168,12 @@ static unsigned int pel_worker_run_queue(struct pel_worker *w,
 		if (!ret && sqe->flags & PEL_SQE_DEADLINE &&
 		    ktime_get_ns() > sqe->deadline_ns)
 			ret = -ETIME;
-		if (ret) {
-			memset(&cqe, 0, sizeof(cqe));
+		/* All 32 bytes go to the shared CQ: none may be stack garbage. */
+		memset(&cqe, 0, sizeof(cqe));
+		if (ret)
 			cqe.res = ret;
-		} else {
+		else
 			pel_op_run(w, q->ctx, sqe, &cqe);
-		}
 		cqe.user_data = sqe->user_data;
 		/* A chain ends at its first SQE without LINK. */
 		if (sqe->flags & PEL_SQE_LINK)
