@@ -65,6 +65,8 @@ static void pel_ctx_free(struct kref *ref)
 	kfree(ctx->queues);
 	if (ctx->mm)
 		mmdrop(ctx->mm);
+	if (ctx->owner_task)
+		put_task_struct(ctx->owner_task);
 	put_pid(ctx->owner);
 	kfree(ctx);
 }
@@ -85,6 +87,7 @@ static int pel_open(struct inode *inode, struct file *file)
 	mutex_init(&ctx->lock);
 	init_waitqueue_head(&ctx->cq_wait);
 	INIT_LIST_HEAD(&ctx->node);
+	pel_slow_init(ctx);
 	file->private_data = ctx;
 	return 0;
 }
@@ -102,8 +105,10 @@ static int pel_release(struct inode *inode, struct file *file)
 		mutex_unlock(&pel_ctx_lock);
 		/*
 		 * SQEs not yet taken are dropped: they were never accepted.
-		 * Batches already taken complete under the workers' refs.
+		 * Ops already taken end with -ECANCELED at their next check,
+		 * under the references of the workers and the slow path.
 		 */
+		pel_slow_close(ctx);
 		for (i = 0; i < ctx->nr_queues; i++)
 			pel_worker_detach(&ctx->queues[i]);
 	}
@@ -216,6 +221,7 @@ static long pel_ctx_setup(struct pel_ctx *ctx, struct pel_setup __user *uarg)
 	ctx->mm = current->mm;
 	mmgrab(ctx->mm);
 	ctx->owner = get_pid(task_tgid(current));
+	ctx->owner_task = get_task_struct(current->group_leader);
 	get_task_comm(ctx->comm, current);
 	ctx->idle_ns = (u64)p.idle_us * NSEC_PER_USEC;
 	ctx->max_inflight = p.max_inflight;
@@ -251,6 +257,10 @@ out_free:
 	}
 	put_pid(ctx->owner);
 	ctx->owner = NULL;
+	if (ctx->owner_task) {
+		put_task_struct(ctx->owner_task);
+		ctx->owner_task = NULL;
+	}
 	mutex_lock(&pel_ctx_lock);
 	list_del_init(&ctx->node);
 	pel_nr_entries -= ctx->nr_entries;

@@ -212,6 +212,9 @@ static int __init pel_init(void)
 	int ret;
 
 	pel_check_abi();
+	ret = pel_ops_check();
+	if (ret)
+		return ret;
 
 	ret = pel_stats_init();
 	if (ret)

@@ -1,21 +1,34 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The operations.  pel_op_run() gets an SQE already copied into kernel
- * memory, validates it, runs it on the owner's memory and fills the CQE.
+ * The operations: what each op does, on a struct pel_exec it is handed.
+ * Nothing here knows who runs it (a shared worker, a split helper, the
+ * context's slow path): the runner's rules come in a struct pel_range.
  *
  * User buffers are reached only through copy_{from,to}_user() with the
  * owner's mm attached, so an unmapped or kernel address in an SQE ends in
  * -EFAULT, never in a kernel access on the user's behalf.  Data moves
- * through the worker's bounce buffer in chunks; on a fault, cqe.result is
+ * through the runner's bounce buffer in chunks; on a fault, cqe.result is
  * the number of bytes done before it.
+ *
+ * A shared worker never sleeps on user memory (r->nofault): it copies with
+ * page faults disabled, and a copy that would need one (a page not
+ * resident, or an address that is simply bad: it cannot tell) ends the
+ * range with PEL_STOP_MISS.  The op keeps its progress in the pel_exec and
+ * goes on from there in the context's slow path (slow.c), which may fault.
+ * Every range also stops, between chunks of PEL_BOUNCE_SIZE bytes, when the
+ * context is closing (the op ends with -ECANCELED) or its worker is asked
+ * to park (the op goes on in the slow path).  So progress must be exact:
+ * a range returns exactly the bytes whose effect is complete, and a range
+ * run again from there gives the result one run would have.
  *
  * The data ops are written as "ranges": run bytes [off, off + n) of the op
  * and say how many were done.  An op runs as one range, or, above the split
  * threshold, as chunks that several workers run at once (split.c); either
- * way pel_op_finish() turns what the ranges did into the CQE.
+ * way its finish() turns what the ranges did into the CQE.
  */
-#include <crypto/sha2.h>
 #include <linux/crc32c.h>
+#include <linux/kthread.h>
+#include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -37,15 +50,77 @@ static bool pel_range_ok(u64 addr, u64 len)
 	return addr + len >= addr;
 }
 
-/* Bytes actually read from user memory into @to (short on a fault). */
-static size_t pel_read(void *to, u64 uaddr, size_t n)
+/*
+ * Whether the range must end now, between two chunks: its context is
+ * closing, or its worker must park.  Sets r->stop.
+ */
+bool pel_range_stopped(const struct pel_exec *x, struct pel_range *r)
 {
-	return n - copy_from_user(to, u64_to_user_ptr(uaddr), n);
+	if (unlikely(READ_ONCE(x->ctx->closing) || pel_ctx_dying(x->ctx))) {
+		r->stop = PEL_STOP_CLOSING;
+		return true;
+	}
+	if (r->may_yield && unlikely(pel_worker_should_yield())) {
+		r->stop = PEL_STOP_YIELD;
+		return true;
+	}
+	return false;
 }
 
-static size_t pel_write(u64 uaddr, const void *from, size_t n)
+/*
+ * Bytes actually read from user memory into @to (short on a fault).  With
+ * r->nofault, a fault is not taken: the copy stops short and says so.
+ */
+static size_t pel_read(struct pel_range *r, void *to, u64 uaddr, size_t n)
 {
-	return n - copy_to_user(u64_to_user_ptr(uaddr), from, n);
+	size_t left;
+
+	if (!r->nofault)
+		return n - copy_from_user(to, u64_to_user_ptr(uaddr), n);
+	pagefault_disable();
+	left = copy_from_user(to, u64_to_user_ptr(uaddr), n);
+	pagefault_enable();
+	if (left)
+		r->stop = PEL_STOP_MISS;
+	return n - left;
+}
+
+static size_t pel_write(struct pel_range *r, u64 uaddr, const void *from,
+			size_t n)
+{
+	size_t left;
+
+	if (!r->nofault)
+		return n - copy_to_user(u64_to_user_ptr(uaddr), from, n);
+	pagefault_disable();
+	left = copy_to_user(u64_to_user_ptr(uaddr), from, n);
+	pagefault_enable();
+	if (left)
+		r->stop = PEL_STOP_MISS;
+	return n - left;
+}
+
+/*
+ * Whether [uaddr, uaddr + n) is mapped writable right now: GUP-fast only,
+ * which never sleeps.  The references are dropped at once; this is a probe.
+ */
+static bool pel_writable_now(u64 uaddr, size_t n)
+{
+	unsigned long addr = uaddr & PAGE_MASK, end = PAGE_ALIGN(uaddr + n);
+	struct page *pages[16];
+	int i, nr, got;
+
+	while (addr < end) {
+		nr = min_t(unsigned long, (end - addr) >> PAGE_SHIFT,
+			   ARRAY_SIZE(pages));
+		got = get_user_pages_fast_only(addr, nr, FOLL_WRITE, pages);
+		for (i = 0; i < got; i++)
+			put_page(pages[i]);
+		if (got < nr)
+			return false;
+		addr += (unsigned long)nr << PAGE_SHIFT;
+	}
+	return true;
 }
 
 /* @buf <- the 64-bit @pattern repeated, in little-endian byte order. */
@@ -61,23 +136,25 @@ static void pel_fill_pattern(void *buf, size_t n, u64 pattern)
 
 /*
  * Ranges.  Each runs bytes [off, off + n) of the op in @x and returns the
- * bytes done: fewer than @n means a fault at off + the return value.  An
- * offset is always a multiple of 8 (split chunks are page multiples), so
- * patterns restart in phase.
+ * bytes done: fewer than @n means a fault at off + the return value, a
+ * difference (r->diff), or a stop (r->stop).  An offset is a multiple of 8
+ * where a pattern is involved (split chunks are page multiples; a range
+ * resumed after a miss starts wherever the miss was, and patterns are
+ * laid out from the op's start), so patterns stay in phase.
  */
 
-/* Front to back; a back-to-front COPY is never split (pel_run_copy()). */
-static u64 pel_range_copy(struct pel_worker *w, struct pel_exec *x,
+/* Front to back: also a memmove when the destination is below the source. */
+static u64 pel_range_copy(struct pel_exec *x, struct pel_range *r,
 			  u64 off, u64 n)
 {
 	const struct pel_sqe *sqe = x->sqe;
 	u64 done = 0;
 
-	while (done < n) {
+	while (done < n && !pel_range_stopped(x, r)) {
 		size_t c = min_t(u64, n - done, PEL_BOUNCE_SIZE);
-		size_t got = pel_read(w->bounce, sqe->addr2 + off + done, c);
+		size_t got = pel_read(r, r->bounce, sqe->addr2 + off + done, c);
 
-		got = pel_write(sqe->addr + off + done, w->bounce, got);
+		got = pel_write(r, sqe->addr + off + done, r->bounce, got);
 		done += got;
 		if (got < c)
 			break;
@@ -86,17 +163,31 @@ static u64 pel_range_copy(struct pel_worker *w, struct pel_exec *x,
 	return done;
 }
 
-static u64 pel_range_fill(struct pel_worker *w, struct pel_exec *x,
+/*
+ * @buf <- the pattern as it lies at op offset @off: FILL and COMPARE_PATTERN
+ * write and compare byte i of the op against byte i % 8 of the pattern.
+ */
+static void pel_fill_pattern_at(void *buf, size_t n, u64 pattern, u64 off)
+{
+	unsigned int shift = (off % 8) * 8;
+
+	if (shift)
+		pattern = (pattern >> shift) | (pattern << (64 - shift));
+	pel_fill_pattern(buf, n, pattern);
+}
+
+static u64 pel_range_fill(struct pel_exec *x, struct pel_range *r,
 			  u64 off, u64 n)
 {
 	const struct pel_sqe *sqe = x->sqe;
 	u64 done = 0;
 
-	pel_fill_pattern(w->bounce, min_t(u64, n, PEL_BOUNCE_SIZE), sqe->arg0);
-	while (done < n) {
-		/* Chunks are a multiple of 8 bytes: each starts the pattern over. */
+	pel_fill_pattern_at(r->bounce, min_t(u64, n, PEL_BOUNCE_SIZE),
+			    sqe->arg0, off);
+	while (done < n && !pel_range_stopped(x, r)) {
+		/* Chunks are a multiple of 8 bytes: each starts in phase. */
 		size_t c = min_t(u64, n - done, PEL_BOUNCE_SIZE);
-		size_t put = pel_write(sqe->addr + off + done, w->bounce, c);
+		size_t put = pel_write(r, sqe->addr + off + done, r->bounce, c);
 
 		done += put;
 		if (put < c)
@@ -108,31 +199,32 @@ static u64 pel_range_fill(struct pel_worker *w, struct pel_exec *x,
 
 /*
  * COMPARE reads addr and addr2; COMPARE_PATTERN reads addr2 against the
- * pattern.  A difference sets x->diff (absolute offset) and ends the range
- * early; that is not a fault, pel_op_finish() looks at x->diff first.
+ * pattern.  A difference sets r->diff (absolute offset) and ends the range
+ * early; that is not a fault, and it stands even if a read also missed.
  */
-static u64 pel_range_compare(struct pel_worker *w, struct pel_exec *x,
+static u64 pel_range_compare(struct pel_exec *x, struct pel_range *r,
 			     u64 off, u64 n)
 {
 	const struct pel_sqe *sqe = x->sqe;
 	bool pattern = sqe->opcode == PEL_OP_COMPARE_PATTERN;
-	void *ba = w->bounce, *bb = w->bounce + PEL_HALF;
+	void *ba = r->bounce, *bb = r->bounce + PEL_HALF;
 	u64 done = 0;
 
 	if (pattern)
-		pel_fill_pattern(ba, min_t(u64, n, PEL_HALF), sqe->arg0);
-	while (done < n) {
+		pel_fill_pattern_at(ba, min_t(u64, n, PEL_HALF), sqe->arg0, off);
+	while (done < n && !pel_range_stopped(x, r)) {
 		size_t c = min_t(u64, n - done, PEL_HALF);
-		size_t got = pel_read(bb, sqe->addr2 + off + done, c);
+		size_t got = pel_read(r, bb, sqe->addr2 + off + done, c);
 		size_t i;
 
 		if (!pattern)
-			got = min(got, pel_read(ba, sqe->addr + off + done, c));
+			got = min(got, pel_read(r, ba, sqe->addr + off + done, c));
 		if (memcmp(ba, bb, got)) {
 			for (i = 0; i < got; i++)
 				if (((u8 *)ba)[i] != ((u8 *)bb)[i])
 					break;
-			x->diff = off + done + i;
+			r->diff = off + done + i;
+			r->stop = PEL_STOP_NONE;
 			return done + i;
 		}
 		done += got;
@@ -143,21 +235,21 @@ static u64 pel_range_compare(struct pel_worker *w, struct pel_exec *x,
 	return done;
 }
 
-/* CRC32C and COPY_CRC32C: x->crc continues over the range (raw, no inversion). */
-static u64 pel_range_crc32c(struct pel_worker *w, struct pel_exec *x,
+/* CRC32C and COPY_CRC32C: r->crc continues over the range (raw, no inversion). */
+static u64 pel_range_crc32c(struct pel_exec *x, struct pel_range *r,
 			    u64 off, u64 n)
 {
 	const struct pel_sqe *sqe = x->sqe;
 	bool copy = sqe->opcode == PEL_OP_COPY_CRC32C;
 	u64 done = 0;
 
-	while (done < n) {
+	while (done < n && !pel_range_stopped(x, r)) {
 		size_t c = min_t(u64, n - done, PEL_BOUNCE_SIZE);
-		size_t got = pel_read(w->bounce, sqe->addr2 + off + done, c);
+		size_t got = pel_read(r, r->bounce, sqe->addr2 + off + done, c);
 
 		if (copy)
-			got = pel_write(sqe->addr + off + done, w->bounce, got);
-		x->crc = crc32c(x->crc, w->bounce, got);
+			got = pel_write(r, sqe->addr + off + done, r->bounce, got);
+		r->crc = crc32c(r->crc, r->bounce, got);
 		done += got;
 		if (got < c)
 			break;
@@ -166,18 +258,22 @@ static u64 pel_range_crc32c(struct pel_worker *w, struct pel_exec *x,
 	return done;
 }
 
-static u64 pel_range_dualcast(struct pel_worker *w, struct pel_exec *x,
+/*
+ * Done means written to both destinations: a chunk goes to the first,
+ * then as much of it as that took to the second.
+ */
+static u64 pel_range_dualcast(struct pel_exec *x, struct pel_range *r,
 			      u64 off, u64 n)
 {
 	const struct pel_sqe *sqe = x->sqe;
 	u64 done = 0;
 
-	while (done < n) {
+	while (done < n && !pel_range_stopped(x, r)) {
 		size_t c = min_t(u64, n - done, PEL_BOUNCE_SIZE);
-		size_t got = pel_read(w->bounce, sqe->addr2 + off + done, c);
+		size_t got = pel_read(r, r->bounce, sqe->addr2 + off + done, c);
 
-		got = pel_write(sqe->addr + off + done, w->bounce, got);
-		got = pel_write(sqe->arg0 + off + done, w->bounce, got);
+		got = pel_write(r, sqe->addr + off + done, r->bounce, got);
+		got = pel_write(r, sqe->arg0 + off + done, r->bounce, got);
 		done += got;
 		if (got < c)
 			break;
@@ -198,25 +294,46 @@ static void pel_xor_into(void *acc, const void *src, size_t n)
 
 /*
  * Each chunk is read from every source before it is written, so the
- * destination may be one of the sources.
+ * destination may be one of the sources; a write cut short leaves the
+ * rest of the destination as it was, so going on from there is exact.
  */
-static u64 pel_range_xor(struct pel_worker *w, struct pel_exec *x,
+static u64 pel_range_xor(struct pel_exec *x, struct pel_range *r,
 			 u64 off, u64 n)
 {
-	void *acc = w->bounce, *tmp = w->bounce + PEL_HALF;
+	void *acc = r->bounce, *tmp = r->bounce + PEL_HALF;
 	const struct pel_sqe *sqe = x->sqe;
 	unsigned int i;
 	u64 done = 0;
 
-	while (done < n) {
+	while (done < n && !pel_range_stopped(x, r)) {
 		size_t c = min_t(u64, n - done, PEL_HALF);
-		size_t got = pel_read(acc, x->srcs[0] + off + done, c);
+		size_t got = pel_read(r, acc, x->srcs[0] + off + done, c);
 
 		for (i = 1; i < x->nr_srcs && got; i++) {
-			got = min(got, pel_read(tmp, x->srcs[i] + off + done, got));
+			got = min(got, pel_read(r, tmp, x->srcs[i] + off + done, got));
 			pel_xor_into(acc, tmp, got);
 		}
-		got = pel_write(sqe->addr + off + done, acc, got);
+		got = pel_write(r, sqe->addr + off + done, acc, got);
+		done += got;
+		if (got < c)
+			break;
+		cond_resched();
+	}
+	return done;
+}
+
+/* SHA256 is one stream: never split, its state lives in the exec. */
+static u64 pel_range_sha256(struct pel_exec *x, struct pel_range *r,
+			    u64 off, u64 n)
+{
+	const struct pel_sqe *sqe = x->sqe;
+	u64 done = 0;
+
+	while (done < n && !pel_range_stopped(x, r)) {
+		size_t c = min_t(u64, n - done, PEL_BOUNCE_SIZE);
+		size_t got = pel_read(r, r->bounce, sqe->addr2 + off + done, c);
+
+		sha256_update(&x->sha, r->bounce, got);
 		done += got;
 		if (got < c)
 			break;
@@ -226,80 +343,99 @@ static u64 pel_range_xor(struct pel_worker *w, struct pel_exec *x,
 }
 
 /*
- * Turn what the ranges did into (res, result).  @done: the bytes done
- * before the first fault (len when none).  @err: an error that is not a
- * fault, or 0.
- */
-s64 pel_op_finish(struct pel_exec *x, u64 done, s64 err, u64 *result)
-{
-	const struct pel_sqe *sqe = x->sqe;
-
-	switch (sqe->opcode) {
-	case PEL_OP_COMPARE:
-	case PEL_OP_COMPARE_PATTERN:
-		/* The first difference counts only if it precedes any fault. */
-		if (x->diff <= done && x->diff < sqe->len) {
-			*result = x->diff;
-			return 1;
-		}
-		break;
-	case PEL_OP_CRC32C:
-	case PEL_OP_COPY_CRC32C:
-		if (!err && done == sqe->len) {
-			*result = ~x->crc;
-			return done;
-		}
-		break;
-	}
-	if (err) {
-		*result = 0;
-		return err;
-	}
-	*result = done;
-	if (done < sqe->len)
-		return -EFAULT;
-	if (sqe->opcode == PEL_OP_COMPARE || sqe->opcode == PEL_OP_COMPARE_PATTERN) {
-		*result = 0;
-		return 0;
-	}
-	return done;
-}
-
-static s64 pel_run_nop(struct pel_worker *w, struct pel_exec *x, u64 *result)
-{
-	return 0;
-}
-
-/*
  * COPY has memmove semantics: when the destination starts inside the
  * source, copy back to front, a chunk at a time, so no source byte is
- * overwritten before it is read.  A fault then leaves the tail done and
- * *result counts it.  Such a copy is never split.
+ * overwritten before it is read; @done counts bytes done at the end.  A
+ * chunk is done whole or not at all: a runner that may not fault first
+ * checks that the destination chunk is writable, since a chunk written in
+ * part may already have overwritten its own source.  Never split.
  */
-static s64 pel_run_copy_backward(struct pel_worker *w, struct pel_exec *x,
-				 u64 *result)
+static u64 pel_copy_backward(struct pel_exec *x, struct pel_range *r, u64 done)
 {
 	const struct pel_sqe *sqe = x->sqe;
-	u64 len = sqe->len, done = 0;
+	u64 len = sqe->len;
 
-	while (done < len) {
+	while (done < len && !pel_range_stopped(x, r)) {
 		size_t n = min_t(u64, len - done, PEL_BOUNCE_SIZE);
 		u64 off = len - done - n;
 
-		if (pel_read(w->bounce, sqe->addr2 + off, n) < n)
+		if (r->nofault && !pel_writable_now(sqe->addr + off, n)) {
+			r->stop = PEL_STOP_MISS;
 			break;
-		if (pel_write(sqe->addr + off, w->bounce, n) < n)
+		}
+		if (pel_read(r, r->bounce, sqe->addr2 + off, n) < n)
+			break;
+		if (pel_write(r, sqe->addr + off, r->bounce, n) < n)
 			break;
 		done += n;
 		cond_resched();
 	}
-	*result = done;
-	return done == len ? (s64)done : -EFAULT;
+	return done;
 }
 
-static bool pel_copy_backward(const struct pel_sqe *sqe)
+/*
+ * Finishing: turn @done, the bytes done before the first fault (len when
+ * none), into (res, result).
+ */
+static s64 pel_finish_bytes(struct pel_exec *x, struct pel_range *r, u64 done,
+			    u64 *result)
 {
-	return sqe->addr > sqe->addr2 && sqe->addr < sqe->addr2 + sqe->len;
+	*result = done;
+	return done < x->sqe->len ? -EFAULT : (s64)done;
+}
+
+/* The first difference counts only if it precedes any fault. */
+static s64 pel_finish_compare(struct pel_exec *x, struct pel_range *r,
+			      u64 done, u64 *result)
+{
+	if (x->diff <= done && x->diff < x->sqe->len) {
+		*result = x->diff;
+		return 1;
+	}
+	*result = done;
+	if (done < x->sqe->len)
+		return -EFAULT;
+	*result = 0;
+	return 0;
+}
+
+static s64 pel_finish_crc32c(struct pel_exec *x, struct pel_range *r, u64 done,
+			     u64 *result)
+{
+	if (done == x->sqe->len) {
+		*result = ~x->crc;
+		return done;
+	}
+	return pel_finish_bytes(x, r, done, result);
+}
+
+/* The digest goes to user memory only once the whole source was read. */
+static s64 pel_finish_sha256(struct pel_exec *x, struct pel_range *r, u64 done,
+			     u64 *result)
+{
+	*result = done;
+	if (done < x->sqe->len)
+		return -EFAULT;
+	if (!x->digest_ready) {
+		sha256_final(&x->sha, x->digest);
+		x->digest_ready = true;
+	}
+	if (pel_write(r, x->sqe->addr, x->digest, sizeof(x->digest)) <
+	    sizeof(x->digest))
+		return -EFAULT;
+	*result = 0;
+	return done;
+}
+
+static s64 pel_run_nop(struct pel_exec *x, u64 *result)
+{
+	return 0;
+}
+
+/* The canceller's context: CANCEL acts within it only. */
+static s64 pel_run_cancel(struct pel_exec *x, u64 *result)
+{
+	return pel_worker_cancel(x->ctx, x->sqe->arg0);
 }
 
 static int pel_prep_copy(const struct pel_sqe *sqe)
@@ -358,64 +494,11 @@ static int pel_prep_xor(const struct pel_sqe *sqe)
 	return pel_prep_dst(sqe);
 }
 
-/* XOR's source list is read once, into kernel memory, before any range. */
-static int pel_load_xor_srcs(struct pel_exec *x)
-{
-	const struct pel_sqe *sqe = x->sqe;
-	unsigned int i;
-
-	x->nr_srcs = sqe->arg0;
-	if (copy_from_user(x->srcs, u64_to_user_ptr(sqe->addr2),
-			   x->nr_srcs * sizeof(u64)))
-		return -EFAULT;
-	for (i = 0; i < x->nr_srcs; i++)
-		if (!pel_range_ok(x->srcs[i], sqe->len))
-			return -EINVAL;
-	return 0;
-}
-
 static int pel_prep_sha256(const struct pel_sqe *sqe)
 {
 	if (!pel_range_ok(sqe->addr, PEL_SHA256_DIGEST_SIZE))
 		return -EINVAL;
 	return pel_prep_src(sqe);
-}
-
-/* The digest goes to user memory only once the whole source was read. */
-static s64 pel_run_sha256(struct pel_worker *w, struct pel_exec *x,
-			  u64 *result)
-{
-	const struct pel_sqe *sqe = x->sqe;
-	u8 digest[SHA256_DIGEST_SIZE];
-	struct sha256_state st;
-	u64 done = 0;
-
-	sha256_init(&st);
-	while (done < sqe->len) {
-		size_t n = min_t(u64, sqe->len - done, PEL_BOUNCE_SIZE);
-		size_t got = pel_read(w->bounce, sqe->addr2 + done, n);
-
-		sha256_update(&st, w->bounce, got);
-		done += got;
-		if (got < n) {
-			*result = done;
-			return -EFAULT;
-		}
-		cond_resched();
-	}
-	sha256_final(&st, digest);
-	if (pel_write(sqe->addr, digest, sizeof(digest)) < sizeof(digest)) {
-		*result = done;
-		return -EFAULT;
-	}
-	return done;
-}
-
-/* The worker runs a batch of one context: batch_ctx is the canceller's. */
-static s64 pel_run_cancel(struct pel_worker *w, struct pel_exec *x,
-			  u64 *result)
-{
-	return pel_worker_cancel(w->batch_ctx, x->sqe->arg0);
 }
 
 static const struct pel_op_def pel_ops[PEL_OP_LAST] = {
@@ -426,65 +509,82 @@ static const struct pel_op_def pel_ops[PEL_OP_LAST] = {
 	[PEL_OP_COPY] = {
 		.name = "copy",
 		.uses = PEL_USES_ADDR | PEL_USES_ADDR2 | PEL_USES_LEN,
+		.needs_mm = true,
+		.can_split = true,
 		.prep = pel_prep_copy,
 		.range = pel_range_copy,
-		.needs_mm = true,
+		.finish = pel_finish_bytes,
 	},
 	[PEL_OP_FILL] = {
 		.name = "fill",
 		.uses = PEL_USES_ADDR | PEL_USES_LEN | PEL_USES_ARG0,
+		.needs_mm = true,
+		.can_split = true,
 		.prep = pel_prep_dst,
 		.range = pel_range_fill,
-		.needs_mm = true,
+		.finish = pel_finish_bytes,
 	},
 	[PEL_OP_COMPARE] = {
 		.name = "compare",
 		.uses = PEL_USES_ADDR | PEL_USES_ADDR2 | PEL_USES_LEN,
+		.needs_mm = true,
+		.can_split = true,
 		.prep = pel_prep_compare,
 		.range = pel_range_compare,
-		.needs_mm = true,
+		.finish = pel_finish_compare,
 	},
 	[PEL_OP_COMPARE_PATTERN] = {
 		.name = "compare_pattern",
 		.uses = PEL_USES_ADDR2 | PEL_USES_LEN | PEL_USES_ARG0,
+		.needs_mm = true,
+		.can_split = true,
 		.prep = pel_prep_src,
 		.range = pel_range_compare,
-		.needs_mm = true,
+		.finish = pel_finish_compare,
 	},
 	[PEL_OP_CRC32C] = {
 		.name = "crc32c",
 		.uses = PEL_USES_ADDR2 | PEL_USES_LEN | PEL_USES_ARG0,
+		.needs_mm = true,
+		.can_split = true,
 		.prep = pel_prep_crc32c,
 		.range = pel_range_crc32c,
-		.needs_mm = true,
+		.finish = pel_finish_crc32c,
 	},
 	[PEL_OP_COPY_CRC32C] = {
 		.name = "copy_crc32c",
 		.uses = PEL_USES_ADDR | PEL_USES_ADDR2 | PEL_USES_LEN | PEL_USES_ARG0,
+		.needs_mm = true,
+		.can_split = true,
 		.prep = pel_prep_copy_crc32c,
 		.range = pel_range_crc32c,
-		.needs_mm = true,
+		.finish = pel_finish_crc32c,
 	},
 	[PEL_OP_DUALCAST] = {
 		.name = "dualcast",
 		.uses = PEL_USES_ADDR | PEL_USES_ADDR2 | PEL_USES_LEN | PEL_USES_ARG0,
+		.needs_mm = true,
+		.can_split = true,
 		.prep = pel_prep_dualcast,
 		.range = pel_range_dualcast,
-		.needs_mm = true,
+		.finish = pel_finish_bytes,
 	},
 	[PEL_OP_XOR] = {
 		.name = "xor",
 		.uses = PEL_USES_ADDR | PEL_USES_ADDR2 | PEL_USES_LEN | PEL_USES_ARG0,
+		.needs_mm = true,
+		.can_split = true,
 		.prep = pel_prep_xor,
 		.range = pel_range_xor,
-		.needs_mm = true,
+		.finish = pel_finish_bytes,
 	},
 	[PEL_OP_SHA256] = {
 		.name = "sha256",
 		.uses = PEL_USES_ADDR | PEL_USES_ADDR2 | PEL_USES_LEN,
-		.prep = pel_prep_sha256,
-		.run = pel_run_sha256,
 		.needs_mm = true,
+		.prep = pel_prep_sha256,
+		.range = pel_range_sha256,
+		.finish = pel_finish_sha256,
 	},
 	[PEL_OP_CANCEL] = {
 		.name = "cancel",
@@ -492,6 +592,23 @@ static const struct pel_op_def pel_ops[PEL_OP_LAST] = {
 		.run = pel_run_cancel,
 	},
 };
+
+/* At load: every opcode has a name and exactly one way to run. */
+int pel_ops_check(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(pel_ops); i++) {
+		const struct pel_op_def *op = &pel_ops[i];
+
+		if (!op->name || !op->run == !op->range ||
+		    (op->range && !op->finish) || (op->can_split && !op->range)) {
+			pr_err("pel: op %u is incomplete in the op table\n", i);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
 
 /* The checks every SQE gets: opcode, flags, reserved and unused fields. */
 static int pel_prep_common(const struct pel_sqe *sqe,
@@ -516,53 +633,134 @@ static int pel_prep_common(const struct pel_sqe *sqe,
 	return op->prep ? op->prep(sqe) : 0;
 }
 
-/* A data op, whole or split across workers. */
-static s64 pel_run_ranges(struct pel_worker *w, struct pel_ctx *ctx,
-			  const struct pel_op_def *op, struct pel_exec *x,
-			  u64 *result)
+/* Whether COPY's two ranges overlap: then it is never split. */
+static bool pel_copy_overlaps(const struct pel_sqe *sqe)
 {
-	const struct pel_sqe *sqe = x->sqe;
-	unsigned int split_bytes = READ_ONCE(pel_split_bytes);
-	s64 ret;
-
-	if (sqe->opcode == PEL_OP_XOR) {
-		ret = pel_load_xor_srcs(x);
-		if (ret)
-			return ret;
-	}
-	/* CRCs are pre-inverted: seed 0 starts a standard CRC-32C. */
-	x->crc = ~(u32)sqe->arg0;
-	if (sqe->opcode == PEL_OP_COPY && pel_copy_backward(sqe))
-		return pel_run_copy_backward(w, x, result);
-	if (pel_split_worthwhile(sqe->len, split_bytes))
-		return pel_split_run(w, ctx, op, x, split_bytes, result);
-	return pel_op_finish(x, op->range(w, x, 0, sqe->len), 0, result);
+	return sqe->addr < sqe->addr2 + sqe->len &&
+	       sqe->addr2 < sqe->addr + sqe->len;
 }
 
-/* Validate and run one SQE, filling its CQE. */
-void pel_op_run(struct pel_worker *w, struct pel_ctx *ctx,
-		const struct pel_sqe *sqe, struct pel_cqe *cqe)
+/*
+ * Validate the SQE (already a kernel copy) and make @x ready to run it.
+ * Returns 0, or the -errno its CQE gets.
+ */
+int pel_op_prep(struct pel_exec *x, struct pel_ctx *ctx,
+		const struct pel_sqe *sqe)
 {
-	struct pel_exec x = { .sqe = sqe, .diff = U64_MAX };
 	const struct pel_op_def *op;
-	u64 result = 0;
+	int ret;
+
+	ret = pel_prep_common(sqe, &op);
+	if (ret)
+		return ret;
+	x->sqe = sqe;
+	x->op = op;
+	x->ctx = ctx;
+	x->loaded = sqe->opcode != PEL_OP_XOR;
+	x->backward = sqe->opcode == PEL_OP_COPY && sqe->addr > sqe->addr2 &&
+		      sqe->addr < sqe->addr2 + sqe->len;
+	x->split = false;
+	x->digest_ready = false;
+	x->done = 0;
+	x->diff = U64_MAX;
+	/* CRCs are pre-inverted: seed 0 starts a standard CRC-32C. */
+	x->crc = ~(u32)sqe->arg0;
+	if (sqe->opcode == PEL_OP_SHA256)
+		sha256_init(&x->sha);
+	return 0;
+}
+
+/* XOR's source list is read once, into kernel memory, before any range. */
+static int pel_load_xor_srcs(struct pel_exec *x, struct pel_range *r)
+{
+	const struct pel_sqe *sqe = x->sqe;
+	size_t size = sqe->arg0 * sizeof(u64);
+	unsigned int i;
+
+	if (pel_read(r, x->srcs, sqe->addr2, size) < size)
+		return -EFAULT;
+	x->nr_srcs = sqe->arg0;
+	for (i = 0; i < x->nr_srcs; i++)
+		if (!pel_range_ok(x->srcs[i], sqe->len))
+			return -EINVAL;
+	x->loaded = true;
+	return 0;
+}
+
+/*
+ * Run (or go on with) the op in @x under the runner rules in @base.
+ * Returns true with the CQE's res and result filled, or false when the op
+ * stopped to go on later in a runner that may fault (a miss, or a park):
+ * then @x holds its progress.
+ */
+bool pel_op_exec(struct pel_exec *x, const struct pel_range *base,
+		 struct pel_cqe *cqe)
+{
+	const struct pel_op_def *op = x->op;
+	const struct pel_sqe *sqe = x->sqe;
+	struct pel_range r = *base;
+	unsigned int split_bytes;
+	u64 result = 0, done;
 	s64 res;
 
-	res = pel_prep_common(sqe, &op);
-	if (res)
+	r.stop = PEL_STOP_NONE;
+	r.diff = U64_MAX;
+	if (op->run) {
+		res = op->run(x, &result);
 		goto out;
-	if (op->needs_mm) {
-		res = pel_worker_use_mm(w, ctx->mm);
+	}
+	if (!x->loaded) {
+		res = pel_load_xor_srcs(x, &r);
+		if (r.stop)
+			goto stopped;
 		if (res)
 			goto out;
 	}
-	if (op->range)
-		res = pel_run_ranges(w, ctx, op, &x, &result);
-	else
-		res = op->run(w, &x, &result);
+
+	if (x->backward) {
+		x->done = pel_copy_backward(x, &r, x->done);
+		if (r.stop)
+			goto stopped;
+		/* A fault leaves the tail done: result counts it. */
+		result = x->done;
+		res = x->done == sqe->len ? (s64)x->done : -EFAULT;
+		goto out;
+	}
+
+	if (!x->split && !x->done && op->can_split) {
+		split_bytes = READ_ONCE(pel_split_bytes);
+		if (pel_split_worthwhile(sqe->len, split_bytes) &&
+		    !(sqe->opcode == PEL_OP_COPY && pel_copy_overlaps(sqe)))
+			pel_split_run(x, &r, split_bytes);
+	}
+	if (x->split) {
+		if (!pel_split_resume(x, &r))
+			goto stopped;
+		done = x->first_fault == U64_MAX ? sqe->len : x->first_fault;
+	} else {
+		r.crc = x->crc;
+		x->done += op->range(x, &r, x->done, sqe->len - x->done);
+		x->crc = r.crc;
+		if (r.diff != U64_MAX)
+			x->diff = r.diff;
+		if (r.stop)
+			goto stopped;
+		done = x->done;
+	}
+	res = op->finish(x, &r, done, &result);
+	if (r.stop)
+		goto stopped;
 out:
 	cqe->res = res;
 	cqe->result = result;
+	return true;
+
+stopped:
+	if (r.stop != PEL_STOP_CLOSING)
+		return false;
+	cqe->res = -ECANCELED;
+	cqe->result = 0;
+	return true;
 }
 
 const char *pel_op_name(u8 opcode)

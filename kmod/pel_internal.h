@@ -20,10 +20,14 @@
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/spinlock.h>
+#include <linux/timer.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
 #include <linux/wait.h>
+
+#include <crypto/sha2.h>
 
 #include <pel.h>
 
@@ -112,7 +116,7 @@ struct pel_queue {
 };
 
 struct pel_ctx {
-	struct kref ref;		/* the file's, plus one per worker running it */
+	struct kref ref;		/* the file's, plus one per batch or thread using it */
 	/*
 	 * lock serialises setup against mmap; ready is set (release) once
 	 * the queues exist, and is never cleared, so readers that saw it
@@ -120,6 +124,12 @@ struct pel_ctx {
 	 */
 	struct mutex lock;
 	bool ready;
+	/*
+	 * Set once, when the file is released: ops of the context end with
+	 * -ECANCELED at their next check (between chunks, every
+	 * PEL_BOUNCE_SIZE bytes), and its slow path winds down.
+	 */
+	bool closing;
 
 	struct mm_struct *mm;		/* owner's mm, mmgrab()ed at setup */
 	struct pid *owner;		/* owner's thread group */
@@ -136,14 +146,116 @@ struct pel_ctx {
 	wait_queue_head_t cq_wait;	/* PEL_ENTER_WAIT and poll() sleep here */
 
 	struct list_head node;		/* on pel_ctx_list, under pel_ctx_lock */
+
+	/*
+	 * The slow path (slow.c): batches a shared worker could not finish
+	 * without sleeping on the owner's memory, run by a thread of the
+	 * context's own.  slow_lock protects slow_list, slow_task, and the
+	 * slot states of every batch on slow_list (CANCEL reads them).
+	 * slow_mutex serialises creating the thread.
+	 */
+	spinlock_t slow_lock;
+	struct list_head slow_list;
+	struct task_struct *slow_task;
+	wait_queue_head_t slow_wait;
+	struct mutex slow_mutex;
+	struct timer_list slow_timer;	/* armed while the thread runs a batch */
+	void *slow_bounce;		/* the thread's PEL_BOUNCE_SIZE bytes */
+	u64 slow_batches;		/* batches handed to the slow path */
+	struct task_struct *owner_task;	/* owner's group leader, referenced */
 };
 
-/* Where an op of a worker's batch is; CANCEL acts on PEL_SLOT_PENDING only. */
+/* Where an op of a batch is; CANCEL acts on PEL_SLOT_PENDING only. */
 enum pel_slot_state {
 	PEL_SLOT_PENDING,
 	PEL_SLOT_RUNNING,
 	PEL_SLOT_DONE,
 	PEL_SLOT_CANCELLED,
+};
+
+/* Why a range ended before its end (struct pel_range.stop). */
+enum pel_range_stop {
+	PEL_STOP_NONE,		/* done, a difference, or a real fault */
+	PEL_STOP_MISS,		/* no page faults allowed, and one was needed */
+	PEL_STOP_YIELD,		/* the worker is asked to park or stop */
+	PEL_STOP_CLOSING,	/* the context is closing */
+};
+
+#define PEL_MAX_CHUNKS		64
+
+/*
+ * One op being run: the kernel copy of its SQE and its progress, so that
+ * an op a shared worker had to give up (a page not resident, a park) goes
+ * on from where it stopped in the context's slow path.
+ */
+struct pel_exec {
+	const struct pel_sqe *sqe;
+	const struct pel_op_def *op;
+	struct pel_ctx *ctx;
+	bool loaded;			/* XOR: srcs read from user memory */
+	bool backward;			/* COPY into its own source's tail */
+	bool split;			/* the chunk state below is in use */
+	bool digest_ready;		/* SHA256: digest computed */
+	u64 done;			/* bytes done; backward: from the end */
+	u64 diff;			/* COMPARE: first differing offset, or U64_MAX */
+	u32 crc;			/* CRC32C: running raw CRC */
+	unsigned int nr_srcs;		/* XOR: sources, read once into srcs */
+	u64 srcs[PEL_XOR_MAX_SRCS];
+	struct sha256_state sha;	/* SHA256: running state */
+	u8 digest[SHA256_DIGEST_SIZE];
+
+	/*
+	 * A split op (split.c).  A chunk's runner writes its chunk_done and
+	 * chunk_crc, and sets its chunk_over bit (atomically); split_lock
+	 * protects first_fault and first_diff, which any runner lowers.
+	 */
+	spinlock_t split_lock;
+	u64 chunk;			/* bytes per chunk, a page multiple */
+	unsigned int nr_chunks;
+	u64 first_fault;		/* lowest real faulting offset, or U64_MAX */
+	u64 first_diff;			/* COMPARE: lowest differing offset */
+	/* Chunks that are over: all done, or ended at a difference or a fault. */
+	DECLARE_BITMAP(chunk_over, PEL_MAX_CHUNKS);
+	u64 chunk_done[PEL_MAX_CHUNKS];
+	u32 chunk_crc[PEL_MAX_CHUNKS];
+};
+
+/*
+ * What runs one range of an op: the runner's buffer and rules in, what the
+ * range found out.  On a shared worker's stack; helpers of a split op each
+ * bring their own.
+ */
+struct pel_range {
+	void *bounce;			/* PEL_BOUNCE_SIZE bytes of the runner's */
+	bool nofault;			/* a shared worker: never fault user pages in */
+	bool may_yield;			/* an smpboot worker: end early to park */
+	u8 stop;			/* enum pel_range_stop */
+	u32 crc;			/* in/out: running raw CRC */
+	u64 diff;			/* out: first differing offset, or U64_MAX */
+	u64 *chunks;			/* the runner's count of split chunks, or NULL */
+};
+
+/*
+ * A batch: SQEs copied out of one queue, run in order by one runner (a
+ * worker, or the context's slow path once a worker handed it over).
+ * *lock protects ctx, nr and state, which PEL_OP_CANCEL on other workers
+ * reads and writes: the worker's batch_lock, or its context's slow_lock.
+ * The rest is the runner's alone.
+ */
+struct pel_batch {
+	spinlock_t *lock;
+	struct pel_ctx *ctx;
+	unsigned int nr;
+	u8 state[PEL_MAX_BATCH];	/* enum pel_slot_state */
+
+	struct pel_queue *q;
+	unsigned int next;		/* the SQE to run next */
+	bool started;			/* sqes[next] is running: x holds it */
+	bool link_failed;		/* the chain sqes[next] is in failed */
+	u64 start_ns;			/* local_clock() when taken */
+	struct list_head node;		/* on the context's slow_list */
+	struct pel_exec x;
+	struct pel_sqe sqes[PEL_MAX_BATCH];
 };
 
 /*
@@ -166,23 +278,16 @@ struct pel_worker {
 	struct mm_struct *mm;		/* mm in use for the current batch */
 	void *bounce;			/* PEL_BOUNCE_SIZE bytes */
 
-	/*
-	 * The batch being run: SQEs copied out of one queue.  batch_lock
-	 * protects batch_ctx, batch_nr and batch_state, which PEL_OP_CANCEL
-	 * on other workers reads and writes; sqes[] is written only by this
-	 * worker, before batch_nr publishes it under the lock.
-	 */
-	spinlock_t batch_lock;
-	struct pel_ctx *batch_ctx;
-	unsigned int batch_nr;
-	u8 batch_state[PEL_MAX_BATCH];	/* enum pel_slot_state */
-	struct pel_sqe sqes[PEL_MAX_BATCH];
+	spinlock_t batch_lock;		/* batch.lock points here */
+	struct pel_batch batch;
+	struct pel_range range;		/* how this worker runs ranges */
 
 	u32 state;			/* enum pel_worker_state */
 	u64 state_since;		/* ktime_get_ns() of the last state change */
 	u64 stolen;			/* ops taken from other workers' queues */
 	atomic64_t stolen_from;		/* ops others took from ours (thieves add) */
 	u64 chunks;			/* chunks of split ops run */
+	u64 handoffs;			/* batches given to a slow path */
 	u64 ops;
 	u64 bytes;
 	u64 wakeups;
@@ -190,28 +295,28 @@ struct pel_worker {
 	u64 busy_ns;
 };
 
-/* One op being run: the kernel copy of its SQE and what its ranges found. */
-struct pel_exec {
-	const struct pel_sqe *sqe;
-	u64 diff;			/* COMPARE: first differing offset, or U64_MAX */
-	u32 crc;			/* CRC32C: running raw CRC */
-	unsigned int nr_srcs;		/* XOR: sources, read once into srcs */
-	u64 srcs[PEL_XOR_MAX_SRCS];
-};
-
+/* How an op runs; see ops.c. */
 struct pel_op_def {
 	const char *name;
 	u8 uses;			/* PEL_USES_*: the SQE fields it reads */
+	bool needs_mm;			/* touches the owner's memory */
+	bool can_split;			/* ranges may run on several workers */
 	/* Op-specific checks of the fields it uses; NULL when none. */
 	int (*prep)(const struct pel_sqe *sqe);
 	/* Ops that are not byte ranges: run it, return cqe.res. */
-	s64 (*run)(struct pel_worker *w, struct pel_exec *x, u64 *result);
+	s64 (*run)(struct pel_exec *x, u64 *result);
 	/*
 	 * Byte-range ops: run bytes [off, off + n), return the bytes done
-	 * (fewer on a fault).  These can be split across workers.
+	 * (fewer on a fault, a difference, or a stop: r->stop says which).
 	 */
-	u64 (*range)(struct pel_worker *w, struct pel_exec *x, u64 off, u64 n);
-	bool needs_mm;
+	u64 (*range)(struct pel_exec *x, struct pel_range *r, u64 off, u64 n);
+	/*
+	 * Once the range is done (@done bytes before the first fault):
+	 * fill *result and return cqe.res.  May need user memory too
+	 * (SHA256's digest): -EAGAIN with r->stop set means "again later".
+	 */
+	s64 (*finish)(struct pel_exec *x, struct pel_range *r, u64 done,
+		      u64 *result);
 };
 
 /* main.c */
@@ -228,6 +333,23 @@ extern struct list_head pel_ctx_list;
 extern unsigned int pel_nr_contexts;
 extern const struct file_operations pel_fops;
 void pel_ctx_put(struct pel_ctx *ctx);
+
+/*
+ * Whether the owner is exiting (a fatal signal or exit_group()) or
+ * exec()ing: nobody will read the context's CQEs.  It then counts as
+ * closing, at once, rather than once its mm (which the workers may hold)
+ * and the ring mappings are gone and the file is released.
+ */
+static inline bool pel_ctx_dying(struct pel_ctx *ctx)
+{
+	struct signal_struct *sig = ctx->owner_task->signal;
+
+	if (!(READ_ONCE(sig->flags) & SIGNAL_GROUP_EXIT) &&
+	    !READ_ONCE(sig->group_exec_task))
+		return false;
+	WRITE_ONCE(ctx->closing, true);
+	return true;
+}
 
 static inline void pel_ctx_get(struct pel_ctx *ctx)
 {
@@ -260,26 +382,46 @@ unsigned int pel_worker_kick_idle(int node, int exclude_cpu, unsigned int max);
 bool pel_worker_stuck(unsigned int cpu);
 int pel_worker_use_mm(struct pel_worker *w, struct mm_struct *mm);
 void pel_worker_drop_mm(struct pel_worker *w);
+bool pel_worker_should_yield(void);
 int pel_worker_cancel(struct pel_ctx *ctx, u64 user_data);
 int pel_worker_fill_stats(struct pel_worker_stats *st);
 
 /* ops.c */
-void pel_op_run(struct pel_worker *w, struct pel_ctx *ctx,
-		const struct pel_sqe *sqe, struct pel_cqe *cqe);
+int pel_op_prep(struct pel_exec *x, struct pel_ctx *ctx,
+		const struct pel_sqe *sqe);
+bool pel_op_exec(struct pel_exec *x, const struct pel_range *base,
+		 struct pel_cqe *cqe);
 const char *pel_op_name(u8 opcode);
-s64 pel_op_finish(struct pel_exec *x, u64 done, s64 err, u64 *result);
+bool pel_range_stopped(const struct pel_exec *x, struct pel_range *r);
+int pel_ops_check(void);
+
+/* batch.c */
+void pel_batch_init(struct pel_batch *b, spinlock_t *lock);
+void pel_batch_set(struct pel_batch *b, struct pel_queue *q, unsigned int nr,
+		   bool link_failed);
+bool pel_batch_run(struct pel_batch *b, const struct pel_range *base,
+		   struct pel_worker *w);
+void pel_batch_abort(struct pel_batch *b, int err);
+int __pel_batch_cancel(struct pel_batch *b, struct pel_ctx *ctx, u64 user_data);
+int pel_batch_cancel(struct pel_batch *b, struct pel_ctx *ctx, u64 user_data);
+
+/* slow.c */
+void pel_slow_init(struct pel_ctx *ctx);
+void pel_slow_handoff(struct pel_worker *w, struct pel_batch *b);
+void pel_slow_close(struct pel_ctx *ctx);
+int pel_slow_cancel(struct pel_ctx *ctx, u64 user_data);
 
 /* split.c */
 bool pel_split_worthwhile(u64 len, unsigned int threshold);
-s64 pel_split_run(struct pel_worker *w, struct pel_ctx *ctx,
-		  const struct pel_op_def *op, struct pel_exec *x,
-		  unsigned int threshold, u64 *result);
-unsigned int pel_split_help(struct pel_worker *w);
+void pel_split_run(struct pel_exec *x, const struct pel_range *base,
+		   unsigned int threshold);
+bool pel_split_resume(struct pel_exec *x, struct pel_range *r);
+unsigned int pel_split_help(struct pel_worker *w, const struct pel_range *base);
 
 /* stats.c */
 int pel_stats_init(void);
 void pel_stats_exit(void);
-void pel_stats_op_done(unsigned int cpu, u8 opcode, s32 res, u64 lat_ns);
+void pel_stats_op_done(u8 opcode, s32 res, u64 lat_ns);
 void pel_show_fdinfo(struct seq_file *m, struct file *file);
 long pel_ioctl_op_stats(void __user *arg);
 long pel_ioctl_info(void __user *arg);

@@ -139,23 +139,37 @@ bool pel_queue_sq_pending(struct pel_queue *q)
 }
 
 /*
- * Whether pel_queue_take() would take something: SQEs wait and the CQ has
- * a free slot.  A hint, as above.  A worker must not poll a queue whose CQ
- * is full: only the owner's reaping frees it, and the owner's next wait
- * wakes the worker (pel_ctx_enter()).  Nor one whose context is at its
- * cap of ops in flight: their completions free it.
+ * Whether pel_queue_take() would take something: SQEs wait, the CQ has a
+ * free slot, and take's ordering rules allow it.  A hint, as above.  A
+ * worker must not poll a queue whose CQ is full: only the owner's reaping
+ * frees it, and the owner's next wait wakes the worker (pel_ctx_enter()).
+ * Nor one whose context is at its cap of ops in flight, nor one whose next
+ * SQE waits for the queue's ops in flight (the rest of a LINK chain, or a
+ * DRAIN SQE): their completions free it, and pel_queue_post() wakes the
+ * home worker for what then can be taken.
  */
 bool pel_queue_can_take(struct pel_queue *q)
 {
-	u32 used;
+	u32 used, reserved, head;
 
 	if (!pel_queue_sq_pending(q))
 		return false;
 	if (atomic_read(&q->ctx->inflight) >= (int)q->ctx->max_inflight)
 		return false;
+	reserved = READ_ONCE(q->cq_reserved);
+	if (reserved) {
+		if (READ_ONCE(q->chain_open))
+			return false;
+		/*
+		 * Only a hint, so a look at the shared SQE is fine here:
+		 * pel_queue_take() copies it and decides on the copy.
+		 */
+		head = READ_ONCE(q->sq_head);
+		if (READ_ONCE(q->sqes[head & q->sq_mask].flags) & PEL_SQE_DRAIN)
+			return false;
+	}
 	used = READ_ONCE(q->cq_tail) - READ_ONCE(q->rings->cq_head);
-	return used < q->cq_entries &&
-	       q->cq_entries - used > READ_ONCE(q->cq_reserved);
+	return used < q->cq_entries && q->cq_entries - used > reserved;
 }
 
 /*
@@ -241,7 +255,8 @@ unsigned int pel_queue_take(struct pel_queue *q, struct pel_sqe *out,
 	/* Its home worker keeps polling while anyone takes from the queue. */
 	WRITE_ONCE(q->last_taken_ns, ktime_get_ns());
 	*link_failed = q->chain_open && q->link_failed;
-	q->chain_open = out[n - 1].flags & PEL_SQE_LINK;
+	/* Also read locklessly by pel_queue_can_take(). */
+	WRITE_ONCE(q->chain_open, out[n - 1].flags & PEL_SQE_LINK);
 	/* Lockless readers: pel_queue_sq_pending(), the stats ioctl. */
 	WRITE_ONCE(q->sq_head, q->sq_head + n);
 	WRITE_ONCE(q->submitted, q->submitted + n);
@@ -289,6 +304,7 @@ static unsigned int pel_err_slot(s32 res)
 void pel_queue_post(struct pel_queue *q, const struct pel_cqe *cqe, u8 opcode)
 {
 	struct pel_ctx *ctx = q->ctx;
+	u32 reserved;
 
 	spin_lock(&q->cq_lock);
 	memcpy(&q->cqes[q->cq_tail & q->cq_mask], cqe, sizeof(*cqe));
@@ -308,6 +324,7 @@ void pel_queue_post(struct pel_queue *q, const struct pel_cqe *cqe, u8 opcode)
 	 * a CQE that the owner cannot see yet.  Pairs with its load-acquire.
 	 */
 	smp_store_release(&q->cq_tail, q->cq_tail + 1);
+	reserved = q->cq_reserved;
 	spin_unlock(&q->cq_lock);
 	/*
 	 * The op leaves the context's in-flight count only once its CQE is
@@ -320,6 +337,16 @@ void pel_queue_post(struct pel_queue *q, const struct pel_cqe *cqe, u8 opcode)
 	/* wq_has_sleeper() orders the tail store before the waiter check. */
 	if (wq_has_sleeper(&ctx->cq_wait))
 		wake_up(&ctx->cq_wait);
+
+	/*
+	 * The queue's last op in flight is done: SQEs that waited for it (a
+	 * chain's rest, a DRAIN) may be taken now, and the home worker went
+	 * to sleep without them (pel_queue_can_take() said no).  Its
+	 * NEED_WAKEUP is set; nobody else would wake it.
+	 */
+	if (!reserved && pel_queue_sq_pending(q) &&
+	    READ_ONCE(q->rings->sq_flags) & PEL_SQ_NEED_WAKEUP)
+		pel_worker_kick(q->cpu);
 }
 
 /* CQEs posted and not yet consumed, as far as the (untrusted) head says. */

@@ -3,50 +3,51 @@
  * Splitting large ops across workers.
  *
  * A byte-range op (see ops.c) longer than pel_split_bytes is cut into at
- * most PEL_MAX_CHUNKS chunks.  The worker that took it (the owner) puts a
- * struct pel_split, which lives on its stack, on pel_splits, kicks sleeping
- * workers, and runs chunks itself; idle workers find the split and claim
- * chunks too (pel_split_help()).  Each chunk reports what it did; when all
- * are done the owner merges them, exactly as one range would have:
+ * most PEL_MAX_CHUNKS chunks.  The runner that took it (the owner: a
+ * worker, or the context's slow path) puts a struct pel_split, which lives
+ * on its stack, on pel_splits, kicks sleeping workers, and runs chunks
+ * itself; idle workers find the split and claim chunks too
+ * (pel_split_help()).  A chunk's state lives in the op's struct pel_exec:
+ * how far it got and its CRC, so a chunk that a worker could not finish
+ * without a page fault (or left to park) goes on from there later.
+ *
+ * A worker never faults user pages in, so no chunk holds a worker for
+ * longer than the chunk's own work: the owner's wait for its helpers is
+ * bounded.  A chunk that needed a fault is not over; when the owner is a
+ * worker the op goes to the slow path with its chunks' progress, and
+ * there pel_split_resume() finishes each such chunk with faults allowed.
+ * Once every chunk is over the chunks are merged exactly as one range
+ * would have been:
  *  - a fault: bytes done is the lowest faulting offset;
  *  - COMPARE: the lowest differing offset, if it precedes any fault;
  *  - CRC32C: chunk CRCs (raw, from 0) combined in order with
  *    __crc32c_le_shift(), so the result equals the unsplit CRC.
- * The op's one CQE is posted by the owner, in its batch, as for any op.
+ * The op's one CQE is posted by its batch's runner, as for any op.
  *
  * Lifetime: a helper joins a split under pel_splits_lock (helpers++), the
  * owner takes the split off the list once every chunk is claimed and waits
  * for done == nr and helpers == 0.  A helper leaves, and wakes the owner,
- * under the lock, so the owner's stack frame outlives every helper's use.
- * Helpers attach the owner's mm: the owner holds a reference to it.
+ * under the lock, so the owner's stack frame and exec outlive every
+ * helper's use.  Helpers attach the owner's mm: the owner holds a reference.
  */
 #include <linux/crc32.h>
 #include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/spinlock.h>
+#include <linux/topology.h>
 #include <linux/wait.h>
 
 #include "pel_internal.h"
 #include "trace.h"
 
-#define PEL_MAX_CHUNKS		64
-
 struct pel_split {
 	struct list_head node;		/* on pel_splits */
-	struct pel_ctx *ctx;
-	const struct pel_op_def *op;
-	const struct pel_exec *x;	/* the owner's; read-only for helpers */
-	u64 chunk;			/* bytes per chunk, a page multiple */
-	unsigned int nr;		/* chunks */
+	struct pel_exec *x;		/* the owner's; helpers touch only their chunks */
 	atomic_t next;			/* next chunk to claim */
-	atomic_t done;			/* chunks finished */
+	atomic_t done;			/* claimed chunks whose runner is done */
+	int claimed;			/* chunks claimed in all; the owner's */
 	unsigned int helpers;		/* workers inside, under pel_splits_lock */
 	wait_queue_head_t wait;		/* the owner waits here */
-
-	spinlock_t lock;		/* protects first_fault and first_diff */
-	u64 first_fault;		/* lowest faulting offset, or U64_MAX */
-	u64 first_diff;			/* COMPARE: lowest differing offset */
-	u32 crcs[PEL_MAX_CHUNKS];	/* chunk i's runner writes crcs[i] */
 };
 
 /* pel_splits_lock protects pel_splits and every split's helpers count. */
@@ -63,110 +64,174 @@ bool pel_split_worthwhile(u64 len, unsigned int threshold)
 	return threshold && len > threshold && num_online_cpus() > 1;
 }
 
-static void pel_split_run_chunk(struct pel_worker *w, struct pel_split *s,
-				unsigned int i)
+static u64 pel_chunk_len(const struct pel_exec *x, unsigned int i)
 {
-	u64 len = s->x->sqe->len, off = (u64)i * s->chunk;
-	u64 n = min(s->chunk, len - off), done;
-	struct pel_exec x = *s->x;
-
-	x.diff = U64_MAX;
-	x.crc = 0;
-	done = s->op->range(w, &x, off, n);
-	s->crcs[i] = x.crc;
-	if (x.diff != U64_MAX || done < n) {
-		spin_lock(&s->lock);
-		if (x.diff != U64_MAX)
-			s->first_diff = min(s->first_diff, x.diff);
-		else
-			s->first_fault = min(s->first_fault, off + done);
-		spin_unlock(&s->lock);
-	}
-	WRITE_ONCE(w->chunks, w->chunks + 1);
-	/* Orders crcs[i] and the merge above before the owner's read. */
-	smp_mb__before_atomic();
-	atomic_inc(&s->done);
+	return min(x->chunk, x->sqe->len - (u64)i * x->chunk);
 }
 
-static unsigned int pel_split_claim(struct pel_worker *w, struct pel_split *s)
+/*
+ * Run chunk @i from where it got to, under the runner rules in @base.
+ * Returns why it stopped early (PEL_STOP_NONE when it is over).
+ */
+static u8 pel_split_run_chunk(struct pel_exec *x, const struct pel_range *base,
+			      unsigned int i)
 {
-	unsigned int i, n = 0;
+	u64 off = (u64)i * x->chunk, n = pel_chunk_len(x, i);
+	u64 from = x->chunk_done[i], got;
+	struct pel_range r = *base;
 
-	while ((i = atomic_inc_return(&s->next) - 1) < s->nr) {
-		pel_split_run_chunk(w, s, i);
+	r.stop = PEL_STOP_NONE;
+	r.diff = U64_MAX;
+	r.crc = x->chunk_crc[i];
+	got = x->op->range(x, &r, off + from, n - from);
+	x->chunk_done[i] = from + got;
+	x->chunk_crc[i] = r.crc;
+	if (r.diff != U64_MAX || (!r.stop && from + got < n)) {
+		spin_lock(&x->split_lock);
+		if (r.diff != U64_MAX)
+			x->first_diff = min(x->first_diff, r.diff);
+		else
+			x->first_fault = min(x->first_fault, off + from + got);
+		spin_unlock(&x->split_lock);
+	}
+	if (!r.stop)
+		set_bit(i, x->chunk_over);
+	if (base->chunks)
+		WRITE_ONCE(*base->chunks, *base->chunks + 1);
+	return r.stop;
+}
+
+/*
+ * Claim and run chunks until none is left, or this runner must stop (park,
+ * close): the chunks it leaves are someone else's to claim.
+ */
+static unsigned int pel_split_claim(struct pel_split *s,
+				    const struct pel_range *base)
+{
+	struct pel_exec *x = s->x;
+	unsigned int i, n = 0;
+	u8 stop;
+
+	while ((i = atomic_inc_return(&s->next) - 1) < x->nr_chunks) {
+		stop = pel_split_run_chunk(x, base, i);
 		n++;
+		/* Orders the chunk's state before the owner's read. */
+		smp_mb__before_atomic();
+		atomic_inc(&s->done);
+		if (stop == PEL_STOP_YIELD || stop == PEL_STOP_CLOSING)
+			break;
 	}
 	return n;
 }
 
 static bool pel_split_finished(struct pel_split *s)
 {
-	return atomic_read(&s->done) == s->nr && !READ_ONCE(s->helpers);
+	return atomic_read(&s->done) == s->claimed && !READ_ONCE(s->helpers);
 }
 
-s64 pel_split_run(struct pel_worker *w, struct pel_ctx *ctx,
-		  const struct pel_op_def *op, struct pel_exec *x,
-		  unsigned int threshold, u64 *result)
+/*
+ * Cut the op in @x into chunks and run them with whichever workers come to
+ * help.  On return every chunk was run once, fully or in part; @x says
+ * how far each got, and pel_split_resume() finishes and merges them.
+ */
+void pel_split_run(struct pel_exec *x, const struct pel_range *base,
+		   unsigned int threshold)
 {
 	u64 len = x->sqe->len, chunk = PAGE_ALIGN(threshold);
-	struct pel_split s = {
-		.ctx = ctx,
-		.op = op,
-		.x = x,
-		.first_fault = U64_MAX,
-		.first_diff = U64_MAX,
-	};
-	unsigned int i;
-	u32 crc;
+	struct pel_split s = { .x = x };
 
 	if (DIV_ROUND_UP(len, chunk) > PEL_MAX_CHUNKS)
 		chunk = PAGE_ALIGN(DIV_ROUND_UP(len, PEL_MAX_CHUNKS));
-	s.chunk = chunk;
-	s.nr = DIV_ROUND_UP(len, chunk);
+	x->chunk = chunk;
+	x->nr_chunks = DIV_ROUND_UP(len, chunk);
+	x->first_fault = U64_MAX;
+	x->first_diff = U64_MAX;
+	bitmap_zero(x->chunk_over, PEL_MAX_CHUNKS);
+	memset(x->chunk_done, 0, x->nr_chunks * sizeof(x->chunk_done[0]));
+	memset(x->chunk_crc, 0, x->nr_chunks * sizeof(x->chunk_crc[0]));
+	spin_lock_init(&x->split_lock);
+	x->split = true;
 	atomic_set(&s.next, 0);
 	atomic_set(&s.done, 0);
 	init_waitqueue_head(&s.wait);
-	spin_lock_init(&s.lock);
 
-	trace_pel_split(x->sqe->opcode, len, s.nr);
+	trace_pel_split(x->sqe->opcode, len, x->nr_chunks);
 	spin_lock(&pel_splits_lock);
 	list_add_tail(&s.node, &pel_splits);
 	spin_unlock(&pel_splits_lock);
-	pel_worker_kick_idle(w->node, w->cpu, s.nr - 1);
+	pel_worker_kick_idle(numa_node_id(), raw_smp_processor_id(),
+			     x->nr_chunks - 1);
 
-	pel_split_claim(w, &s);
+	pel_split_claim(&s, base);
 
+	/*
+	 * The owner stopped claiming (all claimed, or it must park): no one
+	 * new may join.  Chunks never claimed stay not over, with no progress.
+	 */
 	spin_lock(&pel_splits_lock);
 	list_del(&s.node);
 	spin_unlock(&pel_splits_lock);
-	/* TASK_INTERRUPTIBLE: a helper stuck in a fault is not a hung task. */
-	while (wait_event_interruptible(s.wait, pel_split_finished(&s)))
-		;
+	/*
+	 * Close the claims: a helper still inside gets an index past the
+	 * end from here on.  Those claimed before are what we wait for.
+	 */
+	s.claimed = min_t(int, atomic_xchg(&s.next, PEL_MAX_CHUNKS + NR_CPUS),
+			  x->nr_chunks);
+	/* Bounded: a helper never sleeps in a chunk (it cannot fault). */
+	wait_event_idle(s.wait, pel_split_finished(&s));
 	/* The last helper woke us under the lock: let it leave first. */
 	spin_lock(&pel_splits_lock);
 	spin_unlock(&pel_splits_lock);
 	smp_mb__after_atomic();
+}
 
-	if (s.first_fault == U64_MAX && s.first_diff == U64_MAX &&
+/*
+ * Finish every chunk of @x that is not over, then merge.  A runner that may
+ * not fault cannot: it returns false (r->stop set) and the op goes to the
+ * slow path.  Returns true with x->first_fault, x->diff and x->crc final.
+ */
+bool pel_split_resume(struct pel_exec *x, struct pel_range *r)
+{
+	u64 len = x->sqe->len;
+	unsigned int i;
+	u32 crc;
+
+	for (i = 0; i < x->nr_chunks; i++) {
+		if (test_bit(i, x->chunk_over))
+			continue;
+		if (pel_range_stopped(x, r))
+			return false;
+		if (r->nofault) {
+			r->stop = PEL_STOP_MISS;
+			return false;
+		}
+		r->stop = pel_split_run_chunk(x, r, i);
+		if (r->stop)
+			return false;
+	}
+
+	if (x->first_fault == U64_MAX && x->first_diff == U64_MAX &&
 	    (x->sqe->opcode == PEL_OP_CRC32C ||
 	     x->sqe->opcode == PEL_OP_COPY_CRC32C)) {
 		/* x->crc holds the pre-inverted seed. */
 		crc = x->crc;
-		for (i = 0; i < s.nr; i++)
-			crc = __crc32c_le_shift(crc, min(chunk, len - (u64)i * chunk)) ^
-			      s.crcs[i];
+		for (i = 0; i < x->nr_chunks; i++)
+			crc = __crc32c_le_shift(crc, pel_chunk_len(x, i)) ^
+			      x->chunk_crc[i];
 		x->crc = crc;
 	}
-	x->diff = s.first_diff;
-	return pel_op_finish(x, s.first_fault == U64_MAX ? len : s.first_fault,
-			     0, result);
+	x->diff = x->first_diff;
+	/* A later call (none today) must not combine again. */
+	x->split = false;
+	x->done = x->first_fault == U64_MAX ? len : x->first_fault;
+	return true;
 }
 
 /*
  * An idle worker helps with a split that has chunks left.  Returns the
  * chunks it ran.
  */
-unsigned int pel_split_help(struct pel_worker *w)
+unsigned int pel_split_help(struct pel_worker *w, const struct pel_range *base)
 {
 	struct pel_split *s;
 	unsigned int n = 0;
@@ -176,7 +241,7 @@ unsigned int pel_split_help(struct pel_worker *w)
 		return 0;
 	spin_lock(&pel_splits_lock);
 	list_for_each_entry(s, &pel_splits, node) {
-		if (atomic_read(&s->next) < s->nr) {
+		if (atomic_read(&s->next) < (int)s->x->nr_chunks) {
 			WRITE_ONCE(s->helpers, s->helpers + 1);
 			found = true;
 			break;
@@ -186,8 +251,8 @@ unsigned int pel_split_help(struct pel_worker *w)
 	if (!found)
 		return 0;
 
-	if (!pel_worker_use_mm(w, s->ctx->mm))
-		n = pel_split_claim(w, s);
+	if (!pel_worker_use_mm(w, s->x->ctx->mm))
+		n = pel_split_claim(s, base);
 	pel_worker_drop_mm(w);
 
 	spin_lock(&pel_splits_lock);

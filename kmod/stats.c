@@ -48,15 +48,19 @@ void pel_stats_exit(void)
 	free_percpu(pel_cpu_stats);
 }
 
-/* Called by @cpu's worker only, for every CQE it posts. */
-void pel_stats_op_done(unsigned int cpu, u8 opcode, s32 res, u64 lat_ns)
+/*
+ * For every CQE posted, by a worker or a slow path thread: this CPU's
+ * counters, with preemption off so that the two never interleave here.
+ */
+void pel_stats_op_done(u8 opcode, s32 res, u64 lat_ns)
 {
 	struct pel_op_counters *c;
 	unsigned int b;
 
 	if (opcode >= PEL_OP_LAST)
 		return;
-	c = &per_cpu_ptr(pel_cpu_stats, cpu)->op[opcode];
+	preempt_disable();
+	c = &this_cpu_ptr(pel_cpu_stats)->op[opcode];
 	b = lat_ns ? min_t(unsigned int, ilog2(lat_ns), PEL_LAT_BUCKETS - 1) : 0;
 	WRITE_ONCE(c->count, c->count + 1);
 	WRITE_ONCE(c->latency[b], c->latency[b] + 1);
@@ -64,6 +68,7 @@ void pel_stats_op_done(unsigned int cpu, u8 opcode, s32 res, u64 lat_ns)
 		WRITE_ONCE(c->errors, c->errors + 1);
 	else
 		WRITE_ONCE(c->bytes, c->bytes + res);
+	preempt_enable();
 }
 
 /* Copy a size-versioned stats struct in, check its reserved words are zero. */
@@ -225,6 +230,7 @@ void pel_show_fdinfo(struct seq_file *m, struct file *file)
 	seq_printf(m, "pel-idle-us:\t%llu\n", ctx->idle_ns / NSEC_PER_USEC);
 	seq_printf(m, "pel-inflight:\t%d/%u\n", atomic_read(&ctx->inflight),
 		   ctx->max_inflight);
+	seq_printf(m, "pel-slow-batches:\t%llu\n", READ_ONCE(ctx->slow_batches));
 	for (i = 0; i < ctx->nr_queues; i++) {
 		struct pel_queue *q = &ctx->queues[i];
 		u32 sq_tail = READ_ONCE(q->rings->sq_tail);

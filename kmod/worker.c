@@ -91,57 +91,29 @@ void pel_worker_drop_mm(struct pel_worker *w)
 	w->mm = NULL;
 }
 
-/*
- * Mark slot @i of the batch running, unless CANCEL got there first.
- * Returns 0, or -ECANCELED.
- */
-static int pel_batch_start(struct pel_worker *w, unsigned int i)
+/* Whether this worker must give up its batch: it is to park or stop. */
+bool pel_worker_should_yield(void)
 {
-	int ret = 0;
-
-	spin_lock(&w->batch_lock);
-	if (w->batch_state[i] == PEL_SLOT_CANCELLED)
-		ret = -ECANCELED;
-	else
-		w->batch_state[i] = PEL_SLOT_RUNNING;
-	spin_unlock(&w->batch_lock);
-	return ret;
-}
-
-static void pel_batch_set(struct pel_worker *w, struct pel_ctx *ctx,
-			  unsigned int nr)
-{
-	unsigned int i;
-
-	spin_lock(&w->batch_lock);
-	for (i = 0; i < nr; i++)
-		w->batch_state[i] = PEL_SLOT_PENDING;
-	w->batch_nr = nr;
-	w->batch_ctx = ctx;
-	spin_unlock(&w->batch_lock);
-}
-
-static void pel_batch_end_slot(struct pel_worker *w, unsigned int i)
-{
-	spin_lock(&w->batch_lock);
-	w->batch_state[i] = PEL_SLOT_DONE;
-	spin_unlock(&w->batch_lock);
+	return kthread_should_park() || kthread_should_stop();
 }
 
 /* At most one "come and steal" kick per jiffy, system-wide. */
 static unsigned long pel_help_kicked;
 
-/* Take, run and complete one batch of @q's SQEs.  Returns the SQEs run. */
+/*
+ * Take, run and complete one batch of @q's SQEs, or hand what is left of
+ * it to the context's slow path.  Returns the SQEs taken.
+ */
 static unsigned int pel_worker_run_queue(struct pel_worker *w,
 					 struct pel_queue *q)
 {
-	unsigned int i, n, batch = READ_ONCE(pel_batch);
+	unsigned int n, batch = READ_ONCE(pel_batch);
+	struct pel_batch *b = &w->batch;
 	unsigned long now = jiffies;
 	bool link_failed;
-	struct pel_cqe cqe;
-	u64 start, lat;
+	u64 start;
 
-	n = pel_queue_take(q, w->sqes, clamp(batch, 1U, (unsigned int)PEL_MAX_BATCH),
+	n = pel_queue_take(q, b->sqes, clamp(batch, 1U, (unsigned int)PEL_MAX_BATCH),
 			   &link_failed);
 	if (!n)
 		return 0;
@@ -158,43 +130,11 @@ static unsigned int pel_worker_run_queue(struct pel_worker *w,
 	}
 
 	pel_worker_set_state(w, PEL_WORKER_RUNNING);
-	pel_batch_set(w, q->ctx, n);
-	for (i = 0; i < n; i++) {
-		const struct pel_sqe *sqe = &w->sqes[i];
-		int ret = pel_batch_start(w, i);
-
-		if (!ret && link_failed)
-			ret = -ECANCELED;
-		if (!ret && sqe->flags & PEL_SQE_DEADLINE &&
-		    ktime_get_ns() > sqe->deadline_ns)
-			ret = -ETIME;
-		/* All 32 bytes go to the shared CQ: none may be stack garbage. */
-		memset(&cqe, 0, sizeof(cqe));
-		if (ret)
-			cqe.res = ret;
-		else
-			pel_op_run(w, q->ctx, sqe, &cqe);
-		cqe.user_data = sqe->user_data;
-		/* A chain ends at its first SQE without LINK. */
-		if (sqe->flags & PEL_SQE_LINK)
-			link_failed |= cqe.res < 0;
-		else
-			link_failed = false;
-		/* The rest of the chain is in the ring: hand over its state. */
-		if (i == n - 1 && sqe->flags & PEL_SQE_LINK)
-			pel_queue_end_chain_part(q, link_failed);
-		pel_batch_end_slot(w, i);
-		pel_queue_post(q, &cqe, sqe->opcode);
-		lat = ktime_get_ns() - start;
-		pel_stats_op_done(w->cpu, sqe->opcode, cqe.res, lat);
-		trace_pel_complete(q->ctx, q->index, sqe->user_data, sqe->opcode,
-				   cqe.res, lat);
-		WRITE_ONCE(w->ops, w->ops + 1);
-		if (cqe.res > 0)
-			WRITE_ONCE(w->bytes, w->bytes + cqe.res);
-		cond_resched();
-	}
-	pel_batch_set(w, NULL, 0);
+	pel_batch_set(b, q, n, link_failed);
+	if (pel_batch_run(b, &w->range, w))
+		pel_batch_set(b, NULL, 0, false);
+	else
+		pel_slow_handoff(w, b);
 	/* Do not pin the owner's address space between batches. */
 	pel_worker_drop_mm(w);
 	WRITE_ONCE(w->busy_ns, w->busy_ns + ktime_get_ns() - start);
@@ -204,34 +144,24 @@ static unsigned int pel_worker_run_queue(struct pel_worker *w,
 
 /*
  * PEL_OP_CANCEL: find the op of @ctx with @user_data among the ops workers
- * have taken.  0 if it had not started (it completes with -ECANCELED),
- * -EALREADY if it is running, -ENOENT if no taken op has that user_data.
+ * have taken, or their slow path has.  0 if it had not started (it
+ * completes with -ECANCELED), -EALREADY if it is running, -ENOENT if no
+ * taken op has that user_data.
  */
 int pel_worker_cancel(struct pel_ctx *ctx, u64 user_data)
 {
-	int ret = -ENOENT;
-	unsigned int cpu, i;
+	int ret = -ENOENT, r;
+	unsigned int cpu;
 
 	for_each_online_cpu(cpu) {
-		struct pel_worker *w = pel_worker_of(cpu);
-
-		spin_lock(&w->batch_lock);
-		for (i = 0; w->batch_ctx == ctx && i < w->batch_nr; i++) {
-			if (w->sqes[i].user_data != user_data)
-				continue;
-			if (w->batch_state[i] == PEL_SLOT_PENDING) {
-				w->batch_state[i] = PEL_SLOT_CANCELLED;
-				ret = 0;
-				break;
-			}
-			if (w->batch_state[i] == PEL_SLOT_RUNNING)
-				ret = -EALREADY;
-		}
-		spin_unlock(&w->batch_lock);
-		if (!ret)
-			break;
+		r = pel_batch_cancel(&pel_worker_of(cpu)->batch, ctx, user_data);
+		if (!r)
+			return 0;
+		if (r == -EALREADY)
+			ret = r;
 	}
-	return ret;
+	r = pel_slow_cancel(ctx, user_data);
+	return r == -ENOENT ? ret : r;
 }
 
 /*
@@ -379,7 +309,7 @@ static void pel_worker_fn(unsigned int cpu)
 			WRITE_ONCE(w->queues_added, false);
 			pel_worker_clear_need_wakeup(w);
 		}
-		if (pel_worker_round(w) + pel_split_help(w) ||
+		if (pel_worker_round(w) + pel_split_help(w, &w->range) ||
 		    pel_worker_steal(w)) {
 			last = ktime_get_ns();
 			continue;
@@ -588,10 +518,16 @@ int pel_workers_init(void)
 		w->node = node;
 		spin_lock_init(&w->lock);
 		spin_lock_init(&w->batch_lock);
+		pel_batch_init(&w->batch, &w->batch_lock);
 		INIT_LIST_HEAD(&w->queues);
 		w->bounce = kvmalloc_node(PEL_BOUNCE_SIZE, GFP_KERNEL, node);
 		if (!w->bounce)
 			goto err_free;
+		/* A shared worker: no page faults, and it parks when asked. */
+		w->range.bounce = w->bounce;
+		w->range.nofault = true;
+		w->range.may_yield = true;
+		w->range.chunks = &w->chunks;
 	}
 
 	ret = smpboot_register_percpu_thread(&pel_threads);

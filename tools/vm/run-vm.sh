@@ -503,7 +503,9 @@ else
 	mkdir -p "$(dirname -- "$logfile")"
 fi
 
-append="console=ttyS0 panic=-1 loglevel=5 rdinit=/init"
+# no_timer_check: on a busy host TCG can miss the IO-APIC timer check at
+# boot, and the kernel panics ("IO-APIC + timer doesn't work").
+append="console=ttyS0 panic=-1 loglevel=5 rdinit=/init no_timer_check"
 [ ${#kargs_extra[@]} -eq 0 ] || append+=" ${kargs_extra[*]}"
 
 # No -nographic: it puts a monitor on stdio and puts a terminal in raw mode.
