@@ -521,9 +521,9 @@ static void overlap_rounds(struct __test_metadata *_metadata,
 			struct pel_cqe cqe;
 			char what[96];
 
-			snprintf(what, sizeof(what), "round %u, %s overlap, dst %s src %zu",
+			snprintf(what, sizeof(what), "round %u, %s overlap, dst = src %c %zu",
 				 round, forward ? "forward" : "backward",
-				 forward ? "=" : "+", delta);
+				 forward ? '-' : '+', delta);
 			pel_test_fill_random(buf, span, round * 100 + i + (forward ? 0 : 50));
 			memcpy(ref, buf, span);
 			memmove(forward ? ref : ref + delta, forward ? ref + delta : ref, len);
