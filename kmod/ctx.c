@@ -9,6 +9,7 @@
 #include <linux/hrtimer.h>
 #include <linux/mm.h>
 #include <linux/nospec.h>
+#include <linux/overflow.h>
 #include <linux/poll.h>
 #include <linux/cred.h>
 #include <linux/sched/mm.h>
@@ -311,16 +312,19 @@ static void pel_ctx_wake(struct pel_ctx *ctx, u32 qi, bool rescue)
  */
 static long pel_ctx_wait(struct pel_ctx *ctx, u32 qi, u32 want, u64 timeout_ns)
 {
-	u64 deadline = timeout_ns ? ktime_get_ns() + timeout_ns : 0;
+	u64 now = ktime_get_ns(), deadline = 0;
 	long left;
+
+	/* A deadline past what the clock can say is none: no wrap-around. */
+	if (timeout_ns && check_add_overflow(now, timeout_ns, &deadline))
+		deadline = 0;
 
 	for (;;) {
 		long period = PEL_RESCUE_PERIOD;
 
 		pel_ctx_wake(ctx, qi, true);
 		if (deadline) {
-			u64 now = ktime_get_ns();
-
+			now = ktime_get_ns();
 			if (now >= deadline)
 				return pel_ctx_cq_ready(ctx, qi) >= want ? 0 : -ETIME;
 			period = min_t(u64, period, nsecs_to_jiffies(deadline - now) + 1);
