@@ -115,6 +115,8 @@ long pel_ioctl_worker_stats(void __user *uarg)
 	ret = pel_stats_in(&st, sizeof(st), uarg, st.resv, ARRAY_SIZE(st.resv));
 	if (ret)
 		return ret;
+	if (st.resv0)
+		return -EINVAL;
 	ret = pel_worker_fill_stats(&st);
 	if (ret)
 		return ret;
