@@ -23,6 +23,7 @@
  * pel_ctx_lock protects pel_ctx_list, pel_nr_contexts and pel_nr_entries:
  * the set-up contexts and the queue entries they hold.  Setup holds it
  * from its limit checks to publishing the context, so limits are exact.
+ * Lock order: ctx->lock, cpus_read_lock(), pel_ctx_lock.
  */
 DEFINE_MUTEX(pel_ctx_lock);
 LIST_HEAD(pel_ctx_list);
@@ -177,10 +178,14 @@ static long pel_ctx_setup(struct pel_ctx *ctx, struct pel_setup __user *uarg)
 		goto out_unlock;
 
 	/*
-	 * Reserve within the limits: the context joins the list (not yet
-	 * ready, so stats skip it) with the entries it will hold.
+	 * With the online CPUs held still, count the queues, reserve their
+	 * entries within the limits and make them: what is reserved is what
+	 * is made.  The context joins the list (not yet ready, so stats skip
+	 * it) with the entries it will hold.
 	 */
-	ctx->nr_entries = (u64)num_online_cpus() * (p.sq_entries + p.cq_entries);
+	cpus_read_lock();
+	nr = num_online_cpus();
+	ctx->nr_entries = (u64)nr * (p.sq_entries + p.cq_entries);
 	ctx->uid = current_euid();
 	mutex_lock(&pel_ctx_lock);
 	ret = pel_limits_check(ctx->nr_entries);
@@ -189,11 +194,11 @@ static long pel_ctx_setup(struct pel_ctx *ctx, struct pel_setup __user *uarg)
 		pel_nr_entries += ctx->nr_entries;
 	}
 	mutex_unlock(&pel_ctx_lock);
-	if (ret)
+	if (ret) {
+		cpus_read_unlock();
 		goto out_unlock;
+	}
 
-	cpus_read_lock();
-	nr = num_online_cpus();
 	ret = -ENOMEM;
 	ctx->queues = kcalloc(nr, sizeof(*ctx->queues), GFP_KERNEL_ACCOUNT);
 	if (!ctx->queues) {
