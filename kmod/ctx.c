@@ -4,6 +4,7 @@
  * mmap (hand them to the owner), enter (wake workers, wait for CQEs), poll,
  * and release.
  */
+#include <linux/capability.h>
 #include <linux/cpu.h>
 #include <linux/fs.h>
 #include <linux/hrtimer.h>
@@ -21,7 +22,8 @@
 
 /*
  * pel_ctx_lock protects pel_ctx_list, pel_nr_contexts and pel_nr_entries:
- * the set-up contexts and the queue entries they hold.  Setup holds it
+ * the set-up contexts and the queue entries they hold; and the counts of
+ * each struct pel_user (nr_contexts, nr_entries).  Setup holds it
  * from its limit checks to publishing the context, so limits are exact.
  * Lock order: ctx->lock, cpus_read_lock(), pel_ctx_lock.
  */
@@ -31,30 +33,109 @@ unsigned int pel_nr_contexts;
 static u64 pel_nr_entries;
 
 /*
- * The limits a context's setup must fit in.  Over one: an error and a
- * kernel log line naming the limit, never an allocation.
+ * pel_user_lock protects pel_user_list: lookups (under pel_ctx_lock too,
+ * so there is one struct per uid) and the removal of a struct whose last
+ * reference went, which may happen wherever a context's last kref is put.
  */
-static int pel_limits_check(u64 entries)
+static DEFINE_SPINLOCK(pel_user_lock);
+static LIST_HEAD(pel_user_list);
+
+/* The struct of @uid, referenced, made if need be; NULL without memory. */
+static struct pel_user *pel_user_get(kuid_t uid)
 {
-	unsigned int mine = 0, max_ctx = READ_ONCE(pel_max_contexts_per_user);
-	u64 max_entries = READ_ONCE(pel_max_entries);
-	kuid_t uid = current_euid();
-	struct pel_ctx *c;
+	struct pel_user *u;
 
 	lockdep_assert_held(&pel_ctx_lock);
-	list_for_each_entry(c, &pel_ctx_list, node)
-		mine += uid_eq(c->uid, uid);
-	if (mine >= max_ctx) {
+	spin_lock(&pel_user_lock);
+	list_for_each_entry(u, &pel_user_list, node) {
+		/* One on the list has a reference: its last put removes it under the lock. */
+		if (uid_eq(u->uid, uid)) {
+			refcount_inc(&u->ref);
+			spin_unlock(&pel_user_lock);
+			return u;
+		}
+	}
+	spin_unlock(&pel_user_lock);
+
+	/* Only pel_ctx_lock holders add: no other can add @uid meanwhile. */
+	u = kzalloc(sizeof(*u), GFP_KERNEL);
+	if (!u)
+		return NULL;
+	refcount_set(&u->ref, 1);
+	u->uid = uid;
+	atomic_set(&u->inflight, 0);
+	spin_lock(&pel_user_lock);
+	list_add(&u->node, &pel_user_list);
+	spin_unlock(&pel_user_lock);
+	return u;
+}
+
+static void pel_user_put(struct pel_user *u)
+{
+	if (!u || !refcount_dec_and_lock(&u->ref, &pel_user_lock))
+		return;
+	list_del(&u->node);
+	spin_unlock(&pel_user_lock);
+	kfree(u);
+}
+
+/*
+ * A take found @user at max_inflight_per_user (@max) and took fewer SQEs.
+ * Not an error, back-pressure; logged (rate-limited) so that the admin
+ * sees which limit holds a user back.  Called with no lock held.
+ */
+void pel_user_inflight_capped(struct pel_user *user, unsigned int max)
+{
+	pr_info_ratelimited("pel: uid %u has %u ops in flight: max_inflight_per_user (%u) reached\n",
+			    from_kuid(&init_user_ns, user->uid),
+			    max(atomic_read(&user->inflight), 0), max);
+}
+
+/*
+ * The limits a context's setup must fit in, for its user @u and in all.
+ * Over one: an error and a kernel log line naming the limit, never an
+ * allocation.  Users without CAP_SYS_RESOURCE share 7/8 of
+ * max_queue_entries; the last 1/8 stays for the admin, so that users
+ * filling the rest do not lock root out.
+ */
+static int pel_limits_check(struct pel_user *u, u64 entries)
+{
+	unsigned int max_ctx = READ_ONCE(pel_max_contexts_per_user);
+	u64 max_user = READ_ONCE(pel_max_entries_per_user);
+	u64 max_all = READ_ONCE(pel_max_entries);
+	u64 max_unpriv = max_all - max_all / 8;
+	unsigned int uid = from_kuid(&init_user_ns, u->uid);
+
+	lockdep_assert_held(&pel_ctx_lock);
+	if (u->nr_contexts >= max_ctx) {
 		pr_warn_ratelimited("pel: uid %u has %u contexts: max_contexts_per_user (%u) reached\n",
-				    from_kuid(&init_user_ns, uid), mine, max_ctx);
+				    uid, u->nr_contexts, max_ctx);
 		return -EMFILE;
 	}
-	if (pel_nr_entries + entries > max_entries) {
-		pr_warn_ratelimited("pel: %llu queue entries in use, %llu more asked: max_queue_entries (%llu) reached\n",
-				    pel_nr_entries, entries, max_entries);
+	if (u->nr_entries + entries > max_user) {
+		pr_warn_ratelimited("pel: uid %u has %llu queue entries, %llu more asked: max_queue_entries_per_user (%llu) reached\n",
+				    uid, u->nr_entries, entries, max_user);
+		return -ENOMEM;
+	}
+	if (pel_nr_entries + entries > max_all ||
+	    (pel_nr_entries + entries > max_unpriv && !capable(CAP_SYS_RESOURCE))) {
+		pr_warn_ratelimited("pel: %llu queue entries in use, %llu more asked by uid %u: max_queue_entries (%llu) reached%s\n",
+				    pel_nr_entries, entries, uid, max_all,
+				    pel_nr_entries + entries > max_all ? "" :
+				    " (its last 1/8 needs CAP_SYS_RESOURCE)");
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+/* Give back what pel_limits_check() let @ctx reserve. */
+static void pel_limits_release(struct pel_ctx *ctx)
+{
+	lockdep_assert_held(&pel_ctx_lock);
+	list_del_init(&ctx->node);
+	pel_nr_entries -= ctx->nr_entries;
+	ctx->user->nr_entries -= ctx->nr_entries;
+	ctx->user->nr_contexts--;
 }
 
 static void pel_ctx_free(struct kref *ref)
@@ -68,6 +149,7 @@ static void pel_ctx_free(struct kref *ref)
 	if (ctx->mm)
 		mmdrop(ctx->mm);
 	put_pid(ctx->owner);
+	pel_user_put(ctx->user);
 	kfree(ctx);
 }
 
@@ -98,9 +180,8 @@ static int pel_release(struct inode *inode, struct file *file)
 
 	if (ctx->ready) {
 		mutex_lock(&pel_ctx_lock);
-		list_del(&ctx->node);
+		pel_limits_release(ctx);
 		WRITE_ONCE(pel_nr_contexts, pel_nr_contexts - 1);
-		pel_nr_entries -= ctx->nr_entries;
 		mutex_unlock(&pel_ctx_lock);
 		/*
 		 * SQEs not yet taken are dropped: they were never accepted.
@@ -188,14 +269,19 @@ static long pel_ctx_setup(struct pel_ctx *ctx, struct pel_setup __user *uarg)
 	ctx->nr_entries = (u64)nr * (p.sq_entries + p.cq_entries);
 	ctx->uid = current_euid();
 	mutex_lock(&pel_ctx_lock);
-	ret = pel_limits_check(ctx->nr_entries);
+	ctx->user = pel_user_get(ctx->uid);
+	ret = ctx->user ? pel_limits_check(ctx->user, ctx->nr_entries) : -ENOMEM;
 	if (!ret) {
 		list_add_tail(&ctx->node, &pel_ctx_list);
 		pel_nr_entries += ctx->nr_entries;
+		ctx->user->nr_entries += ctx->nr_entries;
+		ctx->user->nr_contexts++;
 	}
 	mutex_unlock(&pel_ctx_lock);
 	if (ret) {
 		cpus_read_unlock();
+		pel_user_put(ctx->user);
+		ctx->user = NULL;
 		goto out_unlock;
 	}
 
@@ -258,9 +344,11 @@ out_free:
 	put_pid(ctx->owner);
 	ctx->owner = NULL;
 	mutex_lock(&pel_ctx_lock);
-	list_del_init(&ctx->node);
-	pel_nr_entries -= ctx->nr_entries;
+	pel_limits_release(ctx);
 	mutex_unlock(&pel_ctx_lock);
+	/* Nothing was taken from its queues: no op holds the user. */
+	pel_user_put(ctx->user);
+	ctx->user = NULL;
 out_unlock:
 	mutex_unlock(&ctx->lock);
 	return ret;
