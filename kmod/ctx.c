@@ -204,7 +204,8 @@ static struct pel_ctx *pel_ctx_ready(struct file *file)
 
 static int pel_setup_check(struct pel_setup *p)
 {
-	unsigned int i;
+	unsigned int i, max_idle = READ_ONCE(pel_max_user_idle_us);
+	u32 asked_idle = p->idle_us;
 
 	if (p->flags & ~PEL_SETUP_FLAGS_ALL || p->resv0)
 		return -EINVAL;
@@ -227,6 +228,17 @@ static int pel_setup_check(struct pel_setup *p)
 		return -EINVAL;
 	if (p->idle_us > PEL_MAX_IDLE_US)
 		return -EINVAL;
+	/*
+	 * A polling worker burns its CPU for everyone: longer than
+	 * max_user_idle_us only with CAP_SYS_NICE.  The module's default
+	 * (idle_us 0) is the admin's choice, not an ask.
+	 */
+	if (asked_idle > max_idle && !capable(CAP_SYS_NICE)) {
+		pr_warn_ratelimited("pel: uid %u asked for idle_us %u: max_user_idle_us (%u) exceeded without CAP_SYS_NICE\n",
+				    from_kuid(&init_user_ns, current_euid()),
+				    asked_idle, max_idle);
+		return -EPERM;
+	}
 	if (!p->max_inflight)
 		p->max_inflight = READ_ONCE(pel_max_inflight);
 	if (p->max_inflight > READ_ONCE(pel_max_inflight))

@@ -131,6 +131,10 @@ module_param_cb(max_inflight_per_user, &pel_inflight_user_ops,
 		&pel_max_inflight_per_user, 0644);
 MODULE_PARM_DESC(max_inflight_per_user, "Most ops one user's contexts together may have in flight, 1..2147483647 (default 16384)");
 
+unsigned int pel_max_user_idle_us = 10000;
+module_param_named(max_user_idle_us, pel_max_user_idle_us, uint, 0644);
+MODULE_PARM_DESC(max_user_idle_us, "Longest idle_us a setup without CAP_SYS_NICE may ask for (default 10000); more: -EPERM");
+
 static ushort pel_dev_mode = 0666;
 module_param_named(dev_mode, pel_dev_mode, ushort, 0444);
 MODULE_PARM_DESC(dev_mode, "Mode of /dev/pel at load (default 0666; udev/60-pel.rules makes it 0660 group pel)");

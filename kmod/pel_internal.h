@@ -241,6 +241,7 @@ extern unsigned int pel_max_contexts_per_user;
 extern unsigned long pel_max_entries;
 extern unsigned long pel_max_entries_per_user;
 extern unsigned int pel_max_inflight_per_user;
+extern unsigned int pel_max_user_idle_us;
 
 /* ctx.c */
 extern struct mutex pel_ctx_lock;

@@ -2,8 +2,9 @@
 /*
  * Limits and permissions: contexts per user (-EMFILE), queue entries per
  * user and in all (-ENOMEM; the last eighth of the global limit is kept for
- * CAP_SYS_RESOURCE), ops in flight per user, each refusal with a kernel
- * log line naming the limit; the device mode keeps out users outside its
+ * CAP_SYS_RESOURCE), ops in flight per user, the polling time an
+ * unprivileged context may ask for (-EPERM), each refusal with a kernel log
+ * line naming the limit; the device mode keeps out users outside its
  * group; stats show
  * other users' contexts to the admin only; an fd passed to another process
  * is refused there.
@@ -76,6 +77,7 @@ static int setup_ctx(unsigned int sq)
 static const char *const saved_params[] = {
 	"max_contexts_per_user", "max_queue_entries",
 	"max_queue_entries_per_user", "max_inflight_per_user",
+	"max_user_idle_us",
 };
 #define NR_SAVED (sizeof(saved_params) / sizeof(saved_params[0]))
 
@@ -486,6 +488,33 @@ TEST_F(params, inflight_per_uid)
 	worst = as_user(1001, inflight_child, NULL);
 	EXPECT_GE(INFLIGHT_CAP, worst) TH_LOG("worst %d", worst);
 	EXPECT_LE(1, worst) TH_LOG("worst %d", worst);
+}
+
+/* An unprivileged context may not ask workers to poll longer than max_user_idle_us. */
+TEST_F(params, idle_us_unprivileged)
+{
+	struct setups s = { .sq = 8, .nr = 1, .idle_us = 10000 };
+	struct pel_setup p = { .size = sizeof(p), .idle_us = PEL_MAX_IDLE_US };
+	int fd;
+
+	if (geteuid())
+		SKIP(return, "needs root to become other users");
+	ASSERT_EQ(0, write_param("max_user_idle_us", "10000"));
+	EXPECT_EQ(0, as_user(1000, try_setups, &s));
+	s.idle_us = 10001;
+	EXPECT_EQ(EPERM, as_user(1000, try_setups, &s));
+	EXPECT_TRUE(klog_says("idle_us 10001: max_user_idle_us (10000) exceeded"));
+	s.idle_us = PEL_MAX_IDLE_US;
+	EXPECT_EQ(EPERM, as_user(1000, try_setups, &s));
+	/* CAP_SYS_NICE may */
+	fd = pel_test_open();
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, pel_test_setup(fd, &p));
+	close(fd);
+	/* the module's default (idle_us 0) is no ask */
+	ASSERT_EQ(0, write_param("max_user_idle_us", "100"));
+	s.idle_us = 0;
+	EXPECT_EQ(0, as_user(1000, try_setups, &s));
 }
 
 /* Run @fn in a child as uid/gid 4242; returns its exit status. */
