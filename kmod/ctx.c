@@ -327,6 +327,8 @@ static long pel_ctx_setup(struct pel_ctx *ctx, struct pel_setup __user *uarg)
 	p.nr_queues = ctx->nr_queues;
 	p.features = PEL_FEATURES_ALL;
 	p.queue_map_size = pel_queue_map_size(p.sq_entries, p.cq_entries);
+	/* An out field: its reserved words go back zero, whatever came in. */
+	memset(&p.off, 0, sizeof(p.off));
 	pel_queue_fill_offsets(&p.off, p.sq_entries);
 	ret = -EFAULT;
 	if (copy_to_user(uarg, &p, sizeof(p)))
