@@ -135,9 +135,14 @@ unsigned int pel_max_user_idle_us = 10000;
 module_param_named(max_user_idle_us, pel_max_user_idle_us, uint, 0644);
 MODULE_PARM_DESC(max_user_idle_us, "Longest idle_us a setup without CAP_SYS_NICE may ask for (default 10000); more: -EPERM");
 
-static ushort pel_dev_mode = 0666;
+/*
+ * Like /dev/kvm: the device is root's until the admin's udev rule (group
+ * pel, 0660) or dev_mode lets others in.  Who may open it may put the
+ * kernel's workers to work.
+ */
+static ushort pel_dev_mode = 0600;
 module_param_named(dev_mode, pel_dev_mode, ushort, 0444);
-MODULE_PARM_DESC(dev_mode, "Mode of /dev/pel at load (default 0666; udev/60-pel.rules makes it 0660 group pel)");
+MODULE_PARM_DESC(dev_mode, "Mode of /dev/pel at load (default 0600, root only; udev/60-pel.rules makes it 0660 group pel)");
 
 static struct miscdevice pel_miscdev = {
 	.minor	= MISC_DYNAMIC_MINOR,

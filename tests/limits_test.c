@@ -4,8 +4,8 @@
  * user and in all (-ENOMEM; the last eighth of the global limit is kept for
  * CAP_SYS_RESOURCE), ops in flight per user, the polling time an
  * unprivileged context may ask for (-EPERM), each refusal with a kernel log
- * line naming the limit; the device mode keeps out users outside its
- * group; stats show
+ * line naming the limit; the device is root's (0600) unless udev says
+ * otherwise, and its mode keeps out users outside its group; stats show
  * other users' contexts to the admin only; an fd passed to another process
  * is refused there.
  */
@@ -73,6 +73,23 @@ static int setup_ctx(unsigned int sq)
 	return fd;
 }
 
+/*
+ * The module makes /dev/pel root's, 0600, like /dev/kvm before udev: only
+ * the shipped rule (group pel, 0660) lets others in.  No udev in the VM.
+ */
+TEST(device_mode_default)
+{
+	char mode[32];
+	struct stat st;
+
+	ASSERT_EQ(0, read_param("dev_mode", mode, sizeof(mode)));
+	EXPECT_EQ(0600, strtoul(mode, NULL, 0)) TH_LOG("dev_mode %s", mode);
+	ASSERT_EQ(0, stat(PEL_DEVICE_PATH, &st));
+	if (st.st_gid)
+		SKIP(return, "/dev/pel has group %u: udev's rule, not the module's mode", st.st_gid);
+	EXPECT_EQ(0600, st.st_mode & 07777);
+}
+
 /* The module parameters the tests below change, restored after each. */
 static const char *const saved_params[] = {
 	"max_contexts_per_user", "max_queue_entries",
@@ -88,7 +105,7 @@ FIXTURE(params) {
 
 /*
  * Also opens the device to everyone for the test (the uid children need
- * it, whatever its mode), and puts its mode back after.
+ * it; the module makes it 0600), and puts its mode back after.
  */
 FIXTURE_SETUP(params)
 {
