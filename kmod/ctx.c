@@ -4,11 +4,13 @@
  * mmap (hand them to the owner), enter (wake workers, wait for CQEs), poll,
  * and release.
  */
+#include <linux/capability.h>
 #include <linux/cpu.h>
 #include <linux/fs.h>
 #include <linux/hrtimer.h>
 #include <linux/mm.h>
 #include <linux/nospec.h>
+#include <linux/overflow.h>
 #include <linux/poll.h>
 #include <linux/cred.h>
 #include <linux/sched/mm.h>
@@ -20,8 +22,10 @@
 
 /*
  * pel_ctx_lock protects pel_ctx_list, pel_nr_contexts and pel_nr_entries:
- * the set-up contexts and the queue entries they hold.  Setup holds it
+ * the set-up contexts and the queue entries they hold; and the counts of
+ * each struct pel_user (nr_contexts, nr_entries).  Setup holds it
  * from its limit checks to publishing the context, so limits are exact.
+ * Lock order: ctx->lock, cpus_read_lock(), pel_ctx_lock.
  */
 DEFINE_MUTEX(pel_ctx_lock);
 LIST_HEAD(pel_ctx_list);
@@ -29,30 +33,109 @@ unsigned int pel_nr_contexts;
 static u64 pel_nr_entries;
 
 /*
- * The limits a context's setup must fit in.  Over one: an error and a
- * kernel log line naming the limit, never an allocation.
+ * pel_user_lock protects pel_user_list: lookups (under pel_ctx_lock too,
+ * so there is one struct per uid) and the removal of a struct whose last
+ * reference went, which may happen wherever a context's last kref is put.
  */
-static int pel_limits_check(u64 entries)
+static DEFINE_SPINLOCK(pel_user_lock);
+static LIST_HEAD(pel_user_list);
+
+/* The struct of @uid, referenced, made if need be; NULL without memory. */
+static struct pel_user *pel_user_get(kuid_t uid)
 {
-	unsigned int mine = 0, max_ctx = READ_ONCE(pel_max_contexts_per_user);
-	u64 max_entries = READ_ONCE(pel_max_entries);
-	kuid_t uid = current_euid();
-	struct pel_ctx *c;
+	struct pel_user *u;
 
 	lockdep_assert_held(&pel_ctx_lock);
-	list_for_each_entry(c, &pel_ctx_list, node)
-		mine += uid_eq(c->uid, uid);
-	if (mine >= max_ctx) {
+	spin_lock(&pel_user_lock);
+	list_for_each_entry(u, &pel_user_list, node) {
+		/* One on the list has a reference: its last put removes it under the lock. */
+		if (uid_eq(u->uid, uid)) {
+			refcount_inc(&u->ref);
+			spin_unlock(&pel_user_lock);
+			return u;
+		}
+	}
+	spin_unlock(&pel_user_lock);
+
+	/* Only pel_ctx_lock holders add: no other can add @uid meanwhile. */
+	u = kzalloc(sizeof(*u), GFP_KERNEL);
+	if (!u)
+		return NULL;
+	refcount_set(&u->ref, 1);
+	u->uid = uid;
+	atomic_set(&u->inflight, 0);
+	spin_lock(&pel_user_lock);
+	list_add(&u->node, &pel_user_list);
+	spin_unlock(&pel_user_lock);
+	return u;
+}
+
+static void pel_user_put(struct pel_user *u)
+{
+	if (!u || !refcount_dec_and_lock(&u->ref, &pel_user_lock))
+		return;
+	list_del(&u->node);
+	spin_unlock(&pel_user_lock);
+	kfree(u);
+}
+
+/*
+ * A take found @user at max_inflight_per_user (@max) and took fewer SQEs.
+ * Not an error, back-pressure; logged (rate-limited) so that the admin
+ * sees which limit holds a user back.  Called with no lock held.
+ */
+void pel_user_inflight_capped(struct pel_user *user, unsigned int max)
+{
+	pr_info_ratelimited("pel: uid %u has %u ops in flight: max_inflight_per_user (%u) reached\n",
+			    from_kuid(&init_user_ns, user->uid),
+			    max(atomic_read(&user->inflight), 0), max);
+}
+
+/*
+ * The limits a context's setup must fit in, for its user @u and in all.
+ * Over one: an error and a kernel log line naming the limit, never an
+ * allocation.  Users without CAP_SYS_RESOURCE share 7/8 of
+ * max_queue_entries; the last 1/8 stays for the admin, so that users
+ * filling the rest do not lock root out.
+ */
+static int pel_limits_check(struct pel_user *u, u64 entries)
+{
+	unsigned int max_ctx = READ_ONCE(pel_max_contexts_per_user);
+	u64 max_user = READ_ONCE(pel_max_entries_per_user);
+	u64 max_all = READ_ONCE(pel_max_entries);
+	u64 max_unpriv = max_all - max_all / 8;
+	unsigned int uid = from_kuid(&init_user_ns, u->uid);
+
+	lockdep_assert_held(&pel_ctx_lock);
+	if (u->nr_contexts >= max_ctx) {
 		pr_warn_ratelimited("pel: uid %u has %u contexts: max_contexts_per_user (%u) reached\n",
-				    from_kuid(&init_user_ns, uid), mine, max_ctx);
+				    uid, u->nr_contexts, max_ctx);
 		return -EMFILE;
 	}
-	if (pel_nr_entries + entries > max_entries) {
-		pr_warn_ratelimited("pel: %llu queue entries in use, %llu more asked: max_queue_entries (%llu) reached\n",
-				    pel_nr_entries, entries, max_entries);
+	if (u->nr_entries + entries > max_user) {
+		pr_warn_ratelimited("pel: uid %u has %llu queue entries, %llu more asked: max_queue_entries_per_user (%llu) reached\n",
+				    uid, u->nr_entries, entries, max_user);
+		return -ENOMEM;
+	}
+	if (pel_nr_entries + entries > max_all ||
+	    (pel_nr_entries + entries > max_unpriv && !capable(CAP_SYS_RESOURCE))) {
+		pr_warn_ratelimited("pel: %llu queue entries in use, %llu more asked by uid %u: max_queue_entries (%llu) reached%s\n",
+				    pel_nr_entries, entries, uid, max_all,
+				    pel_nr_entries + entries > max_all ? "" :
+				    " (its last 1/8 needs CAP_SYS_RESOURCE)");
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+/* Give back what pel_limits_check() let @ctx reserve. */
+static void pel_limits_release(struct pel_ctx *ctx)
+{
+	lockdep_assert_held(&pel_ctx_lock);
+	list_del_init(&ctx->node);
+	pel_nr_entries -= ctx->nr_entries;
+	ctx->user->nr_entries -= ctx->nr_entries;
+	ctx->user->nr_contexts--;
 }
 
 static void pel_ctx_free(struct kref *ref)
@@ -68,6 +151,7 @@ static void pel_ctx_free(struct kref *ref)
 	if (ctx->owner_task)
 		put_task_struct(ctx->owner_task);
 	put_pid(ctx->owner);
+	pel_user_put(ctx->user);
 	kfree(ctx);
 }
 
@@ -99,9 +183,8 @@ static int pel_release(struct inode *inode, struct file *file)
 
 	if (ctx->ready) {
 		mutex_lock(&pel_ctx_lock);
-		list_del(&ctx->node);
+		pel_limits_release(ctx);
 		WRITE_ONCE(pel_nr_contexts, pel_nr_contexts - 1);
-		pel_nr_entries -= ctx->nr_entries;
 		mutex_unlock(&pel_ctx_lock);
 		/*
 		 * SQEs not yet taken are dropped: they were never accepted.
@@ -126,7 +209,8 @@ static struct pel_ctx *pel_ctx_ready(struct file *file)
 
 static int pel_setup_check(struct pel_setup *p)
 {
-	unsigned int i;
+	unsigned int i, max_idle = READ_ONCE(pel_max_user_idle_us);
+	u32 asked_idle = p->idle_us;
 
 	if (p->flags & ~PEL_SETUP_FLAGS_ALL || p->resv0)
 		return -EINVAL;
@@ -149,6 +233,17 @@ static int pel_setup_check(struct pel_setup *p)
 		return -EINVAL;
 	if (p->idle_us > PEL_MAX_IDLE_US)
 		return -EINVAL;
+	/*
+	 * A polling worker burns its CPU for everyone: longer than
+	 * max_user_idle_us only with CAP_SYS_NICE.  The module's default
+	 * (idle_us 0) is the admin's choice, not an ask.
+	 */
+	if (asked_idle > max_idle && !capable(CAP_SYS_NICE)) {
+		pr_warn_ratelimited("pel: uid %u asked for idle_us %u: max_user_idle_us (%u) exceeded without CAP_SYS_NICE\n",
+				    from_kuid(&init_user_ns, current_euid()),
+				    asked_idle, max_idle);
+		return -EPERM;
+	}
 	if (!p->max_inflight)
 		p->max_inflight = READ_ONCE(pel_max_inflight);
 	if (p->max_inflight > READ_ONCE(pel_max_inflight))
@@ -181,23 +276,32 @@ static long pel_ctx_setup(struct pel_ctx *ctx, struct pel_setup __user *uarg)
 		goto out_unlock;
 
 	/*
-	 * Reserve within the limits: the context joins the list (not yet
-	 * ready, so stats skip it) with the entries it will hold.
+	 * With the online CPUs held still, count the queues, reserve their
+	 * entries within the limits and make them: what is reserved is what
+	 * is made.  The context joins the list (not yet ready, so stats skip
+	 * it) with the entries it will hold.
 	 */
-	ctx->nr_entries = (u64)num_online_cpus() * (p.sq_entries + p.cq_entries);
+	cpus_read_lock();
+	nr = num_online_cpus();
+	ctx->nr_entries = (u64)nr * (p.sq_entries + p.cq_entries);
 	ctx->uid = current_euid();
 	mutex_lock(&pel_ctx_lock);
-	ret = pel_limits_check(ctx->nr_entries);
+	ctx->user = pel_user_get(ctx->uid);
+	ret = ctx->user ? pel_limits_check(ctx->user, ctx->nr_entries) : -ENOMEM;
 	if (!ret) {
 		list_add_tail(&ctx->node, &pel_ctx_list);
 		pel_nr_entries += ctx->nr_entries;
+		ctx->user->nr_entries += ctx->nr_entries;
+		ctx->user->nr_contexts++;
 	}
 	mutex_unlock(&pel_ctx_lock);
-	if (ret)
+	if (ret) {
+		cpus_read_unlock();
+		pel_user_put(ctx->user);
+		ctx->user = NULL;
 		goto out_unlock;
+	}
 
-	cpus_read_lock();
-	nr = num_online_cpus();
 	ret = -ENOMEM;
 	ctx->queues = kcalloc(nr, sizeof(*ctx->queues), GFP_KERNEL_ACCOUNT);
 	if (!ctx->queues) {
@@ -229,6 +333,8 @@ static long pel_ctx_setup(struct pel_ctx *ctx, struct pel_setup __user *uarg)
 	p.nr_queues = ctx->nr_queues;
 	p.features = PEL_FEATURES_ALL;
 	p.queue_map_size = pel_queue_map_size(p.sq_entries, p.cq_entries);
+	/* An out field: its reserved words go back zero, whatever came in. */
+	memset(&p.off, 0, sizeof(p.off));
 	pel_queue_fill_offsets(&p.off, p.sq_entries);
 	ret = -EFAULT;
 	if (copy_to_user(uarg, &p, sizeof(p)))
@@ -262,9 +368,11 @@ out_free:
 		ctx->owner_task = NULL;
 	}
 	mutex_lock(&pel_ctx_lock);
-	list_del_init(&ctx->node);
-	pel_nr_entries -= ctx->nr_entries;
+	pel_limits_release(ctx);
 	mutex_unlock(&pel_ctx_lock);
+	/* Nothing was taken from its queues: no op holds the user. */
+	pel_user_put(ctx->user);
+	ctx->user = NULL;
 out_unlock:
 	mutex_unlock(&ctx->lock);
 	return ret;
@@ -321,16 +429,19 @@ static void pel_ctx_wake(struct pel_ctx *ctx, u32 qi, bool rescue)
  */
 static long pel_ctx_wait(struct pel_ctx *ctx, u32 qi, u32 want, u64 timeout_ns)
 {
-	u64 deadline = timeout_ns ? ktime_get_ns() + timeout_ns : 0;
+	u64 now = ktime_get_ns(), deadline = 0;
 	long left;
+
+	/* A deadline past what the clock can say is none: no wrap-around. */
+	if (timeout_ns && check_add_overflow(now, timeout_ns, &deadline))
+		deadline = 0;
 
 	for (;;) {
 		long period = PEL_RESCUE_PERIOD;
 
 		pel_ctx_wake(ctx, qi, true);
 		if (deadline) {
-			u64 now = ktime_get_ns();
-
+			now = ktime_get_ns();
 			if (now >= deadline)
 				return pel_ctx_cq_ready(ctx, qi) >= want ? 0 : -ETIME;
 			period = min_t(u64, period, nsecs_to_jiffies(deadline - now) + 1);

@@ -92,7 +92,7 @@ static int pel_param_set_inflight(const char *val, const struct kernel_param *kp
 		return ret;
 	if (!v || v > INT_MAX)
 		return -EINVAL;
-	WRITE_ONCE(pel_max_inflight, v);
+	WRITE_ONCE(*(unsigned int *)kp->arg, v);
 	return 0;
 }
 
@@ -107,13 +107,42 @@ unsigned int pel_max_contexts_per_user = 128;
 module_param_named(max_contexts_per_user, pel_max_contexts_per_user, uint, 0644);
 MODULE_PARM_DESC(max_contexts_per_user, "Most set-up contexts one user may have (default 128); more: -EMFILE");
 
+/*
+ * Queue entries: at most max_queue_entries of all users together, of which
+ * users without CAP_SYS_RESOURCE share 7/8 (the rest is the admin's
+ * reserve), and at most max_queue_entries_per_user each (a quarter of the
+ * global limit by default), so that no user locks the others out.
+ */
 unsigned long pel_max_entries = 1UL << 22;
 module_param_named(max_queue_entries, pel_max_entries, ulong, 0644);
-MODULE_PARM_DESC(max_queue_entries, "Most SQ + CQ entries of all contexts together (default 4M, about 160 MiB of rings); more: -ENOMEM");
+MODULE_PARM_DESC(max_queue_entries, "Most SQ + CQ entries of all contexts together (default 4M, about 160 MiB of rings); the last 1/8 only for CAP_SYS_RESOURCE; more: -ENOMEM");
 
-static ushort pel_dev_mode = 0666;
+unsigned long pel_max_entries_per_user = 1UL << 20;
+module_param_named(max_queue_entries_per_user, pel_max_entries_per_user, ulong, 0644);
+MODULE_PARM_DESC(max_queue_entries_per_user, "Most SQ + CQ entries of one user's contexts (default 1M); more: -ENOMEM");
+
+unsigned int pel_max_inflight_per_user = 16384;
+
+static const struct kernel_param_ops pel_inflight_user_ops = {
+	.set = pel_param_set_inflight,
+	.get = param_get_uint,
+};
+module_param_cb(max_inflight_per_user, &pel_inflight_user_ops,
+		&pel_max_inflight_per_user, 0644);
+MODULE_PARM_DESC(max_inflight_per_user, "Most ops one user's contexts together may have in flight, 1..2147483647 (default 16384)");
+
+unsigned int pel_max_user_idle_us = 10000;
+module_param_named(max_user_idle_us, pel_max_user_idle_us, uint, 0644);
+MODULE_PARM_DESC(max_user_idle_us, "Longest idle_us a setup without CAP_SYS_NICE may ask for (default 10000); more: -EPERM");
+
+/*
+ * Like /dev/kvm: the device is root's until the admin's udev rule (group
+ * pel, 0660) or dev_mode lets others in.  Who may open it may put the
+ * kernel's workers to work.
+ */
+static ushort pel_dev_mode = 0600;
 module_param_named(dev_mode, pel_dev_mode, ushort, 0444);
-MODULE_PARM_DESC(dev_mode, "Mode of /dev/pel at load (default 0666; udev/60-pel.rules makes it 0660 group pel)");
+MODULE_PARM_DESC(dev_mode, "Mode of /dev/pel at load (default 0600, root only; udev/60-pel.rules makes it 0660 group pel)");
 
 static struct miscdevice pel_miscdev = {
 	.minor	= MISC_DYNAMIC_MINOR,

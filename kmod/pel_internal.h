@@ -19,6 +19,7 @@
 #include <linux/list.h>
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
+#include <linux/refcount.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/spinlock.h>
@@ -65,6 +66,22 @@ struct pel_rings {
 };
 
 struct pel_ctx;
+
+/*
+ * One per uid that has contexts set up or being set up: what the per-user
+ * limits count (max_contexts_per_user, max_queue_entries_per_user,
+ * max_inflight_per_user).  Each context holds a reference from setup to
+ * its last kref put, so a worker that posts a CQE after the file closed
+ * still finds it.
+ */
+struct pel_user {
+	struct list_head node;		/* on pel_user_list, under pel_user_lock */
+	refcount_t ref;			/* one per context pointing here */
+	kuid_t uid;
+	unsigned int nr_contexts;	/* under pel_ctx_lock */
+	u64 nr_entries;			/* under pel_ctx_lock */
+	atomic_t inflight;		/* SQEs taken, CQE not yet posted, all its contexts */
+};
 
 struct pel_queue {
 	struct pel_ctx *ctx;
@@ -134,6 +151,7 @@ struct pel_ctx {
 	struct mm_struct *mm;		/* owner's mm, mmgrab()ed at setup */
 	struct pid *owner;		/* owner's thread group */
 	kuid_t uid;			/* owner's euid: who may see its stats */
+	struct pel_user *user;		/* owner's euid's limits, from setup on */
 	char comm[TASK_COMM_LEN];
 	u64 idle_ns;			/* how long workers poll after the last op */
 	u32 max_inflight;		/* cap on inflight */
@@ -326,6 +344,9 @@ extern unsigned int pel_split_bytes;
 extern unsigned int pel_max_inflight;
 extern unsigned int pel_max_contexts_per_user;
 extern unsigned long pel_max_entries;
+extern unsigned long pel_max_entries_per_user;
+extern unsigned int pel_max_inflight_per_user;
+extern unsigned int pel_max_user_idle_us;
 
 /* ctx.c */
 extern struct mutex pel_ctx_lock;
@@ -333,6 +354,7 @@ extern struct list_head pel_ctx_list;
 extern unsigned int pel_nr_contexts;
 extern const struct file_operations pel_fops;
 void pel_ctx_put(struct pel_ctx *ctx);
+void pel_user_inflight_capped(struct pel_user *user, unsigned int max);
 
 /*
  * Whether the owner is exiting (a fatal signal or exit_group()) or

@@ -143,10 +143,10 @@ bool pel_queue_sq_pending(struct pel_queue *q)
  * free slot, and take's ordering rules allow it.  A hint, as above.  A
  * worker must not poll a queue whose CQ is full: only the owner's reaping
  * frees it, and the owner's next wait wakes the worker (pel_ctx_enter()).
- * Nor one whose context is at its cap of ops in flight, nor one whose next
- * SQE waits for the queue's ops in flight (the rest of a LINK chain, or a
- * DRAIN SQE): their completions free it, and pel_queue_post() wakes the
- * home worker for what then can be taken.
+ * Nor one whose context, or user, is at its cap of ops in flight, nor one
+ * whose next SQE waits for the queue's ops in flight (the rest of a LINK
+ * chain, or a DRAIN SQE): their completions free it, and pel_queue_post()
+ * wakes the home worker for what then can be taken.
  */
 bool pel_queue_can_take(struct pel_queue *q)
 {
@@ -155,6 +155,9 @@ bool pel_queue_can_take(struct pel_queue *q)
 	if (!pel_queue_sq_pending(q))
 		return false;
 	if (atomic_read(&q->ctx->inflight) >= (int)q->ctx->max_inflight)
+		return false;
+	if (atomic_read(&q->ctx->user->inflight) >=
+	    (int)READ_ONCE(pel_max_inflight_per_user))
 		return false;
 	reserved = READ_ONCE(q->cq_reserved);
 	if (reserved) {
@@ -180,13 +183,14 @@ static void pel_queue_unreserve(struct pel_queue *q, u32 n)
 {
 	WRITE_ONCE(q->cq_reserved, q->cq_reserved - n);
 	atomic_sub(n, &q->ctx->inflight);
+	atomic_sub(n, &q->ctx->user->inflight);
 }
 
 /*
  * Copy up to @max SQEs out of the ring into @out, reserving a CQ slot and
- * an in-flight slot of the context for each.  Every SQE taken here must be
- * completed with pel_queue_post().  *@link_failed says whether the batch
- * continues a LINK chain that already failed.
+ * an in-flight slot of the context and of its user for each.  Every SQE
+ * taken here must be completed with pel_queue_post().  *@link_failed says
+ * whether the batch continues a LINK chain that already failed.
  *
  * Ordering rules, for batches of one queue that run on several workers at
  * once: a DRAIN SQE is taken only as the first of a batch with nothing of
@@ -197,7 +201,9 @@ unsigned int pel_queue_take(struct pel_queue *q, struct pel_sqe *out,
 			    unsigned int max, bool *link_failed)
 {
 	u32 tail, avail, cq_head, cq_used, cq_free, in_flight, n, i;
+	unsigned int max_user = READ_ONCE(pel_max_inflight_per_user);
 	struct pel_ctx *ctx = q->ctx;
+	bool user_capped = false;
 	int over;
 
 	spin_lock(&q->sq_lock);
@@ -229,6 +235,15 @@ unsigned int pel_queue_take(struct pel_queue *q, struct pel_sqe *out,
 	if (over > 0) {
 		atomic_sub(min_t(u32, over, n), &ctx->inflight);
 		n -= min_t(u32, over, n);
+	}
+	/* And its user's, shared by all the user's contexts. */
+	over = atomic_add_return(n, &ctx->user->inflight) - (int)max_user;
+	if (over > 0) {
+		over = min_t(u32, over, n);
+		atomic_sub(over, &ctx->user->inflight);
+		atomic_sub(over, &ctx->inflight);
+		n -= over;
+		user_capped = true;
 	}
 	WRITE_ONCE(q->cq_reserved, q->cq_reserved + n);
 	spin_unlock(&q->cq_lock);
@@ -263,10 +278,14 @@ unsigned int pel_queue_take(struct pel_queue *q, struct pel_sqe *out,
 	/* The copies are done: pairs with the producer's load-acquire of sq_head. */
 	smp_store_release(&q->rings->sq_head, q->sq_head);
 	spin_unlock(&q->sq_lock);
+	if (user_capped)
+		pel_user_inflight_capped(ctx->user, max_user);
 	return n;
 
 out_unlock:
 	spin_unlock(&q->sq_lock);
+	if (user_capped)
+		pel_user_inflight_capped(ctx->user, max_user);
 	return 0;
 }
 
@@ -333,6 +352,7 @@ void pel_queue_post(struct pel_queue *q, const struct pel_cqe *cqe, u8 opcode)
 	 */
 	smp_mb__before_atomic();
 	atomic_dec(&ctx->inflight);
+	atomic_dec(&ctx->user->inflight);
 
 	/* wq_has_sleeper() orders the tail store before the waiter check. */
 	if (wq_has_sleeper(&ctx->cq_wait))

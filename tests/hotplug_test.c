@@ -6,12 +6,17 @@
  * loop while a thread keeps every queue busy) each SQE gets exactly one
  * CQE, with the right result and the right bytes.
  *
+ * Queue entries are reserved for exactly the queues made, whatever CPU
+ * comes online during a setup.
+ *
  * Every CPU is put back online in the teardown, and once more when the
  * test program exits (a timed-out test is killed before its teardown).
  */
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <sys/wait.h>
 
 #include "pel_test.h"
 #include "kselftest_harness.h"
@@ -532,6 +537,64 @@ TEST_F(hotplug, churn)
 	free(c->len);
 	free(c->slot_of);
 	free(c);
+}
+
+#define MAX_ENTRIES_PARAM	"/sys/module/pel/parameters/max_queue_entries"
+
+/*
+ * max_queue_entries leaves room for one queue of 8 + 16 entries beside the
+ * fixture's context, not two: while cpu @last goes offline and online in
+ * a loop, every setup either gets one queue or -ENOMEM, never two queues
+ * paid for as one (counted before the CPU came online).
+ */
+TEST_F(hotplug, entries_exact)
+{
+	unsigned int one = 0, refused = 0;
+	char saved[32] = "", val[32];
+	uint64_t end;
+	int fd, ret, status;
+	ssize_t n;
+	pid_t pid;
+
+	fd = open(MAX_ENTRIES_PARAM, O_RDONLY);
+	ASSERT_LE(0, fd);
+	n = read(fd, saved, sizeof(saved) - 1);
+	close(fd);
+	ASSERT_LT(0, n);
+	snprintf(val, sizeof(val), "%u", self->ring.nr_queues * 768 + 24 + 23);
+	ASSERT_EQ(0, pel_test_write_file(MAX_ENTRIES_PARAM, val, 0));
+
+	fflush(NULL);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		for (;;) {
+			cpu_set_online(self->last, false);
+			cpu_set_online(self->last, true);
+		}
+	}
+	end = pel_test_now_ns() + 3 * SEC;
+	while (pel_test_now_ns() < end) {
+		struct pel_setup p = { .size = sizeof(p), .sq_entries = 8 };
+
+		fd = pel_test_open();
+		ASSERT_LE(0, fd);
+		ret = pel_test_setup(fd, &p);
+		if (!ret) {
+			EXPECT_EQ(1, p.nr_queues);
+			one++;
+		} else {
+			EXPECT_EQ(-ENOMEM, ret);
+			refused++;
+		}
+		close(fd);
+		if (p.nr_queues > 1)
+			break;
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	pel_test_write_file(MAX_ENTRIES_PARAM, saved, 0);
+	TH_LOG("%u setups with one queue, %u refused", one, refused);
 }
 
 TEST_HARNESS_MAIN

@@ -208,6 +208,35 @@ TEST_F(dev, wait_times_out)
 	EXPECT_LE(20 * 1000 * 1000, pel_test_now_ns() - t0);
 }
 
+/* No timeout at all, whatever now + timeout_ns would wrap to: the CQE. */
+TEST_F(dev, wait_timeout_saturates)
+{
+	struct pel_enter e = {
+		.flags = PEL_ENTER_WAIT,
+		.queue = PEL_QUEUE_ALL,
+		.min_complete = 1,
+		.timeout_ns = UINT64_MAX,
+	};
+	struct lpel_ring ring;
+	struct pel_sqe *sqe;
+
+	ASSERT_EQ(0, lpel_init(&ring, 8));
+	sqe = lpel_get_sqe_on(&ring, 0);
+	ASSERT_NE(NULL, sqe);
+	lpel_prep_nop(sqe);
+	/*
+	 * Published without a wake-up: no worker runs it before the wait
+	 * itself wakes one, so a wait that ends at once sees no CQE.
+	 */
+	__atomic_store_n(ring.queues[0].sq_tail, ring.queues[0].sqe_tail,
+			 __ATOMIC_RELEASE);
+	EXPECT_EQ(1, pel_test_enter(lpel_fd(&ring), &e));
+	/* and one that is merely far away */
+	e.timeout_ns = UINT64_MAX / 2;
+	EXPECT_EQ(1, pel_test_enter(lpel_fd(&ring), &e));
+	lpel_exit(&ring);
+}
+
 TEST_F(dev, unknown_ioctl)
 {
 	EXPECT_EQ(-1, ioctl(self->fd, _IO(PEL_IOC_MAGIC, 0x7f), 0));

@@ -138,6 +138,27 @@ TEST(op_stats_bounds)
 	EXPECT_STREQ("sha256", st.name);
 }
 
+/* Every reserved word of a stats struct must be zero, resv0 included. */
+TEST(worker_stats_reserved)
+{
+	struct pel_worker_stats st;
+	int fd = pel_test_open();
+
+	ASSERT_LE(0, fd);
+	memset(&st, 0, sizeof(st));
+	st.size = sizeof(st);
+	st.resv0 = 1;
+	EXPECT_EQ(-1, ioctl(fd, PEL_IOC_WORKER_STATS, &st));
+	EXPECT_EQ(EINVAL, errno);
+	st.resv0 = 0;
+	st.resv[3] = 1;
+	EXPECT_EQ(-1, ioctl(fd, PEL_IOC_WORKER_STATS, &st));
+	EXPECT_EQ(EINVAL, errno);
+	st.resv[3] = 0;
+	EXPECT_EQ(0, ioctl(fd, PEL_IOC_WORKER_STATS, &st));
+	close(fd);
+}
+
 /* Read the fdinfo line of queue q. */
 static int fdinfo_queue(int fd, unsigned int q, char *line, size_t len)
 {
