@@ -29,6 +29,7 @@
 #include <linux/crc32c.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
+#include <linux/pagemap.h>
 #include <linux/sched.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -259,8 +260,32 @@ static u64 pel_range_crc32c(struct pel_exec *x, struct pel_range *r,
 }
 
 /*
- * Done means written to both destinations: a chunk goes to the first,
- * then as much of it as that took to the second.
+ * How much of [uaddr, uaddr + n) can be written now, from its start: a
+ * shared worker probes with GUP-fast (never sleeps; a shortfall is a miss),
+ * the slow path faults the pages in without writing them.
+ */
+static size_t pel_writable_prefix(struct pel_range *r, u64 uaddr, size_t n)
+{
+	size_t ok;
+
+	if (!r->nofault)
+		return n - fault_in_safe_writeable(u64_to_user_ptr(uaddr), n);
+	for (ok = 0; ok < n; ) {
+		size_t step = min_t(size_t, n - ok,
+				    PAGE_SIZE - offset_in_page(uaddr + ok));
+
+		if (!pel_writable_now(uaddr + ok, step)) {
+			r->stop = PEL_STOP_MISS;
+			break;
+		}
+		ok += step;
+	}
+	return ok;
+}
+
+/*
+ * Done means written to both destinations, and neither holds more: a chunk
+ * is cut to what both can take before either is written.
  */
 static u64 pel_range_dualcast(struct pel_exec *x, struct pel_range *r,
 			      u64 off, u64 n)
@@ -269,13 +294,16 @@ static u64 pel_range_dualcast(struct pel_exec *x, struct pel_range *r,
 	u64 done = 0;
 
 	while (done < n && !pel_range_stopped(x, r)) {
-		size_t c = min_t(u64, n - done, PEL_BOUNCE_SIZE);
-		size_t got = pel_read(r, r->bounce, sqe->addr2 + off + done, c);
+		size_t want = min_t(u64, n - done, PEL_BOUNCE_SIZE), c, got;
+		u64 d1 = sqe->addr + off + done, d2 = sqe->arg0 + off + done;
 
-		got = pel_write(r, sqe->addr + off + done, r->bounce, got);
-		got = pel_write(r, sqe->arg0 + off + done, r->bounce, got);
+		c = pel_writable_prefix(r, d1, want);
+		c = pel_writable_prefix(r, d2, c);
+		got = pel_read(r, r->bounce, sqe->addr2 + off + done, c);
+		got = pel_write(r, d1, r->bounce, got);
+		got = pel_write(r, d2, r->bounce, got);
 		done += got;
-		if (got < c)
+		if (got < want)
 			break;
 		cond_resched();
 	}

@@ -620,6 +620,18 @@ static void dualcast_case(struct __test_metadata *_metadata,
 	EXPECT_LE(r, good_all) TH_LOG("%s: good destination differs at %zu < result", what, good_all);
 	EXPECT_EQ(r <= want ? r : want, pel_test_first_diff(bd, src, r <= want ? r : want))
 		TH_LOG("%s: faulting destination differs before result", what);
+	/*
+	 * Unsplit, neither destination holds more than result: the good one
+	 * is untouched past it.  (Chunks of a split op after the fault may
+	 * have run: past result is undefined there, Documentation/ops.md.)
+	 */
+	if (len + mis <= (1 << 20)) {
+		size_t i;
+
+		for (i = r; i < len && good[i] == 0xee; i++)
+			;
+		EXPECT_EQ(len, i) TH_LOG("%s: the good destination was written past result, at byte %zu", what, i);
+	}
 	len += mis;
 	munmap(src, len);
 	munmap(good, len);
@@ -631,7 +643,7 @@ static void dualcast_case(struct __test_metadata *_metadata,
  * unmapped), the destination starting at the mapping or 3 bytes into it:
  * the op ends with -EFAULT and result = the offset of the first byte in
  * that page (k pages, less 3), the bytes both destinations hold; each
- * holds the source's bytes [0, result).  64 KiB is one bounce chunk,
+ * holds the source's bytes [0, result), and, unsplit, nothing past it.  64 KiB is one bounce chunk,
  * 256 KiB four, 4 MiB is split across workers.
  */
 TEST_F_TIMEOUT(hard, dualcast_fault_in_either_destination, 120)
