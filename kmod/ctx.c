@@ -5,6 +5,7 @@
  * and release.
  */
 #include <linux/capability.h>
+#include <linux/cgroup.h>
 #include <linux/cpu.h>
 #include <linux/fs.h>
 #include <linux/hrtimer.h>
@@ -318,6 +319,11 @@ static long pel_ctx_setup(struct pel_ctx *ctx, struct pel_setup __user *uarg)
 			goto out_free;
 		}
 		ctx->nr_queues = ++i;
+		ret = pel_worker_prepare_attach(&ctx->queues[i - 1]);
+		if (ret) {
+			cpus_read_unlock();
+			goto out_free;
+		}
 	}
 	/* A queue whose CPU goes offline from here waits for it to return. */
 	cpus_read_unlock();
@@ -327,6 +333,12 @@ static long pel_ctx_setup(struct pel_ctx *ctx, struct pel_setup __user *uarg)
 	ctx->owner = get_pid(task_tgid(current));
 	ctx->owner_task = get_task_struct(current->group_leader);
 	get_task_comm(ctx->comm, current);
+#ifdef CONFIG_CGROUPS
+	/* The workers' round-robin is fair across cgroups, then contexts. */
+	rcu_read_lock();
+	ctx->cgroup_id = cgroup_id(task_dfl_cgroup(current));
+	rcu_read_unlock();
+#endif
 	ctx->idle_ns = (u64)p.idle_us * NSEC_PER_USEC;
 	ctx->max_inflight = p.max_inflight;
 

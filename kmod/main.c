@@ -224,7 +224,12 @@ static void __init pel_check_abi(void)
 	PEL_CHECK_FIELD(pel_ctx_stats, inflight, 64, 4);
 	PEL_CHECK_FIELD(pel_ctx_stats, ops, 72, 8 * PEL_OP_SLOTS);
 	PEL_CHECK_FIELD(pel_ctx_stats, errors, 200, 8 * PEL_ERR_SLOTS);
-	PEL_CHECK_FIELD(pel_ctx_stats, resv, 264, 48);
+	PEL_CHECK_FIELD(pel_ctx_stats, cgroup_id, 264, 8);
+	PEL_CHECK_FIELD(pel_ctx_stats, busy_ns, 272, 8);
+	PEL_CHECK_FIELD(pel_ctx_stats, uid, 280, 4);
+	PEL_CHECK_FIELD(pel_ctx_stats, resv0, 284, 4);
+	PEL_CHECK_FIELD(pel_ctx_stats, slow_batches, 288, 8);
+	PEL_CHECK_FIELD(pel_ctx_stats, resv, 296, 16);
 	BUILD_BUG_ON(sizeof(struct pel_op_stats) != 336);
 	PEL_CHECK_FIELD(pel_op_stats, latency, 32, 8 * PEL_LAT_BUCKETS);
 	PEL_CHECK_FIELD(pel_op_stats, name, 288, 16);

@@ -128,8 +128,27 @@ struct pel_queue {
 	u64 ops[PEL_OP_SLOTS];
 	u64 errors[PEL_ERR_SLOTS];
 
-	/* On the home worker's list; protected by that worker's lock. */
+	/*
+	 * On its group's list of the home worker (worker_node, group), both
+	 * protected by that worker's lock.  spare is a group allocated at
+	 * setup for attach to use when the worker has none of this cgroup.
+	 */
 	struct list_head worker_node;
+	struct pel_wgroup *group;
+	struct pel_wgroup *spare;
+};
+
+/*
+ * The queues of one cgroup homed on one worker.  The worker's round-robin
+ * serves groups, then queues inside a group, so a cgroup with a hundred
+ * contexts gets no more of a worker than a cgroup with one.  Protected by
+ * the worker's lock; freed when its last queue leaves.
+ */
+struct pel_wgroup {
+	u64 cgroup_id;
+	struct list_head node;		/* on the worker's groups, rotated */
+	struct list_head queues;	/* its queues, rotated */
+	unsigned int nr_queues;
 };
 
 struct pel_ctx {
@@ -180,6 +199,8 @@ struct pel_ctx {
 	struct timer_list slow_timer;	/* armed while the thread runs a batch */
 	void *slow_bounce;		/* the thread's PEL_BOUNCE_SIZE bytes */
 	u64 slow_batches;		/* batches handed to the slow path */
+	u64 cgroup_id;			/* owner's cgroup (v2) at setup: fairness */
+	atomic64_t busy_ns;		/* worker and slow-path time on its ops */
 	struct task_struct *owner_task;	/* owner's group leader, referenced */
 };
 
@@ -287,9 +308,10 @@ struct pel_worker {
 	bool kick;			/* set by PEL_ENTER_WAKE before waking us */
 	bool queues_added;		/* a queue was attached: clear its NEED_WAKEUP */
 
-	/* lock protects queues, nr_queues and idle_ns */
+	/* lock protects groups (and their queues), nr_groups, nr_queues, idle_ns */
 	spinlock_t lock;
-	struct list_head queues;	/* homed queues, rotated for round-robin */
+	struct list_head groups;	/* homed queues by cgroup, rotated */
+	unsigned int nr_groups;
 	unsigned int nr_queues;
 	u64 idle_ns;			/* max idle time over homed queues */
 
@@ -397,6 +419,7 @@ void pel_queue_set_need_wakeup(struct pel_queue *q, bool on);
 /* worker.c */
 int pel_workers_init(void);
 void pel_workers_exit(void);
+int pel_worker_prepare_attach(struct pel_queue *q);
 void pel_worker_attach(struct pel_queue *q);
 void pel_worker_detach(struct pel_queue *q);
 void pel_worker_kick(unsigned int cpu);

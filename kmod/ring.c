@@ -123,6 +123,8 @@ void pel_queue_free(struct pel_queue *q)
 {
 	unsigned int i;
 
+	kfree(q->spare);
+	q->spare = NULL;
 	if (!q->pages)
 		return;
 	vunmap(q->rings);

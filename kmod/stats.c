@@ -216,6 +216,11 @@ long pel_ioctl_ctx_stats(void __user *uarg)
 		}
 		st.inflight = max(atomic_read(&ctx->inflight), 0);
 		st.max_inflight = ctx->max_inflight;
+		st.cgroup_id = ctx->cgroup_id;
+		st.busy_ns = atomic64_read(&ctx->busy_ns);
+		st.uid = from_kuid_munged(current_user_ns(), ctx->uid);
+		st.resv0 = 0;
+		st.slow_batches = READ_ONCE(ctx->slow_batches);
 		ret = 0;
 		break;
 	}
@@ -246,6 +251,8 @@ void pel_show_fdinfo(struct seq_file *m, struct file *file)
 	seq_printf(m, "pel-idle-us:\t%llu\n", ctx->idle_ns / NSEC_PER_USEC);
 	seq_printf(m, "pel-inflight:\t%d/%u\n", atomic_read(&ctx->inflight),
 		   ctx->max_inflight);
+	seq_printf(m, "pel-cgroup-id:\t%llu\n", ctx->cgroup_id);
+	seq_printf(m, "pel-busy-ns:\t%lld\n", atomic64_read(&ctx->busy_ns));
 	seq_printf(m, "pel-slow-batches:\t%llu\n", READ_ONCE(ctx->slow_batches));
 	for (i = 0; i < ctx->nr_queues; i++) {
 		struct pel_queue *q = &ctx->queues[i];

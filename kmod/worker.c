@@ -137,7 +137,9 @@ static unsigned int pel_worker_run_queue(struct pel_worker *w,
 		pel_slow_handoff(w, b);
 	/* Do not pin the owner's address space between batches. */
 	pel_worker_drop_mm(w);
-	WRITE_ONCE(w->busy_ns, w->busy_ns + ktime_get_ns() - start);
+	start = ktime_get_ns() - start;
+	WRITE_ONCE(w->busy_ns, w->busy_ns + start);
+	atomic64_add(start, &q->ctx->busy_ns);
 	pel_worker_set_state(w, PEL_WORKER_POLLING);
 	return n;
 }
@@ -164,37 +166,52 @@ int pel_worker_cancel(struct pel_ctx *ctx, u64 user_data)
 	return r == -ENOENT ? ret : r;
 }
 
+/* Every queue homed on @w; caller holds w->lock. */
+#define pel_worker_for_each_queue(w, g, q)				\
+	list_for_each_entry(g, &(w)->groups, node)			\
+		list_for_each_entry(q, &(g)->queues, worker_node)
+
 /*
- * Pick the next homed queue that has work, round-robin, and pin its context
- * so that it outlives a concurrent close.  Returns NULL when none has work.
+ * Pick the next homed queue that has work, round-robin over cgroups first,
+ * then over the group's queues, and pin its context so that it outlives a
+ * concurrent close.  Each call moves on to the next group: a round of
+ * nr_groups calls serves every group once, however many queues it has.
+ * Returns NULL when no group has work within @budget groups.
  */
 static struct pel_queue *pel_worker_next(struct pel_worker *w,
 					 unsigned int *budget)
 {
+	struct pel_wgroup *g;
 	struct pel_queue *q;
+	unsigned int n;
 
 	spin_lock(&w->lock);
-	while (*budget && !list_empty(&w->queues)) {
+	while (*budget && !list_empty(&w->groups)) {
 		(*budget)--;
-		q = list_first_entry(&w->queues, struct pel_queue, worker_node);
-		list_rotate_left(&w->queues);
-		if (pel_queue_can_take(q)) {
-			pel_ctx_get(q->ctx);
-			spin_unlock(&w->lock);
-			return q;
+		g = list_first_entry(&w->groups, struct pel_wgroup, node);
+		list_rotate_left(&w->groups);
+		for (n = g->nr_queues; n; n--) {
+			q = list_first_entry(&g->queues, struct pel_queue,
+					     worker_node);
+			list_rotate_left(&g->queues);
+			if (pel_queue_can_take(q)) {
+				pel_ctx_get(q->ctx);
+				spin_unlock(&w->lock);
+				return q;
+			}
 		}
 	}
 	spin_unlock(&w->lock);
 	return NULL;
 }
 
-/* One round over the homed queues.  Returns the SQEs run. */
+/* One round over the homed groups.  Returns the SQEs run. */
 static unsigned int pel_worker_round(struct pel_worker *w)
 {
 	unsigned int budget, done = 0;
 	struct pel_queue *q;
 
-	budget = READ_ONCE(w->nr_queues);
+	budget = READ_ONCE(w->nr_groups);
 	while ((q = pel_worker_next(w, &budget))) {
 		done += pel_worker_run_queue(w, q);
 		pel_ctx_put(q->ctx);
@@ -206,7 +223,7 @@ static unsigned int pel_worker_round(struct pel_worker *w)
 static unsigned int pel_worker_steal_from(struct pel_worker *w,
 					  struct pel_worker *victim)
 {
-	unsigned int budget = READ_ONCE(victim->nr_queues), n;
+	unsigned int budget = READ_ONCE(victim->nr_groups), n;
 	struct pel_queue *q = pel_worker_next(victim, &budget);
 
 	if (!q)
@@ -246,18 +263,19 @@ static unsigned int pel_worker_steal(struct pel_worker *w)
  */
 static bool pel_worker_prepare_sleep(struct pel_worker *w)
 {
+	struct pel_wgroup *g;
 	struct pel_queue *q;
 	bool pending = false;
 
 	spin_lock(&w->lock);
-	list_for_each_entry(q, &w->queues, worker_node)
+	pel_worker_for_each_queue(w, g, q)
 		pel_queue_set_need_wakeup(q, true);
 	/* Pairs with the submitter's barrier between tail store and flags load. */
 	smp_mb();
-	list_for_each_entry(q, &w->queues, worker_node)
+	pel_worker_for_each_queue(w, g, q)
 		pending |= pel_queue_can_take(q);
 	if (pending) {
-		list_for_each_entry(q, &w->queues, worker_node)
+		pel_worker_for_each_queue(w, g, q)
 			pel_queue_set_need_wakeup(q, false);
 	}
 	spin_unlock(&w->lock);
@@ -266,10 +284,11 @@ static bool pel_worker_prepare_sleep(struct pel_worker *w)
 
 static void pel_worker_clear_need_wakeup(struct pel_worker *w)
 {
+	struct pel_wgroup *g;
 	struct pel_queue *q;
 
 	spin_lock(&w->lock);
-	list_for_each_entry(q, &w->queues, worker_node)
+	pel_worker_for_each_queue(w, g, q)
 		pel_queue_set_need_wakeup(q, false);
 	spin_unlock(&w->lock);
 }
@@ -277,11 +296,12 @@ static void pel_worker_clear_need_wakeup(struct pel_worker *w)
 /* When a homed queue last had SQEs taken, by this worker or a thief. */
 static u64 pel_worker_last_taken(struct pel_worker *w)
 {
+	struct pel_wgroup *g;
 	struct pel_queue *q;
 	u64 last = 0;
 
 	spin_lock(&w->lock);
-	list_for_each_entry(q, &w->queues, worker_node)
+	pel_worker_for_each_queue(w, g, q)
 		last = max(last, READ_ONCE(q->last_taken_ns));
 	spin_unlock(&w->lock);
 	return last;
@@ -419,21 +439,44 @@ void pel_worker_kick(unsigned int cpu)
 
 static void pel_worker_update_idle(struct pel_worker *w)
 {
+	struct pel_wgroup *g;
 	struct pel_queue *q;
 	u64 idle = 0;
 
 	lockdep_assert_held(&w->lock);
-	list_for_each_entry(q, &w->queues, worker_node)
+	pel_worker_for_each_queue(w, g, q)
 		idle = max(idle, q->ctx->idle_ns);
 	WRITE_ONCE(w->idle_ns, idle);
+}
+
+/* A group for @q, allocated at setup, for attach to use if it needs one. */
+int pel_worker_prepare_attach(struct pel_queue *q)
+{
+	q->spare = kzalloc_node(sizeof(*q->spare), GFP_KERNEL_ACCOUNT,
+				cpu_to_node(q->cpu));
+	return q->spare ? 0 : -ENOMEM;
 }
 
 void pel_worker_attach(struct pel_queue *q)
 {
 	struct pel_worker *w = pel_worker_of(q->cpu);
+	u64 id = q->ctx->cgroup_id;
+	struct pel_wgroup *g;
 
 	spin_lock(&w->lock);
-	list_add_tail(&q->worker_node, &w->queues);
+	list_for_each_entry(g, &w->groups, node)
+		if (g->cgroup_id == id)
+			goto found;
+	g = q->spare;
+	q->spare = NULL;
+	g->cgroup_id = id;
+	INIT_LIST_HEAD(&g->queues);
+	list_add_tail(&g->node, &w->groups);
+	WRITE_ONCE(w->nr_groups, w->nr_groups + 1);
+found:
+	list_add_tail(&q->worker_node, &g->queues);
+	g->nr_queues++;
+	q->group = g;
 	WRITE_ONCE(w->nr_queues, w->nr_queues + 1);
 	WRITE_ONCE(w->queues_added, true);
 	pel_worker_update_idle(w);
@@ -448,8 +491,17 @@ void pel_worker_detach(struct pel_queue *q)
 {
 	struct pel_worker *w = pel_worker_of(q->cpu);
 
+	struct pel_wgroup *g;
+
 	spin_lock(&w->lock);
+	g = q->group;
 	list_del_init(&q->worker_node);
+	q->group = NULL;
+	if (!--g->nr_queues) {
+		list_del(&g->node);
+		WRITE_ONCE(w->nr_groups, w->nr_groups - 1);
+		kfree(g);
+	}
 	WRITE_ONCE(w->nr_queues, w->nr_queues - 1);
 	pel_worker_update_idle(w);
 	spin_unlock(&w->lock);
@@ -519,7 +571,7 @@ int pel_workers_init(void)
 		spin_lock_init(&w->lock);
 		spin_lock_init(&w->batch_lock);
 		pel_batch_init(&w->batch, &w->batch_lock);
-		INIT_LIST_HEAD(&w->queues);
+		INIT_LIST_HEAD(&w->groups);
 		w->bounce = kvmalloc_node(PEL_BOUNCE_SIZE, GFP_KERNEL, node);
 		if (!w->bounce)
 			goto err_free;

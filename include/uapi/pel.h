@@ -275,7 +275,12 @@ struct pel_ctx_stats {
 	__u32 max_inflight;	/* its cap */
 	__u64 ops[PEL_OP_SLOTS];	/* completions by opcode */
 	__u64 errors[PEL_ERR_SLOTS];	/* completions with res < 0, by errno */
-	__u64 resv[6];
+	__u64 cgroup_id;	/* owner's cgroup (v2) at setup: its inode number; 0 without cgroups */
+	__u64 busy_ns;		/* worker and slow-path time spent on its ops */
+	__u32 uid;		/* owner's euid at setup, in the caller's user namespace */
+	__u32 resv0;
+	__u64 slow_batches;	/* batches handed to its slow path (ops that needed a page fault) */
+	__u64 resv[2];
 };
 
 /* Buckets of pel_op_stats.latency: bucket i counts [2^i, 2^(i+1)) ns. */
