@@ -71,13 +71,20 @@ static struct pel_user *pel_user_get(kuid_t uid)
 	return u;
 }
 
+/* Once per context free: the lock is cheap here, and keeps sparse sure. */
 static void pel_user_put(struct pel_user *u)
 {
-	if (!u || !refcount_dec_and_lock(&u->ref, &pel_user_lock))
+	bool last;
+
+	if (!u)
 		return;
-	list_del(&u->node);
+	spin_lock(&pel_user_lock);
+	last = refcount_dec_and_test(&u->ref);
+	if (last)
+		list_del(&u->node);
 	spin_unlock(&pel_user_lock);
-	kfree(u);
+	if (last)
+		kfree(u);
 }
 
 /*
