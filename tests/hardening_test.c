@@ -14,6 +14,8 @@
  *    the bytes both destinations hold.
  *  - killed_owner: the ops of a SIGKILLed process stop within ~0.5 s.
  *  - cpu_offline_with_stuck_op: a stuck op does not hold up CPU hotplug.
+ *  - split_bytes_toggled_under_load: split_bytes is read once per split
+ *    decision (a write of 0 in between used to divide by zero).
  *  - unload.rmmod_with_stuck_op (last): nor rmmod; the module is loaded
  *    again from /pel/pel.ko afterwards.
  *
@@ -23,6 +25,7 @@
  */
 #include <linux/userfaultfd.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -396,6 +399,26 @@ static const char *find_tool(const char *name, char *buf, size_t size)
 		snprintf(buf, size, "%s/%s", dirs[i], name);
 		if (!access(buf, X_OK))
 			return buf;
+	}
+	return NULL;
+}
+
+/* ---- split_bytes written while ops are being split ------------------ */
+
+#define SPLIT_PARAM	"/sys/module/pel/parameters/split_bytes"
+
+static volatile int toggle_stop;
+
+/* Writes 0 (no splitting), 64 KiB and 1 MiB to split_bytes, over and over. */
+static void *toggle_split(void *arg)
+{
+	static const char *const vals[] = { "0", "65536", "1048576", "0", "131072" };
+	unsigned long *writes = arg;
+	unsigned int i = 0;
+
+	while (!toggle_stop) {
+		if (!pel_test_write_file(SPLIT_PARAM, vals[i++ % 5], 0))
+			(*writes)++;
 	}
 	return NULL;
 }
@@ -1154,6 +1177,57 @@ static int module_refcnt(void)
 		fclose(f);
 	}
 	return n;
+}
+
+/*
+ * split_bytes is read once per split decision: a write of 0 between the
+ * decision and the chunk size used to divide by zero.  One thread writes
+ * 0 / 64 KiB / 1 MiB / 128 KiB to it as fast as it can while 4 MiB
+ * COPY_CRC32Cs run: every result must be exact (CRC against the reference,
+ * the copied bytes), and the kernel log clean (the suite scans it).
+ */
+TEST_F_TIMEOUT(hard, split_bytes_toggled_under_load, 240)
+{
+	const size_t len = 4 << 20;
+	uint8_t *src = malloc(len), *dst = malloc(len);
+	unsigned long writes = 0;
+	char saved[32] = "";
+	uint32_t want;
+	pthread_t t;
+	unsigned int i;
+	FILE *f;
+
+	ASSERT_TRUE(src && dst);
+	f = fopen(SPLIT_PARAM, "r");
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, fgets(saved, sizeof(saved), f));
+	fclose(f);
+	saved[strcspn(saved, "\n")] = 0;
+	pel_test_fill_random(src, len, 4242);
+	want = pel_test_crc32c(0, src, len);
+	ASSERT_EQ(0, lpel_init(&self->a, 64));
+	self->a_ok = true;
+
+	toggle_stop = 0;
+	ASSERT_EQ(0, pthread_create(&t, NULL, toggle_split, &writes));
+	for (i = 0; i < 40; i++) {
+		struct pel_sqe tmpl;
+		struct pel_cqe cqe;
+
+		memset(dst, 0x11, len);
+		lpel_prep_copy_crc32c(&tmpl, dst, src, len, 0);
+		pel_test_run_sqe(_metadata, &self->a, &tmpl, &cqe, "COPY_CRC32C 4 MiB");
+		EXPECT_EQ((int)len, cqe.res) TH_LOG("round %u", i);
+		EXPECT_EQ(want, (uint32_t)cqe.result) TH_LOG("round %u: CRC", i);
+		EXPECT_EQ(len, pel_test_first_diff(dst, src, len)) TH_LOG("round %u: bytes", i);
+	}
+	toggle_stop = 1;
+	pthread_join(t, NULL);
+	TH_LOG("%lu writes of split_bytes during 40 split-or-not ops", writes);
+	EXPECT_LT(40, writes);
+	EXPECT_EQ(0, pel_test_write_file(SPLIT_PARAM, saved, 0));
+	free(src);
+	free(dst);
 }
 
 FIXTURE(unload) {
