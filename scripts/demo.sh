@@ -22,10 +22,14 @@ while getopts "k:c:h" opt; do
 	esac
 done
 
-scripts/setup.sh
+# Only what the demo needs: this kernel, no test sources.
+case $kernel in
+6.1 | 6.12) scripts/setup.sh -d -k "$kernel" ;;
+*) scripts/setup.sh -d ;;
+esac
 kver=$(sed -n "s/^KVER_${kernel//./_} := //p" .cache/kernels/versions.mk)
 [ -n "$kver" ] || kver=$kernel
-make -s lib tools examples
+make -s lib tools/pelctl examples
 ko=$(scripts/build-kmod.sh "$kver" 2>/dev/null | tail -n 1)
 
 echo "demo: booting $kver with $cpus vCPUs"

@@ -10,7 +10,28 @@
 #
 # Prints the resolved kernel versions to .cache/kernels/versions.mk so the
 # Makefile and the VM rig agree on which kernels "6.1" and "6.12" are.
+#
+#   scripts/setup.sh [-k 6.1|6.12]... [-d]
+#
+# -k: only this kernel's headers and image (repeatable; default both).
+# -d: only what `make demo` needs: no kselftest harness and checkpatch (and
+#     not linux-source-6.12, trinity, stress-ng or sparse, which the tests
+#     and checks use).
 set -euo pipefail
+
+want=()
+demo_only=
+while getopts "k:dh" opt; do
+	case $opt in
+	k) case $OPTARG in
+	   6.1 | 6.12) want+=("$OPTARG") ;;
+	   *) echo "setup: -k takes 6.1 or 6.12, not '$OPTARG'" >&2; exit 2 ;;
+	   esac ;;
+	d) demo_only=1 ;;
+	*) sed -n '2,/^set /p' "$0" | sed -n 's/^# \{0,1\}//p' >&2; exit 2 ;;
+	esac
+done
+[ ${#want[@]} -gt 0 ] || want=(6.1 6.12)
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache="$top/.cache"
@@ -55,12 +76,17 @@ if [ ! -s "$versions" ]; then
 	} > "$versions.tmp"
 	mv "$versions.tmp" "$versions"
 fi
-kv61=$(sed -n 's/^KVER_6_1 := //p' "$versions")
-kv612=$(sed -n 's/^KVER_6_12 := //p' "$versions")
+kvers=()
+for k in "${want[@]}"; do
+	kvers+=("$(sed -n "s/^KVER_${k//./_} := //p" "$versions")")
+done
 
 pkgs=(build-essential bc kmod cpio xz-utils busybox-static qemu-system-x86
-      sparse dwarves liburing-dev pkg-config trinity stress-ng
-      "linux-headers-$kv61" "linux-headers-$kv612" linux-source-6.12)
+      dwarves liburing-dev pkg-config)
+[ -n "$demo_only" ] || pkgs+=(sparse trinity stress-ng linux-source-6.12)
+for kv in "${kvers[@]}"; do
+	pkgs+=("linux-headers-$kv")
+done
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
@@ -134,7 +160,7 @@ unpack_image() {
 	mv "$new" "$root"
 }
 
-for kv in "$kv61" "$kv612"; do
+for kv in "${kvers[@]}"; do
 	root="$kdir/$kv"
 	if [ ! -f "$root/.done" ]; then
 		log "fetching linux-image-$kv"
@@ -155,7 +181,7 @@ done
 
 # kselftest harness and checkpatch from the 6.12 source tarball.
 ksrc="$cache/linux-src"
-if [ ! -f "$ksrc/.done" ]; then
+if [ -z "$demo_only" ] && [ ! -f "$ksrc/.done" ]; then
 	tarball=$(ls /usr/src/linux-source-6.12.tar.* 2>/dev/null | head -n1)
 	if [ -z "$tarball" ]; then
 		log "linux-source-6.12 tarball not found in /usr/src"
@@ -171,4 +197,4 @@ if [ ! -f "$ksrc/.done" ]; then
 		'*/scripts/const_structs.checkpatch'
 	touch "$ksrc/.done"
 fi
-log "ready: kernels $kv61, $kv612"
+log "ready: kernels $(IFS=,; echo "${kvers[*]}" | sed 's/,/, /g')"

@@ -23,7 +23,7 @@ rel=$(grep -m1 -oE '^[^:]*/crc32c-intel\.ko(\.[a-z]+)?:' "$mods/modules.dep" | t
 
 keep=$(mktemp) || exit 1
 cp -p "$mods/$rel" "$keep" && rm -f "$mods/$rel" || exit 1
-out=$(scripts/setup.sh 2>&1)
+out=$(scripts/setup.sh -k "$k" 2>&1)
 rc=$?
 ok=1
 if [ $rc -ne 0 ]; then
