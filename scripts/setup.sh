@@ -133,6 +133,15 @@ image_missing() {
 		sed "s|^|lib/modules/$kv/|"
 }
 
+# download_image KVER: fetch linux-image-KVER into .cache/debs/; print its path.
+download_image() {
+	(cd "$debs" && apt-get download -qq "linux-image-$1" >/dev/null 2>&1) || {
+		apt_update_once
+		(cd "$debs" && apt-get download -qq "linux-image-$1" >/dev/null)
+	}
+	ls "$debs"/linux-image-"$1"_*.deb | head -n1
+}
+
 # unpack_image KVER: unpack linux-image-KVER into .cache/kernels/KVER from
 # the kept .deb, downloading it when it is not there (or is damaged).  The
 # tree is made beside the old one and takes its place when it is complete.
@@ -145,14 +154,16 @@ unpack_image() {
 		deb=
 	fi
 	if [ -z "$deb" ]; then
-		(cd "$debs" && apt-get download -qq "linux-image-$kv" >/dev/null 2>&1) || {
-			apt_update_once
-			(cd "$debs" && apt-get download -qq "linux-image-$kv" >/dev/null)
-		}
-		deb=$(ls "$debs"/linux-image-"${kv}"_*.deb | head -n1)
+		deb=$(download_image "$kv")
 	fi
 	rm -rf "$new" && mkdir -p "$new"
-	dpkg -x "$deb" "$new"
+	if ! dpkg -x "$deb" "$new" 2>/dev/null; then
+		# A damaged .deb whose control part reads: fetch it once more.
+		rm -f "$deb"
+		deb=$(download_image "$kv")
+		rm -rf "$new" && mkdir -p "$new"
+		dpkg -x "$deb" "$new"
+	fi
 	# Debian ships no modules.dep; build one for the unpacked tree.
 	depmod -b "$new" "$kv"
 	touch "$new/.done"
