@@ -43,13 +43,36 @@ TEST_BINS := $(patsubst tests/%.c,tests/bin/%,$(TEST_SRCS))
 EXAMPLE_SRCS := $(wildcard examples/*.c)
 EXAMPLE_BINS := $(patsubst examples/%.c,examples/bin/%,$(EXAMPLE_SRCS))
 
-.PHONY: all module lib tools tests examples setup demo check clean
+.PHONY: all module module-build kout lib tools tests examples setup demo check clean
 
 all: module lib tools
 
-module:
+# pel.ko is built in its own tree, build/<kernel release>/ (KOUT), which
+# holds links to the sources only: Kbuild's M= is never the checkout itself,
+# whose .cache/ holds the unpacked kernel images (thousands of *.ko files
+# that a `make -C KDIR M=. clean` would delete).  kmod/pel.ko is a copy of
+# the last one built (for dkms.conf and for `-f kmod/pel.ko`).
+# scripts/build-kmod.sh builds through module-build, without the copy.
+KOUT ?= $(TOP)/build/$(or $(KRELEASE),$(subst /,_,$(KDIR)))
+
+module: module-build
+	cp -f $(KOUT)/kmod/pel.ko kmod/pel.ko
+
+module-build: kout
+	$(MAKE) -C $(KDIR) M=$(KOUT) modules
+
+# The build tree: links to Kbuild, include/ and kmod's sources, remade each
+# time (a source added or removed in kmod/ is picked up).
+kout:
 	@test -d "$(KDIR)" || { echo "KDIR=$(KDIR) not found: run 'make setup' or pass KDIR=" >&2; exit 1; }
-	$(MAKE) -C $(KDIR) M=$(TOP) modules
+	@case "$(KOUT)" in "$(TOP)"/.cache|"$(TOP)"/.cache/*|"$(TOP)") \
+		echo "KOUT=$(KOUT): must not be the checkout or under .cache/" >&2; exit 1 ;; esac
+	@mkdir -p $(KOUT)/kmod
+	@ln -sfn $(TOP)/include $(KOUT)/include
+	@ln -sf $(TOP)/Kbuild $(KOUT)/Kbuild
+	@find $(KOUT)/kmod -maxdepth 1 -type l -delete
+	@for f in $(filter-out %.mod.c,$(wildcard $(TOP)/kmod/*.[ch])) $(TOP)/kmod/Kbuild; do \
+		ln -s $$f $(KOUT)/kmod/; done
 
 lib: lib/liblpel.a lib/liblpel.so
 
@@ -173,7 +196,7 @@ MODSIGN = $(if $(wildcard $(MODSIGN_KEY) $(KDIR)/$(MODSIGN_KEY)),,CONFIG_MODULE_
 # cannot tell from the system's: DEPMOD=true, and depmod ourselves for /.
 install-module: module
 	@test -n "$(KRELEASE)" || { echo "no kernel release in $(KDIR)" >&2; exit 1; }
-	$(MAKE) -C $(KDIR) M=$(TOP) INSTALL_MOD_PATH=$(DESTDIR) \
+	$(MAKE) -C $(KDIR) M=$(KOUT) INSTALL_MOD_PATH=$(DESTDIR) \
 		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) DEPMOD=true $(MODSIGN) modules_install
 	$(if $(DESTDIR),,depmod -a $(KRELEASE))
 
@@ -249,7 +272,14 @@ uninstall-dkms:
 	@test -n "$(PEL_VERSION)" || { echo "no PEL_VERSION in kmod/" >&2; exit 1; }
 	rm -rf $(DKMS_DIR)
 
+# Everything a build leaves, and nothing else: no Kbuild clean (its M= would
+# be the checkout), and never anything under .cache/ (setup's downloads and
+# the kernel images the VM boots).  kmod/ may still hold the objects of an
+# in-tree build made before pel.ko moved to build/.
 clean:
-	-test -d "$(KDIR)" && $(MAKE) -C $(KDIR) M=$(TOP) clean
-	rm -f lib/*.o lib/liblpel.a lib/liblpel.so* lib/liblpel.pc tools/pelctl
-	rm -rf tests/bin examples/bin build
+	rm -rf build tests/bin examples/bin
+	rm -f lib/*.o lib/liblpel.a lib/liblpel.so* lib/liblpel.pc \
+	      tools/pelctl tools/pelbench
+	rm -f kmod/*.o kmod/*.ko kmod/*.mod kmod/*.mod.c kmod/.*.cmd kmod/*.o.d \
+	      kmod/modules.order modules.order Module.symvers .*.cmd
+	rm -rf .tmp_versions kmod/.tmp_versions

@@ -3,7 +3,7 @@
 #
 # Build pel.ko for one kernel in its own tree, build/<KVER>/, so that
 # modules for several kernels can sit side by side.  The tree holds links to
-# the sources; objects land beside them.
+# the sources; objects land beside them (the Makefile's module-build target).
 #
 #   scripts/build-kmod.sh KVER [extra make args, e.g. W=1 C=1]
 #   scripts/build-kmod.sh debug [...]   against the debug kernel's build tree
@@ -24,16 +24,8 @@ fi
 [ -d "$kdir" ] || { echo "build-kmod: no headers for $kver at $kdir (run scripts/setup.sh)" >&2; exit 1; }
 
 out=$top/build/$kver
-mkdir -p "$out/kmod"
-ln -sfn "$top/include" "$out/include"
-ln -sf "$top/Kbuild" "$out/Kbuild"
-# Link the sources only: an in-tree build leaves generated files (pel.mod.c)
-# in kmod/ that belong to whatever kernel it was built for.
-find "$out/kmod" -type l -delete
-for f in "$top"/kmod/*.[ch] "$top"/kmod/Kbuild; do
-	case $f in *.mod.c) continue ;; esac
-	ln -s "$f" "$out/kmod/$(basename "$f")"
-done
-
-make -C "$kdir" M="$out" "$@" modules >&2
+# The top Makefile makes the tree (links to the sources only: an in-tree
+# build would leave generated files such as pel.mod.c in kmod/, and Kbuild
+# pointed at the checkout would reach .cache/) and runs Kbuild in it.
+make -C "$top" --no-print-directory module-build KDIR="$kdir" KOUT="$out" "$@" >&2
 echo "$out/kmod/pel.ko"

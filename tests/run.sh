@@ -38,6 +38,15 @@ fail_note() {
 }
 
 scripts/setup.sh || { echo "tests: setup failed"; echo "0 passed, 1 failed"; exit 1; }
+# A module file removed from a kernel image is put back by setup.
+tests/setup-repair.sh 6.1
+case $? in
+0) echo "tests: ok - setup re-extracts a kernel image that lost a module file"
+   passed=$((passed + 1)) ;;
+77) echo "tests: skip - setup repair (no .deb in .cache/debs; it would download)"
+    skipped=$((skipped + 1)) ;;
+*) fail_note "setup does not repair a kernel image that lost a module file (tests/setup-repair.sh)" ;;
+esac
 if ! make -s lib tools tests examples; then
 	echo "tests: user-space build failed"
 	echo "0 passed, 1 failed"

@@ -87,6 +87,7 @@ run_example() {
 dd if=/dev/urandom of=/tmp/crc-9M.bin bs=1000 count=9001 2>/dev/null
 dd if=/dev/urandom of=/tmp/crc-odd.bin bs=1 count=4099 2>/dev/null
 run_example pel_demo 4
+run_example pel_demo -s 2 4
 run_example file_crc32c /tmp/crc-9M.bin
 run_example file_crc32c /tmp/crc-9M.bin 64
 run_example file_crc32c /tmp/crc-odd.bin 1
