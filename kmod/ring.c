@@ -325,6 +325,7 @@ static unsigned int pel_err_slot(s32 res)
 void pel_queue_post(struct pel_queue *q, const struct pel_cqe *cqe, u8 opcode)
 {
 	struct pel_ctx *ctx = q->ctx;
+	int ctx_left, user_left;
 	u32 reserved;
 
 	spin_lock(&q->cq_lock);
@@ -353,22 +354,31 @@ void pel_queue_post(struct pel_queue *q, const struct pel_cqe *cqe, u8 opcode)
 	 * not completed.
 	 */
 	smp_mb__before_atomic();
-	atomic_dec(&ctx->inflight);
-	atomic_dec(&ctx->user->inflight);
+	ctx_left = atomic_dec_return(&ctx->inflight);
+	user_left = atomic_dec_return(&ctx->user->inflight);
 
 	/* wq_has_sleeper() orders the tail store before the waiter check. */
 	if (wq_has_sleeper(&ctx->cq_wait))
 		wake_up(&ctx->cq_wait);
 
 	/*
-	 * The queue's last op in flight is done: SQEs that waited for it (a
-	 * chain's rest, a DRAIN) may be taken now, and the home worker went
-	 * to sleep without them (pel_queue_can_take() said no).  Its
-	 * NEED_WAKEUP is set; nobody else would wake it.
+	 * Workers sleep on queues that pel_queue_can_take() said no to; a
+	 * completion that changes its answer wakes one, as nobody else
+	 * would (the owner may not enter the kernel: it has CQEs to reap).
+	 * The value-returning atomics above order the counts before the
+	 * sq_flags read: pairs with the smp_mb() of a worker going to sleep.
+	 *  - The queue's last op in flight is done: SQEs that waited for it
+	 *    (a chain's rest, a DRAIN) may be taken now; its home worker
+	 *    set NEED_WAKEUP.
+	 *  - The context or its user was at its cap of ops in flight: any of
+	 *    their queues may take now; a sleeping worker steals.
 	 */
 	if (!reserved && pel_queue_sq_pending(q) &&
 	    READ_ONCE(q->rings->sq_flags) & PEL_SQ_NEED_WAKEUP)
 		pel_worker_kick(q->cpu);
+	if (ctx_left + 1 >= (int)ctx->max_inflight ||
+	    user_left + 1 >= (int)READ_ONCE(pel_max_inflight_per_user))
+		pel_worker_kick_idle(numa_node_id(), -1, 1);
 }
 
 /* CQEs posted and not yet consumed, as far as the (untrusted) head says. */
