@@ -13,6 +13,7 @@
 #include <ctype.h>
 #include <grp.h>
 #include <stdarg.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -706,6 +707,57 @@ static struct jv *status_settled(struct __test_metadata *_metadata,
 	return doc;
 }
 
+/*
+ * doc's "cgroups" or "users" (name): sums over contexts[] by key, one
+ * holding want; the shares add up to 100%.
+ */
+static void check_busy(struct __test_metadata *_metadata,
+		       const struct jv *doc, const char *name,
+		       const char *key, uint64_t want)
+{
+	const struct jv *sums = jget(doc, name), *ctxs = jget(doc, "contexts");
+	uint64_t nctx = 0, busy = 0, cbusy = 0, completed = 0, ccompleted = 0;
+	double share = 0;
+	bool found = false;
+	size_t i;
+
+	ASSERT_NE(NULL, sums) TH_LOG("no '%s'", name);
+	ASSERT_EQ(J_ARR, sums->t);
+	ASSERT_NE(NULL, ctxs);
+	for (i = 0; i < sums->n; i++) {
+		const struct jv *b = sums->items[i], *pct = jget(b, "share_pct");
+
+		EXPECT_NE(UINT64_MAX, jnum(b, key)) TH_LOG("%s[%zu]", name, i);
+		EXPECT_LE(1, jnum(b, "contexts"));
+		nctx += jnum(b, "contexts");
+		busy += jnum(b, "busy_ns");
+		completed += jnum(b, "completed");
+		ASSERT_NE(NULL, pct);
+		ASSERT_EQ(J_NUM, pct->t);
+		share += pct->num;
+		if (i)
+			EXPECT_LT(jnum(sums->items[i - 1], key), jnum(b, key));
+		found |= jnum(b, key) == want;
+		if (!strcmp(key, "cgroup_id")) {
+			const struct jv *path = jget(b, "cgroup");
+
+			ASSERT_NE(NULL, path);
+			EXPECT_TRUE(path->t == J_STR || path->t == J_NULL);
+		}
+	}
+	for (i = 0; i < ctxs->n; i++) {
+		cbusy += jnum(ctxs->items[i], "busy_ns");
+		ccompleted += jnum(ctxs->items[i], "completed");
+	}
+	EXPECT_TRUE(found) TH_LOG("no %s with %s %llu", name, key,
+				  (unsigned long long)want);
+	EXPECT_EQ(ctxs->n, nctx);
+	EXPECT_EQ(cbusy, busy);
+	EXPECT_EQ(ccompleted, completed);
+	if (busy)
+		EXPECT_TRUE(share > 99.9 && share < 100.1) TH_LOG("%s: shares add up to %.3f", name, share);
+}
+
 /* The document `pelctl status -j` prints, against the known workload. */
 static void check_status(struct __test_metadata *_metadata,
 			 FIXTURE_DATA(pelctl) *self, const struct jv *doc)
@@ -779,6 +831,16 @@ static void check_status(struct __test_metadata *_metadata,
 	}
 	EXPECT_EQ(10, jnum(ops, "nop"));
 	EXPECT_EQ(6, jnum(ops, "copy"));
+	EXPECT_EQ(geteuid(), jnum(ctx, "uid"));
+	EXPECT_NE(UINT64_MAX, jnum(ctx, "cgroup_id"));
+	v = jget(ctx, "cgroup");
+	ASSERT_NE(NULL, v);
+	EXPECT_TRUE(v->t == J_STR || v->t == J_NULL);
+	EXPECT_NE(UINT64_MAX, jnum(ctx, "busy_ns"));
+	EXPECT_LT(0, jnum(ctx, "busy_ns"));
+	EXPECT_NE(UINT64_MAX, jnum(ctx, "slow_batches"));
+	check_busy(_metadata, doc, "cgroups", "cgroup_id", jnum(ctx, "cgroup_id"));
+	check_busy(_metadata, doc, "users", "uid", geteuid());
 
 	ops = jget(doc, "ops");
 	ASSERT_NE(NULL, ops);
@@ -823,6 +885,8 @@ static void check_status(struct __test_metadata *_metadata,
 	EXPECT_LE(18, jnum(v, "submitted"));
 	EXPECT_LE(3, jnum(v, "errors"));
 	EXPECT_LE(1, jnum(v, "count"));
+	EXPECT_NE(UINT64_MAX, jnum(v, "busy_ns"));
+	EXPECT_NE(UINT64_MAX, jnum(v, "slow_batches"));
 	v = jget(totals, "ops");
 	ASSERT_NE(NULL, v);
 	EXPECT_LE(16, jnum(v, "count"));
@@ -878,6 +942,107 @@ TEST_F(pelctl, status_text)
 	EXPECT_NE(NULL, strstr(self->r->out, "ops: nop:10 copy:6   errors: EFAULT:1 EINVAL:2"))
 		TH_LOG("%s", self->r->out);
 	EXPECT_NE(NULL, strstr(self->r->out, "\ncopy "));
+	EXPECT_NE(NULL, strstr(self->r->out, "SLOW BATCHES"));
+	EXPECT_NE(NULL, strstr(self->r->out, "  cgroup: "));
+	EXPECT_NE(NULL, strstr(self->r->out, "\nworker time by cgroup\n"));
+	EXPECT_NE(NULL, strstr(self->r->out, "\nworker time by user\n"));
+}
+
+/* The first cgroup2 mount point in /proc/self/mountinfo; 0 or -1. */
+static int cgroup2_mnt(char *mnt, size_t len)
+{
+	char line[4096], m[1024], *sep;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	int ret = -1;
+
+	if (!f)
+		return -1;
+	while (ret && fgets(line, sizeof(line), f)) {
+		sep = strstr(line, " - ");
+		if (sep && !strncmp(sep + 3, "cgroup2 ", 8) &&
+		    sscanf(line, "%*u %*u %*s %*s %1023s", m) == 1 &&
+		    !strchr(m, '\\') && strlen(m) < len) {
+			strcpy(mnt, m);
+			ret = 0;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+/*
+ * A context set up in a cgroup of our own: status names the cgroup by its
+ * path under the cgroup2 mount (mounted here if need be).
+ */
+TEST_F(pelctl, cgroup_path)
+{
+	char mnt[1024], dir[1200], procs[2400], pid[32], want[64], line[128];
+	char orig[1024] = "";
+	const struct jv *ctxs, *ctx = NULL;
+	FILE *f;
+	struct lpel_ring ring;
+	bool mounted = false;
+	struct jv *doc;
+	int ret;
+	size_t i;
+
+	if (geteuid())
+		SKIP(return, "needs root to make a cgroup");
+	if (cgroup2_mnt(mnt, sizeof(mnt))) {
+		strcpy(mnt, "/sys/fs/cgroup");
+		if (mount("none", mnt, "cgroup2", 0, NULL))
+			SKIP(return, "cgroup2 unavailable: %s", strerror(errno));
+		mounted = true;
+	}
+	f = fopen("/proc/self/cgroup", "re");
+	while (f && fgets(orig, sizeof(orig), f) && strncmp(orig, "0::", 3))
+		;
+	if (f)
+		fclose(f);
+	orig[strcspn(orig, "\n")] = '\0';
+	if (strncmp(orig, "0::/", 4))
+		strcpy(orig, "0::/");
+	snprintf(want, sizeof(want), "/pel-pelctl.%d", getpid());
+	snprintf(dir, sizeof(dir), "%s%s", mnt, want);
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", dir);
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	ret = mkdir(dir, 0755) ? -errno : 0;
+	if (!ret) {
+		/* in it just for the setup; out again before anything can fail */
+		ret = pel_test_write_file(procs, pid, O_CLOEXEC);
+		if (!ret) {
+			ret = lpel_init(&ring, 32);
+			snprintf(procs, sizeof(procs), "%s%s/cgroup.procs", mnt,
+				 strcmp(orig + 3, "/") ? orig + 3 : "");
+			pel_test_write_file(procs, pid, O_CLOEXEC);
+		}
+		if (ret)
+			rmdir(dir);
+	}
+	if (ret && mounted)
+		umount(mnt);
+	ASSERT_EQ(0, ret) TH_LOG("%s: %s", dir, strerror(-ret));
+
+	doc = pelctl_json(_metadata, self->r, "-j context show");
+	run_pelctl(self->r, 0, "status");
+	lpel_exit(&ring);
+	rmdir(dir);
+	if (mounted)
+		umount(mnt);
+	ASSERT_NE(NULL, doc);
+	ctxs = doc;
+	ASSERT_EQ(J_ARR, ctxs->t);
+	for (i = 0; i < ctxs->n; i++)
+		if (jnum(ctxs->items[i], "pid") == (uint64_t)getpid() &&
+		    jnum(ctxs->items[i], "sq_entries") == 32)
+			ctx = ctxs->items[i];
+	ASSERT_NE(NULL, ctx);
+	EXPECT_STREQ(want, jstr(ctx, "cgroup"));
+	EXPECT_NE(0, jnum(ctx, "cgroup_id"));
+	jfree(doc);
+	EXPECT_EQ(0, self->r->status);
+	snprintf(line, sizeof(line), "  cgroup: %s\n", want);
+	EXPECT_NE(NULL, strstr(self->r->out, line)) TH_LOG("%s", self->r->out);
 }
 
 /* The objects' show commands print the parts of status, as arrays. */

@@ -484,13 +484,26 @@ struct pel_status {
 	struct param *params;
 	unsigned int nr_params;
 	uint64_t when_ns;		/* CLOCK_MONOTONIC */
+	struct cgroup_name *cgroups;	/* by resolve_cgroups(): one per id */
+	unsigned int nr_cgroups;
+};
+
+/* A context's cgroup: its id and the directory found for it. */
+struct cgroup_name {
+	uint64_t id;
+	char *path;		/* under the cgroup2 mount, "/" its root; NULL: not found */
 };
 
 static void free_status(struct pel_status *st)
 {
+	unsigned int i;
+
 	free(st->workers);
 	free(st->ctxs);
 	free(st->params);
+	for (i = 0; i < st->nr_cgroups; i++)
+		free(st->cgroups[i].path);
+	free(st->cgroups);
 	memset(st, 0, sizeof(*st));
 }
 
@@ -737,6 +750,200 @@ static void warn_abi(const struct pel_status *st)
 		fprintf(stderr,
 			"%s: warning: the module speaks ABI %u, pelctl was built for ABI %u\n",
 			prog, st->info.abi_version, PEL_ABI_VERSION);
+}
+
+/* ------------------------------------------------------------------------
+ * Cgroups.  A context's cgroup_id is the cgroup (v2) its owner was in at
+ * setup: the inode number of that cgroup's directory under the cgroup2
+ * mount.  Its path is found by walking the mount for that inode; a cgroup
+ * removed since, or no cgroup2 mount, leaves the id alone.
+ */
+#define CGROUP_MAX_DEPTH	64
+
+/* "\040" and the like, as /proc/self/mountinfo escapes a path, in place. */
+static void unescape_octal(char *s)
+{
+	char *out = s;
+
+	while (*s) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
+		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*out++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
+					(s[3] - '0'));
+			s += 4;
+		} else {
+			*out++ = *s++;
+		}
+	}
+	*out = '\0';
+}
+
+/* The mount point of the first cgroup2 mount we see; 0 or -1. */
+static int cgroup2_mount(char *mnt, size_t len)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	int ret = -1;
+
+	if (!f)
+		return -1;
+	/* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [TAGS...] - FSTYPE ... */
+	while (ret && getline(&line, &cap, f) > 0) {
+		char *sep = strstr(line, " - "), *field, *save = NULL;
+		unsigned int i;
+
+		if (!sep || strncmp(sep + 3, "cgroup2 ", 8))
+			continue;
+		*sep = '\0';
+		field = strtok_r(line, " ", &save);
+		for (i = 0; field && i < 4; i++)
+			field = strtok_r(NULL, " ", &save);
+		if (!field)
+			continue;
+		unescape_octal(field);
+		if (strlen(field) < len) {
+			strcpy(mnt, field);
+			ret = 0;
+		}
+	}
+	free(line);
+	fclose(f);
+	return ret;
+}
+
+static struct cgroup_name *find_cgroup(const struct pel_status *st,
+				       uint64_t id)
+{
+	unsigned int i;
+
+	for (i = 0; i < st->nr_cgroups; i++)
+		if (st->cgroups[i].id == id)
+			return &st->cgroups[i];
+	return NULL;
+}
+
+/*
+ * Walk the directory fd (path rel, rlen bytes of buf) and the ones below,
+ * on device dev only: name every cgroup of st still unnamed whose id is a
+ * directory's inode number.  *left counts those; the walk stops at zero.
+ * Takes fd.
+ */
+static void cgroup_walk(struct pel_status *st, int fd, dev_t dev, char *buf,
+			size_t len, size_t rlen, unsigned int depth,
+			unsigned int *left)
+{
+	struct dirent *de;
+	DIR *d = fdopendir(fd);
+
+	if (!d) {
+		close(fd);
+		return;
+	}
+	while (*left && (de = readdir(d))) {
+		struct cgroup_name *cg;
+		struct stat sb;
+		size_t n;
+		int sub;
+
+		if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
+			continue;
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		sub = openat(dirfd(d), de->d_name,
+			     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0)
+			continue;
+		if (fstat(sub, &sb) || sb.st_dev != dev) {
+			close(sub);
+			continue;
+		}
+		n = snprintf(buf + rlen, len - rlen, "/%s", de->d_name);
+		if (n >= len - rlen) {
+			close(sub);
+			continue;
+		}
+		cg = find_cgroup(st, sb.st_ino);
+		if (cg && !cg->path) {
+			cg->path = strdup(buf);
+			if (cg->path)
+				(*left)--;
+		}
+		if (depth < CGROUP_MAX_DEPTH)
+			cgroup_walk(st, sub, dev, buf, len, rlen + n, depth + 1,
+				    left);
+		else
+			close(sub);
+		buf[rlen] = '\0';
+	}
+	closedir(d);
+}
+
+/* Names for the cgroups of st's contexts, as far as they can be found. */
+static void resolve_cgroups(struct pel_status *st)
+{
+	char mnt[4096], buf[4096];
+	unsigned int i, left = 0;
+	struct cgroup_name *cg;
+	struct stat sb;
+	int fd;
+
+	for (i = 0; i < st->nr_ctxs; i++) {
+		uint64_t id = st->ctxs[i].cgroup_id;
+		struct cgroup_name *p;
+
+		if (!id || find_cgroup(st, id))
+			continue;
+		p = realloc(st->cgroups, (st->nr_cgroups + 1) * sizeof(*p));
+		if (!p)
+			return;
+		st->cgroups = p;
+		p[st->nr_cgroups].id = id;
+		p[st->nr_cgroups].path = NULL;
+		st->nr_cgroups++;
+		left++;
+	}
+	if (!left || cgroup2_mount(mnt, sizeof(mnt)))
+		return;
+	fd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (fstat(fd, &sb)) {
+		close(fd);
+		return;
+	}
+	/* the mount's root is a cgroup too: the root cgroup, or a namespace's */
+	cg = find_cgroup(st, sb.st_ino);
+	if (cg) {
+		cg->path = strdup("/");
+		if (cg->path)
+			left--;
+	}
+	buf[0] = '\0';
+	cgroup_walk(st, fd, sb.st_dev, buf, sizeof(buf), 0, 0, &left);
+}
+
+/* A context's cgroup path, or NULL (no cgroup, or not found). */
+static const char *cgroup_path(const struct pel_status *st, uint64_t id)
+{
+	const struct cgroup_name *cg = id ? find_cgroup(st, id) : NULL;
+
+	return cg ? cg->path : NULL;
+}
+
+/* Its path, else "id N"; "-" without cgroups. */
+static const char *cgroup_label(const struct pel_status *st, uint64_t id,
+				char *buf, size_t len)
+{
+	const char *path = cgroup_path(st, id);
+
+	if (path)
+		return path;
+	if (!id)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "id %" PRIu64, id);
+	return buf;
 }
 
 /* ------------------------------------------------------------------------
@@ -1000,6 +1207,7 @@ static void sum_workers(const struct pel_status *st, struct worker_totals *t)
 
 struct ctx_totals {
 	uint64_t queues, submitted, completed, inflight, bytes, errors;
+	uint64_t busy_ns, slow_batches;
 };
 
 static void sum_contexts(const struct pel_status *st, struct ctx_totals *t)
@@ -1016,7 +1224,60 @@ static void sum_contexts(const struct pel_status *st, struct ctx_totals *t)
 		t->inflight += ctx_inflight(st, c);
 		t->bytes += c->bytes;
 		t->errors += ctx_errors(c);
+		t->busy_ns += c->busy_ns;
+		t->slow_batches += c->slow_batches;
 	}
+}
+
+/* Worker time of the contexts listed, summed by cgroup or by user. */
+struct busy_sum {
+	uint64_t key;			/* cgroup_id, or uid */
+	uint64_t contexts, completed, busy_ns;
+};
+
+static int busy_sum_cmp(const void *a, const void *b)
+{
+	const struct busy_sum *x = a, *y = b;
+
+	return x->key < y->key ? -1 : x->key > y->key;
+}
+
+/*
+ * The sums by uid (by_uid) or by cgroup_id, by key, into *out (to be
+ * freed); the number of them, or -1 without memory.  *total: all the
+ * contexts' busy_ns.
+ */
+static int sum_busy(const struct pel_status *st, bool by_uid,
+		    struct busy_sum **out, uint64_t *total)
+{
+	struct busy_sum *sums = calloc(st->nr_ctxs ? st->nr_ctxs : 1,
+				       sizeof(*sums));
+	unsigned int i, j, n = 0;
+
+	*out = sums;
+	*total = 0;
+	if (!sums)
+		return -1;
+	for (i = 0; i < st->nr_ctxs; i++) {
+		const struct pel_ctx_stats *c = &st->ctxs[i];
+		uint64_t key = by_uid ? c->uid : c->cgroup_id;
+
+		for (j = 0; j < n && sums[j].key != key; j++)
+			;
+		if (j == n)
+			sums[n++].key = key;
+		sums[j].contexts++;
+		sums[j].completed += c->completed;
+		sums[j].busy_ns += c->busy_ns;
+		*total += c->busy_ns;
+	}
+	qsort(sums, n, sizeof(*sums), busy_sum_cmp);
+	return n;
+}
+
+static double busy_share(uint64_t busy_ns, uint64_t total)
+{
+	return total ? 100.0 * busy_ns / total : 0.0;
 }
 
 struct op_totals {
@@ -1115,13 +1376,13 @@ static void compact_errors(const struct pel_ctx_stats *c, char *out,
 		snprintf(out, len, "-");
 }
 
-#define CTX_HDR		"%7s  %-16s %6s %11s %12s %12s %10s %9s %7s\n"
-#define CTX_ROW		"%7s  %-16s %6" PRIu64 " %11s %12" PRIu64 " %12" PRIu64 \
-			" %10" PRIu64 " %9s %7" PRIu64 "\n"
+#define CTX_HDR		"%7s  %-16s %6s %6s %11s %12s %12s %10s %9s %7s %10s %12s\n"
+#define CTX_ROW		"%7s  %-16s %6s %6" PRIu64 " %11s %12" PRIu64 " %12" PRIu64 \
+			" %10" PRIu64 " %9s %7" PRIu64 " %10.1f %12" PRIu64 "\n"
 
 static void print_contexts(const struct pel_status *st)
 {
-	char buf[32], sqcq[32], pid[16], comm[17], ops[512], errs[256];
+	char buf[32], sqcq[32], pid[16], uid[16], comm[17], ops[512], errs[256];
 	struct ctx_totals t;
 	unsigned int i, j;
 
@@ -1129,8 +1390,9 @@ static void print_contexts(const struct pel_status *st)
 		printf("\nno contexts set up\n");
 		return;
 	}
-	printf("\n" CTX_HDR, "PID", "COMM", "QUEUES", "SQ/CQ", "SUBMITTED",
-	       "COMPLETED", "IN FLIGHT", "BYTES", "ERRORS");
+	printf("\n" CTX_HDR, "PID", "COMM", "UID", "QUEUES", "SQ/CQ",
+	       "SUBMITTED", "COMPLETED", "IN FLIGHT", "BYTES", "ERRORS",
+	       "BUSY ms", "SLOW BATCHES");
 	for (i = 0; i < st->nr_ctxs; i++) {
 		const struct pel_ctx_stats *c = &st->ctxs[i];
 
@@ -1145,10 +1407,14 @@ static void print_contexts(const struct pel_status *st)
 			comm[j] = isprint((unsigned char)c->comm[j]) ?
 				  c->comm[j] : '?';
 		comm[j] = '\0';
-		printf(CTX_ROW, pid, comm, (uint64_t)c->nr_queues, sqcq,
+		snprintf(uid, sizeof(uid), "%u", c->uid);
+		printf(CTX_ROW, pid, comm, uid, (uint64_t)c->nr_queues, sqcq,
 		       (uint64_t)c->submitted, (uint64_t)c->completed,
 		       ctx_inflight(st, c),
-		       human_bytes(c->bytes, buf, sizeof(buf)), ctx_errors(c));
+		       human_bytes(c->bytes, buf, sizeof(buf)), ctx_errors(c),
+		       c->busy_ns / 1e6, (uint64_t)c->slow_batches);
+		printf("%7s  cgroup: %s\n", "",
+		       cgroup_label(st, c->cgroup_id, errs, sizeof(errs)));
 		if (has_stats(st)) {
 			compact_ops(st, c, ops, sizeof(ops));
 			compact_errors(c, errs, sizeof(errs));
@@ -1156,8 +1422,47 @@ static void print_contexts(const struct pel_status *st)
 		}
 	}
 	sum_contexts(st, &t);
-	printf(CTX_ROW, "total", "", t.queues, "", t.submitted, t.completed,
-	       t.inflight, human_bytes(t.bytes, buf, sizeof(buf)), t.errors);
+	printf(CTX_ROW, "total", "", "", t.queues, "", t.submitted,
+	       t.completed, t.inflight, human_bytes(t.bytes, buf, sizeof(buf)),
+	       t.errors, t.busy_ns / 1e6, t.slow_batches);
+}
+
+#define BUSY_HDR	"%8s %12s %10s %7s  %s\n"
+#define BUSY_ROW	"%8" PRIu64 " %12" PRIu64 " %10.1f %7.1f  %s\n"
+
+/*
+ * "worker time by cgroup" and "worker time by user": the contexts listed,
+ * summed.  A share is of the listed contexts' worker time together.
+ */
+static void print_busy(const struct pel_status *st, bool by_uid)
+{
+	struct busy_sum *sums, t = { 0 };
+	uint64_t total;
+	char buf[64];
+	int i, n;
+
+	if (!st->nr_ctxs)
+		return;
+	n = sum_busy(st, by_uid, &sums, &total);
+	printf("\nworker time by %s\n" BUSY_HDR, by_uid ? "user" : "cgroup",
+	       "CONTEXTS", "OPS", "BUSY ms", "SHARE %",
+	       by_uid ? "UID" : "CGROUP");
+	for (i = 0; i < n; i++) {
+		const struct busy_sum *b = &sums[i];
+
+		if (by_uid)
+			snprintf(buf, sizeof(buf), "%" PRIu64, b->key);
+		printf(BUSY_ROW, b->contexts, b->completed, b->busy_ns / 1e6,
+		       busy_share(b->busy_ns, total),
+		       by_uid ? buf : cgroup_label(st, b->key, buf, sizeof(buf)));
+		t.contexts += b->contexts;
+		t.completed += b->completed;
+	}
+	if (n < 0)
+		printf("(out of memory)\n");
+	printf(BUSY_ROW, t.contexts, t.completed, total / 1e6,
+	       busy_share(total, total), "total");
+	free(sums);
 }
 
 #define OP_HDR		"%-16s %12s %9s %9s %9s %9s\n"
@@ -1287,6 +1592,7 @@ static void json_contexts(struct jw *jw, const char *key,
 			  const struct pel_status *st)
 {
 	unsigned int i, j, nops = nr_op_names(st);
+	const char *path;
 	char buf[32];
 
 	jw_array(jw, key);
@@ -1310,6 +1616,15 @@ static void json_contexts(struct jw *jw, const char *key,
 			jw_null(jw, "bytes");
 		}
 		jw_u64(jw, "errors_total", ctx_errors(c));
+		jw_u64(jw, "uid", c->uid);
+		jw_u64(jw, "cgroup_id", c->cgroup_id);
+		path = cgroup_path(st, c->cgroup_id);
+		if (path)
+			jw_string(jw, "cgroup", path, SIZE_MAX);
+		else
+			jw_null(jw, "cgroup");
+		jw_u64(jw, "busy_ns", c->busy_ns);
+		jw_u64(jw, "slow_batches", c->slow_batches);
 		jw_object(jw, "errors");
 		for (j = 0; j < PEL_ERR_SLOTS && has_stats(st); j++)
 			jw_u64(jw, err_keys[j], c->errors[j]);
@@ -1323,6 +1638,41 @@ static void json_contexts(struct jw *jw, const char *key,
 		jw_end_object(jw);
 	}
 	jw_end_array(jw);
+}
+
+/* The sums of print_busy(): "cgroups" or "users", by key. */
+static void json_busy(struct jw *jw, const struct pel_status *st,
+		      bool by_uid)
+{
+	struct busy_sum *sums;
+	const char *path;
+	uint64_t total;
+	int i, n;
+
+	n = sum_busy(st, by_uid, &sums, &total);
+	jw_array(jw, by_uid ? "users" : "cgroups");
+	for (i = 0; i < n; i++) {
+		const struct busy_sum *b = &sums[i];
+
+		jw_object(jw, NULL);
+		if (by_uid) {
+			jw_u64(jw, "uid", b->key);
+		} else {
+			jw_u64(jw, "cgroup_id", b->key);
+			path = cgroup_path(st, b->key);
+			if (path)
+				jw_string(jw, "cgroup", path, SIZE_MAX);
+			else
+				jw_null(jw, "cgroup");
+		}
+		jw_u64(jw, "contexts", b->contexts);
+		jw_u64(jw, "completed", b->completed);
+		jw_u64(jw, "busy_ns", b->busy_ns);
+		jw_double(jw, "share_pct", busy_share(b->busy_ns, total));
+		jw_end_object(jw);
+	}
+	jw_end_array(jw);
+	free(sums);
 }
 
 static void json_ops(struct jw *jw, const char *key,
@@ -1388,6 +1738,8 @@ static void json_totals(struct jw *jw, const struct pel_status *st)
 	jw_u64(jw, "inflight", c.inflight);
 	jw_u64(jw, "bytes", c.bytes);
 	jw_u64(jw, "errors", c.errors);
+	jw_u64(jw, "busy_ns", c.busy_ns);
+	jw_u64(jw, "slow_batches", c.slow_batches);
 	jw_end_object(jw);
 	jw_object(jw, "ops");
 	jw_u64(jw, "count", o.count);
@@ -1416,6 +1768,8 @@ static int show(const char *cmd, unsigned int what, int argc, char **argv)
 	if (read_status(&st))
 		return EXIT_FAILURE;
 	warn_abi(&st);
+	if (what & SHOW_CONTEXTS)
+		resolve_cgroups(&st);
 
 	if (json_output) {
 		jw_init(&jw, stdout, pretty_output);
@@ -1430,6 +1784,8 @@ static int show(const char *cmd, unsigned int what, int argc, char **argv)
 			json_module(&jw, &st);
 			json_workers(&jw, "workers", &st);
 			json_contexts(&jw, "contexts", &st);
+			json_busy(&jw, &st, false);
+			json_busy(&jw, &st, true);
 			json_ops(&jw, "ops", &st);
 			json_totals(&jw, &st);
 			jw_end_object(&jw);
@@ -1439,8 +1795,11 @@ static int show(const char *cmd, unsigned int what, int argc, char **argv)
 			print_module(&st);
 		if (what & SHOW_WORKERS)
 			print_workers(&st);
-		if (what & SHOW_CONTEXTS)
+		if (what & SHOW_CONTEXTS) {
 			print_contexts(&st);
+			print_busy(&st, false);
+			print_busy(&st, true);
+		}
 		if (what & SHOW_OPS) {
 			if (has_stats(&st))
 				print_ops(&st);
