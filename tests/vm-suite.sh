@@ -52,9 +52,11 @@ run_test() {
 	t=$1
 	name=${2:-${t##*/}}
 	echo "=== $name"
+	t0=$(date +%s)
 	"$t" > /tmp/out 2>&1
 	rc=$?
 	cat /tmp/out
+	echo "=== $name: $(($(date +%s) - t0)) s"
 	totals=$(grep '^# Totals:' /tmp/out | tail -n 1)
 	if [ -z "$totals" ]; then
 		echo "not ok - $name: no totals (exit $rc)"
