@@ -210,7 +210,11 @@ if ! tests/stage-dynamic.sh "$dynstage" trinity stress-ng; then
 	exit 1
 fi
 
+# A .cache shared by several checkouts (a symlink, as in a git worktree)
+# gets a log directory per checkout: run-vm.sh judges a run by its log, so
+# two runs must never write the same one.
 logdir=$top/.cache/vm/logs
+[ ! -L "$top/.cache" ] || logdir=$logdir/$(printf %s "$top" | tr -c 'A-Za-z0-9.-' _)
 mkdir -p "$logdir"
 timings=()
 declare -A uninit_ko=()
