@@ -8,11 +8,20 @@
 #   scripts/build-kmod.sh KVER [extra make args, e.g. W=1 C=1]
 #   scripts/build-kmod.sh debug [...]   against the debug kernel's build tree
 #                                       (scripts/build-debug-kernel.sh), in build/debug/
+#   scripts/build-kmod.sh -o NAME KVER [...]   in build/NAME/ instead: a variant
+#                                       beside the usual module, e.g.
+#                                       -o 6.1-uninit KVER KCFLAGS=-ftrivial-auto-var-init=uninitialized
 # Prints the path of the built pel.ko on its last line.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-kver=${1:?usage: build-kmod.sh KVER|debug [make args]}
+name=
+if [ "${1:-}" = -o ]; then
+	name=${2:?usage: build-kmod.sh [-o NAME] KVER|debug [make args]}
+	case $name in */*|.|..) echo "build-kmod: -o takes a name, not a path" >&2; exit 2 ;; esac
+	shift 2
+fi
+kver=${1:?usage: build-kmod.sh [-o NAME] KVER|debug [make args]}
 shift
 if [ "$kver" = debug ]; then
 	dbg=$("$top/scripts/build-debug-kernel.sh" -p) ||
@@ -23,7 +32,7 @@ else
 fi
 [ -d "$kdir" ] || { echo "build-kmod: no headers for $kver at $kdir (run scripts/setup.sh)" >&2; exit 1; }
 
-out=$top/build/$kver
+out=$top/build/${name:-$kver}
 # The top Makefile makes the tree (links to the sources only: an in-tree
 # build would leave generated files such as pel.mod.c in kmod/, and Kbuild
 # pointed at the checkout would reach .cache/) and runs Kbuild in it.

@@ -4,13 +4,22 @@
 # The whole test suite: set up what is missing, build, then for each kernel
 # (Debian 12's 6.1 and 6.12) and each machine (2 vCPUs; 4 vCPUs on two NUMA
 # nodes) boot a VM, load pel.ko, run every selftest, unload, and scan the
-# kernel log.  Ends with "N passed, N failed"; exits non-zero on any
-# failure or kernel-log finding.
+# kernel log.  Then the debug stage: the debug kernel (KASAN, lockdep,
+# kmemleak, UBSAN, fault injection; scripts/build-debug-kernel.sh builds it
+# into .cache/debug-kernel/ if it is not cached, and a failed build is a
+# failed test), one 2-vCPU boot running $PEL_DEBUG_TESTS with shorter long
+# tests, and kmemleak scans at the end.  Ends with "N passed, N failed";
+# exits non-zero on any failure or kernel-log finding.
 #
-#   tests/run.sh [-k 6.1|6.12|debug]... [-c NCPUS|4numa] [-t TEST_GLOB]
+#   tests/run.sh [-k 6.1|6.12|debug]... [-c NCPUS|4numa] [-t TEST_GLOB] [-D|-S]
 #
-# -k debug: the debug kernel (KASAN, lockdep, kmemleak, UBSAN), built first
-# by scripts/build-debug-kernel.sh if it is not cached yet.
+# -k: only these kernels (no debug stage unless -k debug); -k debug: the
+# whole suite (or -t) on the debug kernel, both machines (or -c).
+# -t: tests to run, globs separated by spaces or commas ('copy*,nop_test').
+# -D, or PEL_CHECK_DEBUG=0: skip the debug stage (quick local runs);
+# -S: only the debug stage.
+# PEL_DEBUG_TESTS: the debug stage's tests (default: fuzz, lifetime,
+# faultinj and, once it exists, hardening).
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,15 +28,44 @@ cd "$top" || exit 1
 kernels=()
 cpus=
 glob='*_test'
-while getopts "k:c:t:h" opt; do
+debug_stage=${PEL_CHECK_DEBUG:-1}
+debian=1
+while getopts "k:c:t:DSh" opt; do
 	case $opt in
-	k) kernels+=("$OPTARG") ;;
+	k) kernels+=("$OPTARG"); debug_stage=0 ;;
 	c) cpus=$OPTARG ;;
 	t) glob=$OPTARG ;;
+	D) debug_stage=0 ;;
+	S) debian=0; debug_stage=1 ;;
 	*) sed -n '2,/^set /p' "$0" | sed -n 's/^# \{0,1\}//p' >&2; exit 2 ;;
 	esac
 done
-[ ${#kernels[@]} -gt 0 ] || kernels=(6.1 6.12)
+[ ${#kernels[@]} -gt 0 ] || [ "$debian" = 0 ] || kernels=(6.1 6.12)
+
+# The debug stage's tests: the hostile client, lifetimes and fault
+# injection (and the hardening tests once tests/hardening_test.c is there),
+# on the kernel whose detectors make their findings visible.
+debug_tests=${PEL_DEBUG_TESTS:-fuzz_test lifetime_test faultinj_test}
+[ -n "${PEL_DEBUG_TESTS:-}" ] || [ ! -f tests/hardening_test.c ] ||
+	debug_tests="$debug_tests hardening_test"
+# ... with its long tests shorter than on the Debian kernels (KASAN and
+# kmemleak under TCG run them several times slower).
+debug_env=(PEL_KILL_ROUNDS=${PEL_DEBUG_KILL_ROUNDS:-100}
+	   PEL_FUZZ_SQES=${PEL_DEBUG_FUZZ_SQES:-100000})
+
+# The kernels whose 2-vCPU boot also gets /pel/pel-uninit.ko: pel.ko built
+# without stack auto-init (Debian builds with INIT_STACK_ALL_ZERO, which
+# would hide a CQE byte the worker leaves unset), for cqe_bytes_test.
+uninit_kernels=(6.1)
+# Whether the -t selection includes cqe_bytes_test.
+selects_cqe_bytes() {
+	local g
+	for g in ${glob//,/ }; do
+		# shellcheck disable=SC2053  # $g is a glob
+		[[ cqe_bytes_test == $g ]] && return 0
+	done
+	return 1
+}
 
 passed=0
 failed=0
@@ -111,27 +149,41 @@ else
 	machines=(2 4numa)
 fi
 
-# run_suite KVER KO MACHINE: one VM boot running the whole suite.
+# run_suite KVER KO MACHINE [TAG]: one VM boot running the suite ($glob);
+# TAG names the debug stage's boot, which runs $debug_tests with $debug_env.
 run_suite() {
-	local kver=$1 ko=$2 machine=$3 log rc line p f s tmo
+	local kver=$1 ko=$2 machine=$3 tag=${4:-} log rc line p f s tmo t0
+	local tests=$glob
 	local -a mach
 	case $machine in
 	4numa) mach=("${numa4[@]}") ;;
 	*) mach=(-c "$machine") ;;
 	esac
-	log=$logdir/suite-$kver-$machine.log
-	echo "=== $kver, machine $machine"
+	log=$logdir/suite-$kver-$machine${tag:+-$tag}.log
+	echo "=== $kver, machine $machine${tag:+, $tag}"
+	t0=$(date +%s)
 	# The debug kernel runs the suite several times slower (KASAN, lockdep
 	# and kmemleak under TCG).
 	tmo=1200
 	[ "$kver" != debug ] || tmo=3600
-	# The 2-vCPU machine runs the long tests in full and trinity and
+	# The 2-vCPU machine runs the long tests longer and trinity and
 	# stress-ng (staged with their libraries); the 4-vCPU one shorter.
-	local -a env=(PEL_KILL_ROUNDS=1000 PEL_FUZZ_SQES=1000000)
+	# 500 kill rounds, not lifetime_test's 1000: at 1000 it was the
+	# longest test (129 s of a 422 s boot), and the debug stage kills too.
+	local -a env=(PEL_KILL_ROUNDS=500 PEL_FUZZ_SQES=1000000)
 	local -a extra=(-f "$dynstage" -f tests/stress.sh)
 	if [ "$machine" != 2 ]; then
 		env=(PEL_KILL_ROUNDS=200 PEL_FUZZ_SQES=200000)
 		extra=()
+	fi
+	if [ -n "$tag" ]; then
+		env=("${debug_env[@]}")
+		extra=()
+		tests=$debug_tests
+	fi
+	# The 2-vCPU machine also runs cqe_bytes_test on pel-uninit.ko.
+	if [ "$machine" = 2 ] && [ -n "${uninit_ko[$kver]:-}" ]; then
+		extra+=(-f "${uninit_ko[$kver]}")
 	fi
 	# watchdog_thresh=60: a vCPU the busy host does not run for a while
 	# is not a soft lockup; a real one still shows within the timeout.
@@ -140,8 +192,9 @@ run_suite() {
 		-M crc32c_intel -M libcrc32c \
 		-f "$ko" -f tests/bin -f tools/pelctl -f tools/pelbench -f tests/vm-suite.sh \
 		"${vmfiles[@]}" "${extra[@]}" \
-		-- env "${env[@]}" sh vm-suite.sh "$glob" | tee "$log.out"
+		-- env "${env[@]}" sh vm-suite.sh "$tests" | tee "$log.out"
 	rc=${PIPESTATUS[0]}
+	timings+=("$kver/$machine${tag:+/$tag}: $(($(date +%s) - t0)) s")
 	line=$(grep -a '^PEL_SUITE ' "$log" | tail -n 1)
 	if [ -z "$line" ]; then
 		fail_note "$kver/$machine: the suite did not finish (run-vm exit $rc, log $log)"
@@ -157,7 +210,7 @@ run_suite() {
 	if [ "$f" -eq 0 ] && [ "$rc" -ne 0 ]; then
 		fail_note "$kver/$machine: kernel log findings or VM failure (run-vm exit $rc, log $log)"
 	fi
-	echo "=== $kver, machine $machine: passed=$p failed=$f skipped=$s"
+	echo "=== $kver, machine $machine${tag:+, $tag}: passed=$p failed=$f skipped=$s"
 }
 
 # Debian's trinity and stress-ng, with their libraries, for the VM.
@@ -168,17 +221,32 @@ if ! tests/stage-dynamic.sh "$dynstage" trinity stress-ng; then
 	exit 1
 fi
 
+# A .cache shared by several checkouts (a symlink, as in a git worktree)
+# gets a log directory per checkout: run-vm.sh judges a run by its log, so
+# two runs must never write the same one.
 logdir=$top/.cache/vm/logs
+[ ! -L "$top/.cache" ] || logdir=$logdir/$(printf %s "$top" | tr -c 'A-Za-z0-9.-' _)
 mkdir -p "$logdir"
-for k in "${kernels[@]}"; do
+timings=()
+declare -A uninit_ko=()
+
+# run_kernel K [TAG]: build pel.ko for kernel K (6.1, 6.12, a version, or
+# debug) and boot it on each machine, or with TAG on the 2-vCPU one only
+# (the debug stage).
+run_kernel() {
+	local k=$1 tag=${2:-} kver ko dbg t0 u
+	local -a ms=("${machines[@]}")
+	[ -z "$tag" ] || ms=(2)
 	kver=$(sed -n "s/^KVER_${k//./_} := //p" .cache/kernels/versions.mk)
 	[ -n "$kver" ] || kver=$k
 	if [ "$k" = debug ]; then
 		# Built once per machine (cached); its progress goes to stderr.
+		t0=$(date +%s)
 		if ! dbg=$(scripts/build-debug-kernel.sh | tail -n 1) || [ ! -d "$dbg" ]; then
 			fail_note "debug kernel build (scripts/build-debug-kernel.sh)"
-			continue
+			return
 		fi
+		timings+=("debug kernel build or cache: $(($(date +%s) - t0)) s")
 		echo "=== kernel debug ($(cat "$dbg/kernelrelease"), $dbg)"
 	else
 		echo "=== kernel $k ($kver)"
@@ -188,12 +256,38 @@ for k in "${kernels[@]}"; do
 	   grep -q 'warning:' "$logdir/build-$kver.log"; then
 		cat "$logdir/build-$kver.log"
 		fail_note "pel.ko build for $kver"
-		continue
+		return
 	fi
-	for machine in "${machines[@]}"; do
-		run_suite "$kver" "$ko" "$machine"
+	for u in "${uninit_kernels[@]}"; do
+		[ "$u" = "$k" ] && [ -z "$tag" ] && selects_cqe_bytes || continue
+		# pel.ko without stack auto-init, staged as /pel/pel-uninit.ko.
+		if u=$(scripts/build-kmod.sh -o "$k-uninit" "$kver" W=1 \
+			KCFLAGS=-ftrivial-auto-var-init=uninitialized \
+			2> "$logdir/build-$kver-uninit.log" | tail -n 1) &&
+		   ! grep -q 'warning:' "$logdir/build-$kver-uninit.log" &&
+		   cp "$u" "${u%/kmod/pel.ko}/pel-uninit.ko"; then
+			uninit_ko[$kver]=${u%/kmod/pel.ko}/pel-uninit.ko
+		else
+			cat "$logdir/build-$kver-uninit.log"
+			fail_note "pel-uninit.ko build for $kver"
+		fi
 	done
-done
+	for machine in "${ms[@]}"; do
+		run_suite "$kver" "$ko" "$machine" $tag
+	done
+}
 
+t_start=$(date +%s)
+for k in "${kernels[@]+"${kernels[@]}"}"; do
+	run_kernel "$k"
+done
+if [ "$debug_stage" != 0 ]; then
+	run_kernel debug debug-stage
+fi
+
+for t in "${timings[@]}"; do
+	echo "tests: time: $t"
+done
+echo "tests: time: VM stages $(($(date +%s) - t_start)) s"
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
