@@ -413,7 +413,7 @@ static u32 pel_ctx_cq_ready(struct pel_ctx *ctx, u32 qi)
  * Kick the home worker of each selected queue that says it sleeps: of one
  * named queue always, of PEL_QUEUE_ALL only where SQEs wait.  With @rescue
  * (a waiter), only where SQEs can be taken, and also where the home worker
- * cannot serve them now (offline, or stuck in a slow fault): then a
+ * cannot serve them now (offline, or busy with one long op): then a
  * sleeping worker is woken to steal them.
  */
 static void pel_ctx_wake(struct pel_ctx *ctx, u32 qi, bool rescue)

@@ -9,7 +9,7 @@
  *  3. other workers' queues, its own NUMA node first (stealing): a batch
  *     from the first queue with work.  That serves a single submitter's
  *     queue with several workers, the queues of a CPU that went offline,
- *     and the queues of a worker stuck in a slow page fault.
+ *     and the queues of a worker busy with one long op.
  * A worker that leaves work behind in a queue kicks one sleeping worker to
  * come and steal it.
  *
@@ -55,10 +55,13 @@ static void pel_worker_set_state(struct pel_worker *w, u32 state)
 	WRITE_ONCE(w->state_since, ktime_get_ns());
 }
 
-/* A worker running one op for this long may be stuck in a page fault. */
+/*
+ * A worker running one op for this long is busy with it (a long op: it
+ * never waits on user memory); its queues may want another worker.
+ */
 #define PEL_STUCK_NS	(2 * NSEC_PER_MSEC)
 
-/* Whether @cpu's worker cannot serve its queues now: offline, or stuck. */
+/* Whether @cpu's worker cannot serve its queues now: offline, or busy long. */
 bool pel_worker_stuck(unsigned int cpu)
 {
 	struct pel_worker *w = pel_worker_of(cpu);
@@ -111,7 +114,7 @@ static unsigned int pel_worker_run_queue(struct pel_worker *w,
 	struct pel_batch *b = &w->batch;
 	unsigned long now = jiffies;
 	bool link_failed;
-	u64 start;
+	u64 start, busy;
 
 	n = pel_queue_take(q, b->sqes, clamp(batch, 1U, (unsigned int)PEL_MAX_BATCH),
 			   &link_failed);
@@ -137,9 +140,9 @@ static unsigned int pel_worker_run_queue(struct pel_worker *w,
 		pel_slow_handoff(w, b);
 	/* Do not pin the owner's address space between batches. */
 	pel_worker_drop_mm(w);
-	start = ktime_get_ns() - start;
-	WRITE_ONCE(w->busy_ns, w->busy_ns + start);
-	atomic64_add(start, &q->ctx->busy_ns);
+	busy = ktime_get_ns() - start;
+	WRITE_ONCE(w->busy_ns, w->busy_ns + busy);
+	atomic64_add(busy, &q->ctx->busy_ns);
 	pel_worker_set_state(w, PEL_WORKER_POLLING);
 	return n;
 }
