@@ -12,6 +12,8 @@
 #include "pel_test.h"
 #include "kselftest_harness.h"
 
+#define TRACEFS	"/sys/kernel/tracing"
+
 #define MAX_CPUS	1024
 #define SEC		1000000000ULL
 
@@ -205,13 +207,37 @@ static void publish_quietly(struct lpel_ring *ring, unsigned int q)
 	__atomic_store_n(lq->sq_tail, lq->sqe_tail, __ATOMIC_RELEASE);
 }
 
+/* The queue of cpu's first pel:pel_take event in the trace, or -1. */
+static int first_take_of(unsigned int cpu)
+{
+	char buf[512], mine[32];
+	FILE *f = fopen(TRACEFS "/trace", "r");
+	int first = -1;
+	char *p;
+
+	if (!f)
+		return -1;
+	snprintf(mine, sizeof(mine), " cpu=%u ", cpu);
+	while (first < 0 && fgets(buf, sizeof(buf), f)) {
+		if (!strstr(buf, "pel_take:") || !strstr(buf, mine))
+			continue;
+		p = strstr(buf, " queue=");
+		if (p)
+			first = atoi(p + 7);
+	}
+	fclose(f);
+	return first;
+}
+
 /*
  * Stealing tries the thief's own node first.  A thief T whose scan order
  * (the CPUs after T, wrapping) meets a remote CPU R before a local CPU L:
  * with every worker asleep, a NOP is put on R's queue and a COPY from an
  * unserved userfaultfd region on L's queue, quietly, and only T is woken.
- * T must take L's COPY first (and block in its fault), leaving R's NOP
- * untouched; without the preference it would take R's NOP first.
+ * T must take L's COPY first; without the preference it would take R's
+ * NOP first.  (T does not wait in the COPY's fault: it hands the COPY to
+ * the context's slow path and goes on to steal R's NOP too.)  The order of
+ * T's takes is read from the pel:pel_take tracepoint.
  */
 TEST_F(numa, steal_prefers_own_node)
 {
@@ -228,6 +254,7 @@ TEST_F(numa, steal_prefers_own_node)
 	struct uffd_msg msg;
 	bool got[2] = { false, false };
 	uint64_t end;
+	int first;
 
 	if (self->nr_nodes < 2)
 		SKIP(return, "online CPUs on one node only");
@@ -284,6 +311,10 @@ TEST_F(numa, steal_prefers_own_node)
 		}
 	}
 	ASSERT_EQ(0, pel_test_worker_stats(t, &tb));
+	if (access(TRACEFS "/events/pel/pel_take/enable", W_OK))
+		SKIP(return, "no tracefs or no pel events");
+	ASSERT_EQ(0, pel_test_write_file(TRACEFS "/trace", "", O_TRUNC));
+	ASSERT_EQ(0, pel_test_write_file(TRACEFS "/events/pel/pel_take/enable", "1", O_TRUNC));
 
 	sqe = lpel_get_sqe_on(&self->ring, qr);
 	ASSERT_NE(NULL, sqe);
@@ -303,13 +334,17 @@ TEST_F(numa, steal_prefers_own_node)
 		TH_LOG("the local COPY did not fault in 5 s; remote NOP taken: %u",
 		       __atomic_load_n(self->ring.queues[qr].sq_head, __ATOMIC_ACQUIRE));
 	ASSERT_EQ(sizeof(msg), read(self->uffd, &msg, sizeof(msg)));
-	usleep(100 * 1000);
-	EXPECT_EQ(0, __atomic_load_n(self->ring.queues[qr].sq_head, __ATOMIC_ACQUIRE))
-		TH_LOG("cpu%u took remote cpu%d's queue before local cpu%d's",
-		       t, r, l);
 	EXPECT_EQ(1, __atomic_load_n(self->ring.queues[ql].sq_head, __ATOMIC_ACQUIRE));
-	EXPECT_EQ(PEL_WORKER_RUNNING, pel_test_worker_state(t))
-		TH_LOG("the thief is not the one in the fault");
+	/* T's first take was L's queue. */
+	end = pel_test_now_ns() + 5 * SEC;
+	while (!__atomic_load_n(self->ring.queues[qr].sq_head, __ATOMIC_ACQUIRE) &&
+	       pel_test_now_ns() < end)
+		usleep(1000);
+	ASSERT_EQ(0, pel_test_write_file(TRACEFS "/events/pel/pel_take/enable", "0", O_TRUNC));
+	first = first_take_of(t);
+	EXPECT_EQ(ql, first)
+		TH_LOG("cpu%u took queue %d (remote cpu%d's is %d) before local cpu%d's (%d)",
+		       t, first, r, qr, l, ql);
 
 	/* Release the fault: both complete. */
 	ASSERT_EQ(0, close(self->uffd));
