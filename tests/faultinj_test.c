@@ -123,7 +123,8 @@ TEST(ioctl_copy_failures)
 }
 
 /* The pids of the pel/N worker threads. */
-static int worker_pids(pid_t *pids, int max)
+/* The pel/N workers' pids, and with @slow_too the pel-slow/PID threads'. */
+static int pel_thread_pids(pid_t *pids, int max, bool slow_too)
 {
 	struct dirent *de;
 	DIR *d = opendir("/proc");
@@ -133,15 +134,43 @@ static int worker_pids(pid_t *pids, int max)
 	if (!d)
 		return 0;
 	while (n < max && (de = pel_test_proc_next(d, "comm", comm, sizeof(comm))))
-		if (!strncmp(comm, "pel/", 4))
+		if (!strncmp(comm, "pel/", 4) ||
+		    (slow_too && !strncmp(comm, "pel-slow/", 9)))
 			pids[n++] = atoi(de->d_name);
 	closedir(d);
 	return n;
 }
 
+static int worker_pids(pid_t *pids, int max)
+{
+	return pel_thread_pids(pids, max, false);
+}
+
+/* pel-slow-batches of the context @fd, from its fdinfo; 0 if not found. */
+static unsigned long long slow_batches(int fd)
+{
+	unsigned long long n = 0;
+	char path[64], line[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "pel-slow-batches: %llu", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
 /*
- * One user copy in five fails inside the workers: every COPY ends with
- * res == len, or -EFAULT with result = the bytes copied, which are right.
+ * One user copy in five fails inside the workers.  A worker cannot tell an
+ * injected failure from a page that needs a fault, so it hands the op to
+ * the context's slow path, which copies again: every COPY must end whole
+ * and right (res == len), and the slow path must have been used.  Then the
+ * slow thread fails copies too: an op ends whole, or with -EFAULT and
+ * result = the bytes copied, which are right.
  */
 TEST(worker_usercopy_failures)
 {
@@ -193,7 +222,50 @@ TEST(worker_usercopy_failures)
 	disarm("fail_usercopy");
 	for (k = 0; k < nw; k++)
 		make_it_fail(pids[k], 0);
-	TH_LOG("%u copies whole, %u cut short by an injected fault", good, faulted);
+	TH_LOG("workers failing: %u copies whole, %u cut short, %llu batches to the slow path",
+	       good, faulted, (unsigned long long)slow_batches(lpel_fd(&ring)));
+	EXPECT_EQ(0, bad);
+	EXPECT_EQ(nr, good) TH_LOG("an injected failure in a worker reached a CQE");
+	EXPECT_LT(0, slow_batches(lpel_fd(&ring)));
+
+	/* Now the slow thread fails copies too. */
+	good = faulted = 0;
+	nw = pel_thread_pids(pids, 256, true);
+	ASSERT_LT(0, nw);
+	ASSERT_EQ(0, arm("fail_usercopy", 0, "20"));
+	for (k = 0; k < nw; k++)
+		ASSERT_EQ(0, make_it_fail(pids[k], 1));
+	for (i = 0; i < nr; i++) {
+		struct pel_sqe *sqe = lpel_get_sqe_on(&ring, i % ring.nr_queues);
+
+		ASSERT_NE(NULL, sqe);
+		lpel_prep_copy(sqe, dst + (size_t)i * len, src, len);
+		lpel_sqe_set_data(sqe, i);
+	}
+	memset(dst, 0, (size_t)nr * len);
+	ASSERT_EQ(nr, lpel_submit(&ring));
+	for (i = 0; i < nr; i++) {
+		struct pel_cqe *cqe;
+		uint8_t *d;
+
+		ASSERT_EQ(0, lpel_wait_cqe_timeout(&ring, &cqe, 30000000000ULL));
+		d = dst + (size_t)cqe->user_data * len;
+		if (cqe->res == (int)len && !memcmp(d, src, len)) {
+			good++;
+		} else if (cqe->res == -EFAULT && cqe->result < len &&
+			   !memcmp(d, src, cqe->result)) {
+			faulted++;
+		} else {
+			bad++;
+			TH_LOG("op %llu: res %d result %llu", (unsigned long long)cqe->user_data,
+			       cqe->res, (unsigned long long)cqe->result);
+		}
+		lpel_cqe_seen(&ring, cqe);
+	}
+	disarm("fail_usercopy");
+	for (k = 0; k < nw; k++)
+		make_it_fail(pids[k], 0);
+	TH_LOG("workers and slow path failing: %u copies whole, %u cut short", good, faulted);
 	EXPECT_EQ(0, bad);
 	EXPECT_LT(0, faulted);
 	lpel_exit(&ring);
