@@ -141,11 +141,6 @@ static int pel_thread_pids(pid_t *pids, int max, bool slow_too)
 	return n;
 }
 
-static int worker_pids(pid_t *pids, int max)
-{
-	return pel_thread_pids(pids, max, false);
-}
-
 /* pel-slow-batches of the context @fd, from its fdinfo; 0 if not found. */
 static unsigned long long slow_batches(int fd)
 {
@@ -164,6 +159,64 @@ static unsigned long long slow_batches(int fd)
 	return n;
 }
 
+struct copy_tally {
+	unsigned int good;	/* whole and right */
+	unsigned int faulted;	/* -EFAULT, result = the right bytes copied */
+	unsigned int bad;	/* anything else */
+};
+
+/*
+ * With one user copy in five failing in the pel threads of @slow_too's
+ * kind, run @nr COPYs of @len bytes from @src into @dst and sort the CQEs.
+ */
+static void copies_under_failures(struct __test_metadata *_metadata,
+				  struct lpel_ring *ring, uint8_t *dst,
+				  const uint8_t *src, unsigned int nr,
+				  unsigned int len, bool slow_too,
+				  struct copy_tally *t)
+{
+	pid_t pids[256];
+	unsigned int i;
+	int nw, k;
+
+	memset(t, 0, sizeof(*t));
+	memset(dst, 0, (size_t)nr * len);
+	nw = pel_thread_pids(pids, 256, slow_too);
+	ASSERT_LT(0, nw);
+	ASSERT_EQ(0, arm("fail_usercopy", 0, "20"));
+	for (k = 0; k < nw; k++)
+		ASSERT_EQ(0, make_it_fail(pids[k], 1));
+	for (i = 0; i < nr; i++) {
+		struct pel_sqe *sqe = lpel_get_sqe_on(ring, i % ring->nr_queues);
+
+		ASSERT_NE(NULL, sqe);
+		lpel_prep_copy(sqe, dst + (size_t)i * len, src, len);
+		lpel_sqe_set_data(sqe, i);
+	}
+	ASSERT_EQ(nr, lpel_submit(ring));
+	for (i = 0; i < nr; i++) {
+		struct pel_cqe *cqe;
+		uint8_t *d;
+
+		ASSERT_EQ(0, lpel_wait_cqe_timeout(ring, &cqe, 30000000000ULL));
+		d = dst + (size_t)cqe->user_data * len;
+		if (cqe->res == (int)len && !memcmp(d, src, len)) {
+			t->good++;
+		} else if (cqe->res == -EFAULT && cqe->result < len &&
+			   !memcmp(d, src, cqe->result)) {
+			t->faulted++;
+		} else {
+			t->bad++;
+			TH_LOG("op %llu: res %d result %llu", (unsigned long long)cqe->user_data,
+			       cqe->res, (unsigned long long)cqe->result);
+		}
+		lpel_cqe_seen(ring, cqe);
+	}
+	disarm("fail_usercopy");
+	for (k = 0; k < nw; k++)
+		make_it_fail(pids[k], 0);
+}
+
 /*
  * One user copy in five fails inside the workers.  A worker cannot tell an
  * injected failure from a page that needs a fault, so it hands the op to
@@ -176,98 +229,27 @@ TEST(worker_usercopy_failures)
 {
 	const unsigned int nr = 200, len = 64 << 10;
 	uint8_t *src = malloc(len), *dst = malloc((size_t)nr * len);
-	unsigned int i, good = 0, faulted = 0, bad = 0;
 	struct lpel_ring ring;
-	pid_t pids[256];
-	int nw, k;
+	struct copy_tally t;
 
 	if (access(DBG "fail_usercopy/probability", W_OK))
 		SKIP(return, "no fail_usercopy (not the debug kernel)");
 	ASSERT_TRUE(src && dst);
 	pel_test_pattern(src, len, 9);
-	memset(dst, 0, (size_t)nr * len);
 	ASSERT_EQ(0, lpel_init(&ring, 256));
-	nw = worker_pids(pids, 256);
-	ASSERT_LT(0, nw);
-	ASSERT_EQ(0, arm("fail_usercopy", 0, "20"));
-	for (k = 0; k < nw; k++)
-		ASSERT_EQ(0, make_it_fail(pids[k], 1));
 
-	for (i = 0; i < nr; i++) {
-		struct pel_sqe *sqe = lpel_get_sqe_on(&ring, i % ring.nr_queues);
-
-		ASSERT_NE(NULL, sqe);
-		lpel_prep_copy(sqe, dst + (size_t)i * len, src, len);
-		lpel_sqe_set_data(sqe, i);
-	}
-	ASSERT_EQ(nr, lpel_submit(&ring));
-	for (i = 0; i < nr; i++) {
-		struct pel_cqe *cqe;
-		uint8_t *d;
-
-		ASSERT_EQ(0, lpel_wait_cqe_timeout(&ring, &cqe, 30000000000ULL));
-		d = dst + (size_t)cqe->user_data * len;
-		if (cqe->res == (int)len && !memcmp(d, src, len)) {
-			good++;
-		} else if (cqe->res == -EFAULT && cqe->result < len &&
-			   !memcmp(d, src, cqe->result)) {
-			faulted++;
-		} else {
-			bad++;
-			TH_LOG("op %llu: res %d result %llu", (unsigned long long)cqe->user_data,
-			       cqe->res, (unsigned long long)cqe->result);
-		}
-		lpel_cqe_seen(&ring, cqe);
-	}
-	disarm("fail_usercopy");
-	for (k = 0; k < nw; k++)
-		make_it_fail(pids[k], 0);
+	copies_under_failures(_metadata, &ring, dst, src, nr, len, false, &t);
 	TH_LOG("workers failing: %u copies whole, %u cut short, %llu batches to the slow path",
-	       good, faulted, (unsigned long long)slow_batches(lpel_fd(&ring)));
-	EXPECT_EQ(0, bad);
-	EXPECT_EQ(nr, good) TH_LOG("an injected failure in a worker reached a CQE");
+	       t.good, t.faulted, (unsigned long long)slow_batches(lpel_fd(&ring)));
+	EXPECT_EQ(0, t.bad);
+	EXPECT_EQ(nr, t.good) TH_LOG("an injected failure in a worker reached a CQE");
 	EXPECT_LT(0, slow_batches(lpel_fd(&ring)));
 
-	/* Now the slow thread fails copies too. */
-	good = faulted = 0;
-	nw = pel_thread_pids(pids, 256, true);
-	ASSERT_LT(0, nw);
-	ASSERT_EQ(0, arm("fail_usercopy", 0, "20"));
-	for (k = 0; k < nw; k++)
-		ASSERT_EQ(0, make_it_fail(pids[k], 1));
-	for (i = 0; i < nr; i++) {
-		struct pel_sqe *sqe = lpel_get_sqe_on(&ring, i % ring.nr_queues);
-
-		ASSERT_NE(NULL, sqe);
-		lpel_prep_copy(sqe, dst + (size_t)i * len, src, len);
-		lpel_sqe_set_data(sqe, i);
-	}
-	memset(dst, 0, (size_t)nr * len);
-	ASSERT_EQ(nr, lpel_submit(&ring));
-	for (i = 0; i < nr; i++) {
-		struct pel_cqe *cqe;
-		uint8_t *d;
-
-		ASSERT_EQ(0, lpel_wait_cqe_timeout(&ring, &cqe, 30000000000ULL));
-		d = dst + (size_t)cqe->user_data * len;
-		if (cqe->res == (int)len && !memcmp(d, src, len)) {
-			good++;
-		} else if (cqe->res == -EFAULT && cqe->result < len &&
-			   !memcmp(d, src, cqe->result)) {
-			faulted++;
-		} else {
-			bad++;
-			TH_LOG("op %llu: res %d result %llu", (unsigned long long)cqe->user_data,
-			       cqe->res, (unsigned long long)cqe->result);
-		}
-		lpel_cqe_seen(&ring, cqe);
-	}
-	disarm("fail_usercopy");
-	for (k = 0; k < nw; k++)
-		make_it_fail(pids[k], 0);
-	TH_LOG("workers and slow path failing: %u copies whole, %u cut short", good, faulted);
-	EXPECT_EQ(0, bad);
-	EXPECT_LT(0, faulted);
+	copies_under_failures(_metadata, &ring, dst, src, nr, len, true, &t);
+	TH_LOG("workers and slow path failing: %u copies whole, %u cut short",
+	       t.good, t.faulted);
+	EXPECT_EQ(0, t.bad);
+	EXPECT_LT(0, t.faulted);
 	lpel_exit(&ring);
 	free(src);
 	free(dst);
