@@ -123,11 +123,8 @@ MODULE_PARM_DESC(max_queue_entries_per_user, "Most SQ + CQ entries of one user's
 
 unsigned int pel_max_inflight_per_user = 16384;
 
-static const struct kernel_param_ops pel_inflight_user_ops = {
-	.set = pel_param_set_inflight,
-	.get = param_get_uint,
-};
-module_param_cb(max_inflight_per_user, &pel_inflight_user_ops,
+/* The same rules as max_inflight: pel_inflight_ops writes kp->arg. */
+module_param_cb(max_inflight_per_user, &pel_inflight_ops,
 		&pel_max_inflight_per_user, 0644);
 MODULE_PARM_DESC(max_inflight_per_user, "Most ops one user's contexts together may have in flight, 1..2147483647 (default 16384)");
 

@@ -174,6 +174,8 @@ long pel_ioctl_ctx_stats(void __user *uarg)
 	ret = pel_stats_in(&st, sizeof(st), uarg, st.resv, ARRAY_SIZE(st.resv));
 	if (ret)
 		return ret;
+	if (st.resv0)
+		return -EINVAL;
 
 	/*
 	 * Other users' contexts are theirs to see, and the admin's.  Asked

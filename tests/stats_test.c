@@ -159,6 +159,21 @@ TEST(worker_stats_reserved)
 	close(fd);
 }
 
+/* pel_ctx_stats.resv0, an in-struct reserved word, must be zero too. */
+TEST(ctx_stats_reserved)
+{
+	struct pel_ctx_stats st;
+	int fd = pel_test_open();
+
+	ASSERT_LE(0, fd);
+	memset(&st, 0, sizeof(st));
+	st.size = sizeof(st);
+	st.resv0 = 1;
+	EXPECT_EQ(-1, ioctl(fd, PEL_IOC_CTX_STATS, &st));
+	EXPECT_EQ(EINVAL, errno);
+	close(fd);
+}
+
 /* Read the fdinfo line of queue q. */
 static int fdinfo_queue(int fd, unsigned int q, char *line, size_t len)
 {

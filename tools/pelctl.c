@@ -1498,6 +1498,18 @@ static void print_ops(const struct pel_status *st)
 	       human_bytes(t.bytes, bytes, sizeof(bytes)), t.errors);
 }
 
+/* "cgroup_id" and "cgroup" (its path, or null when not found). */
+static void json_cgroup(struct jw *jw, const struct pel_status *st, uint64_t id)
+{
+	const char *path = cgroup_path(st, id);
+
+	jw_u64(jw, "cgroup_id", id);
+	if (path)
+		jw_string(jw, "cgroup", path, SIZE_MAX);
+	else
+		jw_null(jw, "cgroup");
+}
+
 /* ------------------------------------------------------------------------
  * status: JSON.  The keys are documented in Documentation/observability.md.
  */
@@ -1592,7 +1604,6 @@ static void json_contexts(struct jw *jw, const char *key,
 			  const struct pel_status *st)
 {
 	unsigned int i, j, nops = nr_op_names(st);
-	const char *path;
 	char buf[32];
 
 	jw_array(jw, key);
@@ -1617,12 +1628,7 @@ static void json_contexts(struct jw *jw, const char *key,
 		}
 		jw_u64(jw, "errors_total", ctx_errors(c));
 		jw_u64(jw, "uid", c->uid);
-		jw_u64(jw, "cgroup_id", c->cgroup_id);
-		path = cgroup_path(st, c->cgroup_id);
-		if (path)
-			jw_string(jw, "cgroup", path, SIZE_MAX);
-		else
-			jw_null(jw, "cgroup");
+		json_cgroup(jw, st, c->cgroup_id);
 		jw_u64(jw, "busy_ns", c->busy_ns);
 		jw_u64(jw, "slow_batches", c->slow_batches);
 		jw_object(jw, "errors");
@@ -1645,7 +1651,6 @@ static void json_busy(struct jw *jw, const struct pel_status *st,
 		      bool by_uid)
 {
 	struct busy_sum *sums;
-	const char *path;
 	uint64_t total;
 	int i, n;
 
@@ -1658,12 +1663,7 @@ static void json_busy(struct jw *jw, const struct pel_status *st,
 		if (by_uid) {
 			jw_u64(jw, "uid", b->key);
 		} else {
-			jw_u64(jw, "cgroup_id", b->key);
-			path = cgroup_path(st, b->key);
-			if (path)
-				jw_string(jw, "cgroup", path, SIZE_MAX);
-			else
-				jw_null(jw, "cgroup");
+			json_cgroup(jw, st, b->key);
 		}
 		jw_u64(jw, "contexts", b->contexts);
 		jw_u64(jw, "completed", b->completed);
