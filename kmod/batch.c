@@ -83,6 +83,7 @@ static void pel_batch_complete(struct pel_batch *b, struct pel_cqe *cqe,
 	if (b->next == b->nr - 1 && sqe->flags & PEL_SQE_LINK)
 		pel_queue_end_chain_part(q, b->link_failed);
 	pel_batch_end_slot(b, b->next);
+	pel_op_release(&b->x);
 	/* Counted before the owner can see the CQE, so the stats agree. */
 	lat = ktime_get_ns() - b->start_ns;
 	pel_stats_op_done(sqe->opcode, cqe->res, lat);

@@ -179,6 +179,7 @@ static int pel_open(struct inode *inode, struct file *file)
 	mutex_init(&ctx->lock);
 	init_waitqueue_head(&ctx->cq_wait);
 	INIT_LIST_HEAD(&ctx->node);
+	spin_lock_init(&ctx->rbufs_lock);
 	pel_slow_init(ctx);
 	file->private_data = ctx;
 	return 0;
@@ -202,6 +203,7 @@ static int pel_release(struct inode *inode, struct file *file)
 		pel_slow_close(ctx);
 		for (i = 0; i < ctx->nr_queues; i++)
 			pel_worker_detach(&ctx->queues[i]);
+		pel_rbufs_release(ctx);
 	}
 	pel_ctx_put(ctx);
 	return 0;
@@ -536,7 +538,21 @@ static long pel_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		/* A context acts for its owner only: not after fork, not passed on. */
 		if (current->mm != ctx->mm)
 			return -EPERM;
+		atomic64_inc(&ctx->enters);
 		return pel_ctx_enter(ctx, uarg);
+	case _IOC_NR(PEL_IOC_REGISTER_BUFFERS):
+	case _IOC_NR(PEL_IOC_UNREGISTER_BUFFERS):
+		if (cmd != PEL_IOC_REGISTER_BUFFERS &&
+		    cmd != PEL_IOC_UNREGISTER_BUFFERS)
+			return -ENOTTY;
+		ctx = pel_ctx_ready(file);
+		if (!ctx)
+			return -ENXIO;
+		if (current->mm != ctx->mm)
+			return -EPERM;
+		if (cmd == PEL_IOC_REGISTER_BUFFERS)
+			return pel_ioctl_register_buffers(ctx, uarg);
+		return pel_ioctl_unregister_buffers(ctx);
 	default:
 		return -ENOTTY;
 	}

@@ -215,7 +215,7 @@ static void __init pel_check_abi(void)
 	PEL_CHECK_FIELD(pel_worker_stats, chunks, 72, 8);
 	PEL_CHECK_FIELD(pel_worker_stats, stolen_from, 80, 8);
 	PEL_CHECK_FIELD(pel_worker_stats, resv, 88, 32);
-	BUILD_BUG_ON(sizeof(struct pel_ctx_stats) != 312);
+	BUILD_BUG_ON(sizeof(struct pel_ctx_stats) != 344);
 	PEL_CHECK_FIELD(pel_ctx_stats, comm, 16, 16);
 	PEL_CHECK_FIELD(pel_ctx_stats, bytes, 56, 8);
 	PEL_CHECK_FIELD(pel_ctx_stats, inflight, 64, 4);
@@ -226,7 +226,14 @@ static void __init pel_check_abi(void)
 	PEL_CHECK_FIELD(pel_ctx_stats, uid, 280, 4);
 	PEL_CHECK_FIELD(pel_ctx_stats, resv0, 284, 4);
 	PEL_CHECK_FIELD(pel_ctx_stats, slow_batches, 288, 8);
-	PEL_CHECK_FIELD(pel_ctx_stats, resv, 296, 16);
+	PEL_CHECK_FIELD(pel_ctx_stats, enters, 296, 8);
+	PEL_CHECK_FIELD(pel_ctx_stats, helped, 304, 8);
+	PEL_CHECK_FIELD(pel_ctx_stats, nr_buffers, 312, 4);
+	PEL_CHECK_FIELD(pel_ctx_stats, resv1, 316, 4);
+	PEL_CHECK_FIELD(pel_ctx_stats, buffer_bytes, 320, 8);
+	PEL_CHECK_FIELD(pel_ctx_stats, resv, 328, 16);
+	BUILD_BUG_ON(sizeof(struct pel_buf) != 16);
+	BUILD_BUG_ON(sizeof(struct pel_buffers) != 32);
 	BUILD_BUG_ON(sizeof(struct pel_op_stats) != 336);
 	PEL_CHECK_FIELD(pel_op_stats, latency, 32, 8 * PEL_LAT_BUCKETS);
 	PEL_CHECK_FIELD(pel_op_stats, name, 288, 16);

@@ -678,6 +678,7 @@ int pel_op_prep(struct pel_exec *x, struct pel_ctx *ctx,
 	const struct pel_op_def *op;
 	int ret;
 
+	x->rbufs = NULL;
 	ret = pel_prep_common(sqe, &op);
 	if (ret)
 		return ret;
@@ -789,6 +790,15 @@ stopped:
 	cqe->res = -ECANCELED;
 	cqe->result = 0;
 	return true;
+}
+
+/* The op's CQE is posted: drop what its prep took (registered buffers). */
+void pel_op_release(struct pel_exec *x)
+{
+	if (x->rbufs) {
+		pel_rbufs_put(x->rbufs);
+		x->rbufs = NULL;
+	}
 }
 
 const char *pel_op_name(u8 opcode)

@@ -202,6 +202,15 @@ struct pel_ctx {
 	u64 cgroup_id;			/* owner's cgroup (v2) at setup: fairness */
 	atomic64_t busy_ns;		/* worker and slow-path time on its ops */
 	struct task_struct *owner_task;	/* owner's group leader, referenced */
+	atomic64_t enters;		/* PEL_IOC_ENTER calls */
+	u64 helped;			/* SQEs its waiting owner ran itself */
+
+	/*
+	 * Registered buffers (rsrc.c).  rbufs_lock protects the rbufs
+	 * pointer; an op holds a reference on the table from prep to its CQE.
+	 */
+	spinlock_t rbufs_lock;
+	struct pel_rbufs *rbufs;
 };
 
 /* Where an op of a batch is; CANCEL acts on PEL_SLOT_PENDING only. */
@@ -240,6 +249,17 @@ struct pel_exec {
 	u32 crc;			/* CRC32C: running raw CRC */
 	unsigned int nr_srcs;		/* XOR: sources, read once into srcs */
 	u64 srcs[PEL_XOR_MAX_SRCS];
+	/*
+	 * PEL_SQE_FIXED: the registered buffers the op's addresses lie in,
+	 * referenced until its CQE is posted (pel_op_release()), and the
+	 * kernel addresses of addr, addr2 and arg0 (DUALCAST); NULL for an
+	 * op on plain user memory.
+	 */
+	struct pel_rbufs *rbufs;
+	void *kaddr;
+	void *kaddr2;
+	void *karg0;
+	void *ksrcs[PEL_XOR_MAX_SRCS];	/* XOR with PEL_SQE_FIXED */
 	struct sha256_state sha;	/* SHA256: running state */
 	u8 digest[SHA256_DIGEST_SIZE];
 
@@ -436,6 +456,7 @@ int pel_op_prep(struct pel_exec *x, struct pel_ctx *ctx,
 		const struct pel_sqe *sqe);
 bool pel_op_exec(struct pel_exec *x, const struct pel_range *base,
 		 struct pel_cqe *cqe);
+void pel_op_release(struct pel_exec *x);
 const char *pel_op_name(u8 opcode);
 bool pel_range_stopped(const struct pel_exec *x, struct pel_range *r);
 int pel_ops_check(void);
@@ -455,6 +476,16 @@ void pel_slow_init(struct pel_ctx *ctx);
 void pel_slow_handoff(struct pel_worker *w, struct pel_batch *b);
 void pel_slow_close(struct pel_ctx *ctx);
 int pel_slow_cancel(struct pel_ctx *ctx, u64 user_data);
+
+/* rsrc.c */
+struct pel_rbufs;
+long pel_ioctl_register_buffers(struct pel_ctx *ctx, void __user *arg);
+long pel_ioctl_unregister_buffers(struct pel_ctx *ctx);
+struct pel_rbufs *pel_rbufs_get(struct pel_ctx *ctx);
+void pel_rbufs_put(struct pel_rbufs *t);
+void *pel_rbufs_resolve(struct pel_rbufs *t, u64 uaddr, u64 len);
+void pel_rbufs_stats(struct pel_ctx *ctx, u32 *nr, u64 *bytes);
+void pel_rbufs_release(struct pel_ctx *ctx);
 
 /* split.c */
 bool pel_split_worthwhile(u64 len, unsigned int threshold);

@@ -234,6 +234,8 @@ void pel_slow_handoff(struct pel_worker *w, struct pel_batch *b)
 	spin_unlock(&ctx->slow_lock);
 	b->nr = 0;
 	b->ctx = NULL;
+	/* The op's references went with it. */
+	b->x.rbufs = NULL;
 	spin_unlock(b->lock);
 	WRITE_ONCE(w->handoffs, w->handoffs + 1);
 	pel_slow_wake(ctx);

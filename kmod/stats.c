@@ -223,6 +223,10 @@ long pel_ioctl_ctx_stats(void __user *uarg)
 		st.uid = from_kuid_munged(current_user_ns(), ctx->uid);
 		st.resv0 = 0;
 		st.slow_batches = READ_ONCE(ctx->slow_batches);
+		st.enters = atomic64_read(&ctx->enters);
+		st.helped = READ_ONCE(ctx->helped);
+		pel_rbufs_stats(ctx, &st.nr_buffers, &st.buffer_bytes);
+		st.resv1 = 0;
 		ret = 0;
 		break;
 	}

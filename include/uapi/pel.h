@@ -56,6 +56,11 @@
 #define PEL_FEAT_MAX_INFLIGHT	(1ULL << 14)
 /* PEL_IOC_OP_STATS, the per-context op and error counters, fdinfo, tracepoints */
 #define PEL_FEAT_STATS		(1ULL << 15)
+/* PEL_IOC_REGISTER_BUFFERS and PEL_SQE_FIXED */
+#define PEL_FEAT_REGISTERED_BUFFERS (1ULL << 16)
+/* PEL_IOC_ENTER with PEL_ENTER_WAIT runs the context's own SQEs before it sleeps */
+#define PEL_FEAT_WAIT_HELPS	(1ULL << 17)
+/* What this module has; the two above come with their code. */
 #define PEL_FEATURES_ALL	((1ULL << 16) - 1)
 
 /* Ring sizes: a power of two in [PEL_MIN_ENTRIES, PEL_MAX_ENTRIES]. */
@@ -147,6 +152,12 @@ enum pel_op {
 #define PEL_SQE_DRAIN		(1U << 1)
 /* deadline_ns is set: not started by then, the op completes with -ETIME. */
 #define PEL_SQE_DEADLINE	(1U << 2)
+/*
+ * Every address of the op (addr, addr2, DUALCAST's arg0, XOR's source list
+ * and sources) lies in one buffer registered with PEL_IOC_REGISTER_BUFFERS;
+ * one that does not gives -EFAULT.
+ */
+#define PEL_SQE_FIXED		(1U << 3)
 #define PEL_SQE_FLAGS_ALL	(PEL_SQE_LINK | PEL_SQE_DRAIN | PEL_SQE_DEADLINE)
 
 /*
@@ -280,6 +291,11 @@ struct pel_ctx_stats {
 	__u32 uid;		/* owner's euid at setup, in the caller's user namespace */
 	__u32 resv0;
 	__u64 slow_batches;	/* batches handed to its slow path (ops that needed a page fault) */
+	__u64 enters;		/* PEL_IOC_ENTER calls by the owner */
+	__u64 helped;		/* SQEs the owner's waiting thread ran itself */
+	__u32 nr_buffers;	/* registered buffers */
+	__u32 resv1;
+	__u64 buffer_bytes;	/* bytes of registered buffers (pinned) */
 	__u64 resv[2];
 };
 
@@ -303,6 +319,26 @@ struct pel_op_stats {
 	__u64 resv[4];
 };
 
+/* One registered buffer: user memory [addr, addr + len). */
+struct pel_buf {
+	__u64 addr;
+	__u64 len;
+};
+
+/*
+ * PEL_IOC_REGISTER_BUFFERS: pin nr buffers (an array of struct pel_buf at
+ * bufs) for PEL_SQE_FIXED ops; replaces none: -EBUSY if some are registered.
+ * PEL_IOC_UNREGISTER_BUFFERS (no argument) drops them once no op uses them.
+ */
+struct pel_buffers {
+	__u32 nr;		/* buffers, 1..PEL_MAX_BUFFERS */
+	__u32 resv0;
+	__u64 bufs;		/* user pointer to struct pel_buf[nr] */
+	__u64 resv[2];
+};
+
+#define PEL_MAX_BUFFERS		1024
+
 #define PEL_IOC_MAGIC		0xE1
 #define PEL_IOC_SETUP		_IOWR(PEL_IOC_MAGIC, 0x00, struct pel_setup)
 #define PEL_IOC_ENTER		_IOW(PEL_IOC_MAGIC, 0x01, struct pel_enter)
@@ -310,5 +346,7 @@ struct pel_op_stats {
 #define PEL_IOC_WORKER_STATS	_IOWR(PEL_IOC_MAGIC, 0x03, struct pel_worker_stats)
 #define PEL_IOC_CTX_STATS	_IOWR(PEL_IOC_MAGIC, 0x04, struct pel_ctx_stats)
 #define PEL_IOC_OP_STATS	_IOWR(PEL_IOC_MAGIC, 0x05, struct pel_op_stats)
+#define PEL_IOC_REGISTER_BUFFERS _IOW(PEL_IOC_MAGIC, 0x06, struct pel_buffers)
+#define PEL_IOC_UNREGISTER_BUFFERS _IO(PEL_IOC_MAGIC, 0x07)
 
 #endif /* _UAPI_PEL_H */
