@@ -694,8 +694,14 @@ int pel_op_prep(struct pel_exec *x, struct pel_ctx *ctx,
 	x->diff = U64_MAX;
 	/* CRCs are pre-inverted: seed 0 starts a standard CRC-32C. */
 	x->crc = ~(u32)sqe->arg0;
+	x->kaddr = NULL;
+	x->kaddr2 = NULL;
+	x->karg0 = NULL;
 	if (sqe->opcode == PEL_OP_SHA256)
 		sha256_init(&x->sha);
+	/* Registered buffers: every address resolved now, or -EFAULT. */
+	if (sqe->flags & PEL_SQE_FIXED)
+		return pel_rbufs_prep(x);
 	return 0;
 }
 

@@ -484,6 +484,7 @@ long pel_ioctl_unregister_buffers(struct pel_ctx *ctx);
 struct pel_rbufs *pel_rbufs_get(struct pel_ctx *ctx);
 void pel_rbufs_put(struct pel_rbufs *t);
 void *pel_rbufs_resolve(struct pel_rbufs *t, u64 uaddr, u64 len);
+int pel_rbufs_prep(struct pel_exec *x);
 void pel_rbufs_stats(struct pel_ctx *ctx, u32 *nr, u64 *bytes);
 void pel_rbufs_release(struct pel_ctx *ctx);
 

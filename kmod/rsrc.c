@@ -40,6 +40,18 @@ void *pel_rbufs_resolve(struct pel_rbufs *t, u64 uaddr, u64 len)
 	return NULL;
 }
 
+/*
+ * A PEL_SQE_FIXED op (already checked by pel_op_prep()): take a reference
+ * on the context's table into x->rbufs and resolve x->kaddr, kaddr2 and
+ * karg0 for the fields the op uses (XOR: kaddr2 is its source list, the
+ * sources are resolved when the list is read).  -EFAULT when an address is
+ * outside every registered buffer, or none is registered.
+ */
+int pel_rbufs_prep(struct pel_exec *x)
+{
+	return -EFAULT;
+}
+
 void pel_rbufs_stats(struct pel_ctx *ctx, u32 *nr, u64 *bytes)
 {
 	*nr = 0;
