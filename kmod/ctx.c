@@ -412,11 +412,34 @@ static u32 pel_ctx_cq_ready(struct pel_ctx *ctx, u32 qi)
 }
 
 /*
- * Kick the home worker of each selected queue that says it sleeps: of one
- * named queue always, of PEL_QUEUE_ALL only where SQEs wait.  With @rescue
- * (a waiter), only where SQEs can be taken, and also where the home worker
- * cannot serve them now (offline, or busy with one long op): then a
- * sleeping worker is woken to steal them.
+ * Wake a worker for @q, whose NEED_WAKEUP says no worker polls it.  Not
+ * the queue's home worker when the caller runs on its CPU (the library
+ * submits to the queue of the CPU it runs on): woken there, it would
+ * preempt the submitter and hand the work straight back.  A worker
+ * elsewhere takes it instead: one that is awake finds it by stealing; else
+ * a sleeping one is woken.  Only with no other CPU to run it, or when the
+ * caller is about to sleep (@caller_waits), is the home worker woken here.
+ */
+static void pel_ctx_wake_queue(struct pel_queue *q, bool caller_waits)
+{
+	unsigned int cpu = raw_smp_processor_id();
+
+	if (caller_waits || q->cpu != cpu || num_online_cpus() == 1) {
+		pel_worker_kick(q->cpu);
+		return;
+	}
+	if (pel_worker_others_awake(cpu))
+		return;
+	if (!pel_worker_kick_idle(cpu_to_node(cpu), cpu, -1, 1))
+		pel_worker_kick(q->cpu);
+}
+
+/*
+ * Wake a worker for each selected queue that says none polls it: for one
+ * named queue always, for PEL_QUEUE_ALL only where SQEs wait.  With
+ * @rescue (a waiter), only where SQEs can be taken, and also where the
+ * home worker cannot serve them now (offline, or busy with one long op):
+ * then a sleeping worker is woken to steal them.
  */
 static void pel_ctx_wake(struct pel_ctx *ctx, u32 qi, bool rescue)
 {
@@ -434,9 +457,9 @@ static void pel_ctx_wake(struct pel_ctx *ctx, u32 qi, bool rescue)
 		if (qi == PEL_QUEUE_ALL && !pel_queue_sq_pending(q))
 			continue;
 		if (READ_ONCE(q->rings->sq_flags) & PEL_SQ_NEED_WAKEUP)
-			pel_worker_kick(q->cpu);
+			pel_ctx_wake_queue(q, rescue);
 		if (rescue && pel_worker_stuck(q->cpu))
-			pel_worker_kick_idle(cpu_to_node(q->cpu), q->cpu, 1);
+			pel_worker_kick_idle(cpu_to_node(q->cpu), q->cpu, -1, 1);
 	}
 }
 

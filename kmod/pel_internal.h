@@ -21,6 +21,7 @@
 #include <linux/mutex.h>
 #include <linux/refcount.h>
 #include <linux/sched.h>
+#include <linux/sched/clock.h>
 #include <linux/sched/signal.h>
 #include <linux/spinlock.h>
 #include <linux/timer.h>
@@ -39,6 +40,8 @@ struct file;
 
 /* SQEs a worker copies out of one queue per turn, at most. */
 #define PEL_MAX_BATCH		64
+/* Queues a thief keeps polling after it stole from them. */
+#define PEL_MAX_ADOPTED		4
 /* Bounce buffer a worker uses to copy user memory to user memory. */
 #define PEL_BOUNCE_SIZE		(64 * 1024)
 
@@ -113,7 +116,13 @@ struct pel_queue {
 	 */
 	bool chain_open;
 	bool link_failed;
-	u64 last_taken_ns;		/* read locklessly by the home worker */
+	/*
+	 * Also under sq_lock: pollers, the workers polling this queue (its
+	 * home worker while awake, thieves that adopted it); NEED_WAKEUP is
+	 * set exactly when it is 0 (pel_queue_poll_enter/leave()).
+	 */
+	unsigned int pollers;
+	u64 last_taken_ns;		/* local_clock(); read locklessly by the home worker */
 
 	/*
 	 * cq_lock protects cq_tail, cq_reserved and completed.  cq_reserved
@@ -136,6 +145,7 @@ struct pel_queue {
 	struct list_head worker_node;
 	struct pel_wgroup *group;
 	struct pel_wgroup *spare;
+	bool home_polled;		/* the home worker counts in pollers; its lock */
 };
 
 /*
@@ -305,16 +315,23 @@ struct pel_batch {
 	spinlock_t *lock;
 	struct pel_ctx *ctx;
 	unsigned int nr;
-	u8 state[PEL_MAX_BATCH];	/* enum pel_slot_state */
+	/*
+	 * enum pel_slot_state.  Under *lock for pel_batch_set() and the
+	 * handoff; the runner's PENDING -> RUNNING and CANCEL's PENDING ->
+	 * CANCELLED are cmpxchg()es, so the runner takes no lock per op.
+	 */
+	u32 state[PEL_MAX_BATCH];
 
 	struct pel_queue *q;
 	unsigned int next;		/* the SQE to run next */
 	bool started;			/* sqes[next] is running: x holds it */
 	bool link_failed;		/* the chain sqes[next] is in failed */
 	u64 start_ns;			/* local_clock() when taken */
+	unsigned int posted;		/* CQEs posted: cqes[posted, next) wait */
 	struct list_head node;		/* on the context's slow_list */
 	struct pel_exec x;
 	struct pel_sqe sqes[PEL_MAX_BATCH];
+	struct pel_cqe cqes[PEL_MAX_BATCH];	/* filled in order, posted together */
 };
 
 /*
@@ -335,7 +352,11 @@ struct pel_worker {
 	unsigned int nr_queues;
 	u64 idle_ns;			/* max idle time over homed queues */
 
-	struct mm_struct *mm;		/* mm in use for the current batch */
+	/* Queues of other workers it stole from and polls until it sleeps. */
+	struct pel_queue *adopted[PEL_MAX_ADOPTED];
+	unsigned int nr_adopted;
+
+	struct mm_struct *mm;		/* mm attached: the last batch's context's */
 	void *bounce;			/* PEL_BOUNCE_SIZE bytes */
 
 	spinlock_t batch_lock;		/* batch.lock points here */
@@ -343,7 +364,7 @@ struct pel_worker {
 	struct pel_range range;		/* how this worker runs ranges */
 
 	u32 state;			/* enum pel_worker_state */
-	u64 state_since;		/* ktime_get_ns() of the last state change */
+	u64 state_since;		/* local_clock() of the last state change */
 	u64 stolen;			/* ops taken from other workers' queues */
 	atomic64_t stolen_from;		/* ops others took from ours (thieves add) */
 	u64 chunks;			/* chunks of split ops run */
@@ -432,9 +453,11 @@ bool pel_queue_can_take(struct pel_queue *q);
 unsigned int pel_queue_take(struct pel_queue *q, struct pel_sqe *out,
 			    unsigned int max, bool *link_failed);
 void pel_queue_end_chain_part(struct pel_queue *q, bool link_failed);
-void pel_queue_post(struct pel_queue *q, const struct pel_cqe *cqe, u8 opcode);
+void pel_queue_post(struct pel_queue *q, const struct pel_cqe *cqes,
+		    const struct pel_sqe *sqes, unsigned int n);
 u32 pel_queue_cq_ready(struct pel_queue *q);
-void pel_queue_set_need_wakeup(struct pel_queue *q, bool on);
+void pel_queue_poll_enter(struct pel_queue *q);
+void pel_queue_poll_leave(struct pel_queue *q);
 
 /* worker.c */
 int pel_workers_init(void);
@@ -443,7 +466,9 @@ int pel_worker_prepare_attach(struct pel_queue *q);
 void pel_worker_attach(struct pel_queue *q);
 void pel_worker_detach(struct pel_queue *q);
 void pel_worker_kick(unsigned int cpu);
-unsigned int pel_worker_kick_idle(int node, int exclude_cpu, unsigned int max);
+unsigned int pel_worker_kick_idle(int node, int exclude, int exclude2,
+				  unsigned int max);
+bool pel_worker_others_awake(unsigned int cpu);
 bool pel_worker_stuck(unsigned int cpu);
 int pel_worker_use_mm(struct pel_worker *w, struct mm_struct *mm);
 void pel_worker_drop_mm(struct pel_worker *w);
@@ -498,7 +523,8 @@ unsigned int pel_split_help(struct pel_worker *w, const struct pel_range *base);
 /* stats.c */
 int pel_stats_init(void);
 void pel_stats_exit(void);
-void pel_stats_op_done(u8 opcode, s32 res, u64 lat_ns);
+void pel_stats_ops_done(const struct pel_sqe *sqes, const struct pel_cqe *cqes,
+			unsigned int n, u64 lat_ns);
 void pel_show_fdinfo(struct seq_file *m, struct file *file);
 long pel_ioctl_op_stats(void __user *arg);
 long pel_ioctl_info(void __user *arg);

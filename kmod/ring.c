@@ -13,8 +13,9 @@
  *   cq_head  user reads the CQE, then store-release head -> pel_queue_take():
  *            smp_load_acquire(cq_head) before it reserves (and later
  *            overwrites) a slot.
- *   sq_flags NEED_WAKEUP: the worker sets it, smp_mb(), re-reads sq_tail;
- *            the user stores sq_tail, full barrier, reads sq_flags.  One of
+ *   sq_flags NEED_WAKEUP, "no worker polls this queue": the last worker
+ *            to stop polling it sets it, smp_mb(), re-reads sq_tail; the
+ *            user stores sq_tail, full barrier, reads sq_flags.  One of
  *            them sees the other's store, so no wake-up is lost (worker.c).
  *
  * Nothing read from the shared page is trusted: each index is read once into
@@ -270,7 +271,7 @@ unsigned int pel_queue_take(struct pel_queue *q, struct pel_sqe *out,
 	if (!n)
 		goto out_unlock;
 	/* Its home worker keeps polling while anyone takes from the queue. */
-	WRITE_ONCE(q->last_taken_ns, ktime_get_ns());
+	WRITE_ONCE(q->last_taken_ns, local_clock());
 	*link_failed = q->chain_open && q->link_failed;
 	/* Also read locklessly by pel_queue_can_take(). */
 	WRITE_ONCE(q->chain_open, out[n - 1].flags & PEL_SQE_LINK);
@@ -318,44 +319,54 @@ static unsigned int pel_err_slot(s32 res)
 }
 
 /*
- * Post the CQE of an SQE taken by pel_queue_take(), count it for the
- * context's stats (@opcode as the SQE said; counted only if known), and
- * wake waiters.
+ * Post the CQEs of @n SQEs taken by pel_queue_take(), in order (cqes[i] is
+ * that of sqes[i]: the opcode it is counted under, if known), count them
+ * for the context's stats, and wake waiters: one cq_lock, one tail release,
+ * one in-flight update and one wake-up check for all of them.
  */
-void pel_queue_post(struct pel_queue *q, const struct pel_cqe *cqe, u8 opcode)
+void pel_queue_post(struct pel_queue *q, const struct pel_cqe *cqes,
+		    const struct pel_sqe *sqes, unsigned int n)
 {
 	struct pel_ctx *ctx = q->ctx;
 	int ctx_left, user_left;
+	unsigned int i;
 	u32 reserved;
 
+	if (!n)
+		return;
 	spin_lock(&q->cq_lock);
-	memcpy(&q->cqes[q->cq_tail & q->cq_mask], cqe, sizeof(*cqe));
-	WRITE_ONCE(q->cq_reserved, q->cq_reserved - 1);
-	WRITE_ONCE(q->completed, q->completed + 1);
-	if (opcode < PEL_OP_LAST)
-		WRITE_ONCE(q->ops[opcode], q->ops[opcode] + 1);
-	if (cqe->res < 0)
-		WRITE_ONCE(q->errors[pel_err_slot(cqe->res)],
-			   q->errors[pel_err_slot(cqe->res)] + 1);
-	else
-		WRITE_ONCE(q->bytes, q->bytes + cqe->res);
-	/* The CQE is written: pairs with the consumer's load-acquire of cq_tail. */
-	smp_store_release(&q->rings->cq_tail, q->cq_tail + 1);
+	for (i = 0; i < n; i++) {
+		const struct pel_cqe *cqe = &cqes[i];
+		u8 opcode = sqes[i].opcode;
+
+		memcpy(&q->cqes[(q->cq_tail + i) & q->cq_mask], cqe, sizeof(*cqe));
+		if (opcode < PEL_OP_LAST)
+			WRITE_ONCE(q->ops[opcode], q->ops[opcode] + 1);
+		if (cqe->res < 0)
+			WRITE_ONCE(q->errors[pel_err_slot(cqe->res)],
+				   q->errors[pel_err_slot(cqe->res)] + 1);
+		else
+			WRITE_ONCE(q->bytes, q->bytes + cqe->res);
+	}
+	WRITE_ONCE(q->cq_reserved, q->cq_reserved - n);
+	WRITE_ONCE(q->completed, q->completed + n);
+	/* The CQEs are written: pairs with the consumer's load-acquire of cq_tail. */
+	smp_store_release(&q->rings->cq_tail, q->cq_tail + n);
 	/*
 	 * The private tail moves second, so pel_queue_cq_ready() never counts
 	 * a CQE that the owner cannot see yet.  Pairs with its load-acquire.
 	 */
-	smp_store_release(&q->cq_tail, q->cq_tail + 1);
+	smp_store_release(&q->cq_tail, q->cq_tail + n);
 	reserved = q->cq_reserved;
 	spin_unlock(&q->cq_lock);
 	/*
-	 * The op leaves the context's in-flight count only once its CQE is
-	 * visible, so the owner never sees more than max_inflight taken and
-	 * not completed.
+	 * The ops leave the context's in-flight count only once their CQEs
+	 * are visible, so the owner never sees more than max_inflight taken
+	 * and not completed.
 	 */
 	smp_mb__before_atomic();
-	ctx_left = atomic_dec_return(&ctx->inflight);
-	user_left = atomic_dec_return(&ctx->user->inflight);
+	ctx_left = atomic_sub_return(n, &ctx->inflight);
+	user_left = atomic_sub_return(n, &ctx->user->inflight);
 
 	/* wq_has_sleeper() orders the tail store before the waiter check. */
 	if (wq_has_sleeper(&ctx->cq_wait))
@@ -368,17 +379,17 @@ void pel_queue_post(struct pel_queue *q, const struct pel_cqe *cqe, u8 opcode)
 	 * The value-returning atomics above order the counts before the
 	 * sq_flags read: pairs with the smp_mb() of a worker going to sleep.
 	 *  - The queue's last op in flight is done: SQEs that waited for it
-	 *    (a chain's rest, a DRAIN) may be taken now; its home worker
-	 *    set NEED_WAKEUP.
+	 *    (a chain's rest, a DRAIN) may be taken now; no worker polls
+	 *    the queue if it says NEED_WAKEUP.
 	 *  - The context or its user was at its cap of ops in flight: any of
 	 *    their queues may take now; a sleeping worker steals.
 	 */
 	if (!reserved && pel_queue_sq_pending(q) &&
 	    READ_ONCE(q->rings->sq_flags) & PEL_SQ_NEED_WAKEUP)
 		pel_worker_kick(q->cpu);
-	if (ctx_left + 1 >= (int)ctx->max_inflight ||
-	    user_left + 1 >= (int)READ_ONCE(pel_max_inflight_per_user))
-		pel_worker_kick_idle(numa_node_id(), -1, 1);
+	if (ctx_left + (int)n >= (int)ctx->max_inflight ||
+	    user_left + (int)n >= (int)READ_ONCE(pel_max_inflight_per_user))
+		pel_worker_kick_idle(numa_node_id(), -1, -1, 1);
 }
 
 /* CQEs posted and not yet consumed, as far as the (untrusted) head says. */
@@ -393,7 +404,7 @@ u32 pel_queue_cq_ready(struct pel_queue *q)
 	return ready <= q->cq_entries ? ready : 0;
 }
 
-void pel_queue_set_need_wakeup(struct pel_queue *q, bool on)
+static void pel_queue_set_need_wakeup(struct pel_queue *q, bool on)
 {
 	u32 flags = READ_ONCE(q->rings->sq_flags);
 
@@ -402,4 +413,31 @@ void pel_queue_set_need_wakeup(struct pel_queue *q, bool on)
 		return;
 	WRITE_ONCE(q->rings->sq_flags, on ? flags | PEL_SQ_NEED_WAKEUP :
 					    flags & ~PEL_SQ_NEED_WAKEUP);
+}
+
+/*
+ * NEED_WAKEUP says that no worker polls the queue: its home worker while
+ * awake, and any worker that stole from it and keeps polling it, count in
+ * q->pollers.  A worker starts polling @q: submitters need not call in.
+ */
+void pel_queue_poll_enter(struct pel_queue *q)
+{
+	spin_lock(&q->sq_lock);
+	if (!q->pollers++)
+		pel_queue_set_need_wakeup(q, false);
+	spin_unlock(&q->sq_lock);
+}
+
+/*
+ * A worker stops polling @q; the last one sets NEED_WAKEUP.  It must then
+ * issue smp_mb() and look at the queue once more (pel_queue_can_take()):
+ * the submitter stores sq_tail, issues a full barrier and reads sq_flags,
+ * so either the worker sees the new tail or the submitter sees the flag.
+ */
+void pel_queue_poll_leave(struct pel_queue *q)
+{
+	spin_lock(&q->sq_lock);
+	if (!--q->pollers)
+		pel_queue_set_need_wakeup(q, true);
+	spin_unlock(&q->sq_lock);
 }

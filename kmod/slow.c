@@ -75,7 +75,7 @@ static void pel_slow_run(struct pel_ctx *ctx, struct pel_batch *b,
 			 const struct pel_range *base)
 {
 	struct mm_struct *mm = ctx->mm;
-	u64 start = ktime_get_ns();
+	u64 start = local_clock();
 
 	if (!mmget_not_zero(mm)) {
 		pel_batch_abort(b, -ESRCH);
@@ -89,7 +89,7 @@ static void pel_slow_run(struct pel_ctx *ctx, struct pel_batch *b,
 	kthread_unuse_mm(mm);
 	/* No reference to the mm while idle: it would keep the rings mapped. */
 	mmput(mm);
-	atomic64_add(ktime_get_ns() - start, &ctx->busy_ns);
+	atomic64_add(local_clock() - start, &ctx->busy_ns);
 }
 
 static int pel_slow_fn(void *data)

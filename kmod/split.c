@@ -159,7 +159,7 @@ void pel_split_run(struct pel_exec *x, const struct pel_range *base,
 	spin_lock(&pel_splits_lock);
 	list_add_tail(&s.node, &pel_splits);
 	spin_unlock(&pel_splits_lock);
-	pel_worker_kick_idle(numa_node_id(), raw_smp_processor_id(),
+	pel_worker_kick_idle(numa_node_id(), raw_smp_processor_id(), -1,
 			     x->nr_chunks - 1);
 
 	pel_split_claim(&s, base);
@@ -251,9 +251,9 @@ unsigned int pel_split_help(struct pel_worker *w, const struct pel_range *base)
 	if (!found)
 		return 0;
 
+	/* The mm stays attached: the next batch drops it if it needs another. */
 	if (!pel_worker_use_mm(w, s->x->ctx->mm))
 		n = pel_split_claim(s, base);
-	pel_worker_drop_mm(w);
 
 	spin_lock(&pel_splits_lock);
 	WRITE_ONCE(s->helpers, s->helpers - 1);

@@ -54,25 +54,31 @@ void pel_stats_exit(void)
 }
 
 /*
- * For every CQE posted, by a worker or a slow path thread: this CPU's
- * counters, with preemption off so that the two never interleave here.
+ * For the CQEs a runner (a worker, a slow path thread, a waiting owner)
+ * posts together: this CPU's counters, with preemption off so that two
+ * runners never interleave here.  All @n share the latency @lat_ns.
  */
-void pel_stats_op_done(u8 opcode, s32 res, u64 lat_ns)
+void pel_stats_ops_done(const struct pel_sqe *sqes, const struct pel_cqe *cqes,
+			unsigned int n, u64 lat_ns)
 {
-	struct pel_op_counters *c;
-	unsigned int b;
+	unsigned int b, i;
 
-	if (opcode >= PEL_OP_LAST)
-		return;
-	preempt_disable();
-	c = &this_cpu_ptr(pel_cpu_stats)->op[opcode];
 	b = lat_ns ? min_t(unsigned int, ilog2(lat_ns), PEL_LAT_BUCKETS - 1) : 0;
-	WRITE_ONCE(c->count, c->count + 1);
-	WRITE_ONCE(c->latency[b], c->latency[b] + 1);
-	if (res < 0)
-		WRITE_ONCE(c->errors, c->errors + 1);
-	else
-		WRITE_ONCE(c->bytes, c->bytes + res);
+	preempt_disable();
+	for (i = 0; i < n; i++) {
+		struct pel_op_counters *c;
+		u8 opcode = sqes[i].opcode;
+
+		if (opcode >= PEL_OP_LAST)
+			continue;
+		c = &this_cpu_ptr(pel_cpu_stats)->op[opcode];
+		WRITE_ONCE(c->count, c->count + 1);
+		WRITE_ONCE(c->latency[b], c->latency[b] + 1);
+		if (cqes[i].res < 0)
+			WRITE_ONCE(c->errors, c->errors + 1);
+		else
+			WRITE_ONCE(c->bytes, c->bytes + cqes[i].res);
+	}
 	preempt_enable();
 }
 

@@ -52,7 +52,7 @@ static struct pel_worker *pel_worker_of(unsigned int cpu)
 static void pel_worker_set_state(struct pel_worker *w, u32 state)
 {
 	WRITE_ONCE(w->state, state);
-	WRITE_ONCE(w->state_since, ktime_get_ns());
+	WRITE_ONCE(w->state_since, local_clock());
 }
 
 /*
@@ -68,8 +68,28 @@ bool pel_worker_stuck(unsigned int cpu)
 
 	if (!cpu_online(cpu) || READ_ONCE(w->state) == PEL_WORKER_OFFLINE)
 		return true;
+	/* local_clock() of another CPU: signed, it may be a little ahead. */
 	return READ_ONCE(w->state) == PEL_WORKER_RUNNING &&
-	       ktime_get_ns() - READ_ONCE(w->state_since) > PEL_STUCK_NS;
+	       (s64)(local_clock() - READ_ONCE(w->state_since)) > PEL_STUCK_NS;
+}
+
+/*
+ * Whether a worker other than @cpu's is awake (polling or running): it
+ * looks at every queue with work before it sleeps, so SQEs submitted on
+ * @cpu need no wake-up to be taken.
+ */
+bool pel_worker_others_awake(unsigned int cpu)
+{
+	unsigned int c;
+
+	for_each_online_cpu(c) {
+		u32 state = READ_ONCE(pel_worker_of(c)->state);
+
+		if (c != cpu && (state == PEL_WORKER_POLLING ||
+				 state == PEL_WORKER_RUNNING))
+			return true;
+	}
+	return false;
 }
 
 /* Attach the context's mm for ops that touch user memory. */
@@ -112,6 +132,7 @@ static unsigned int pel_worker_run_queue(struct pel_worker *w,
 {
 	unsigned int n, batch = READ_ONCE(pel_batch);
 	struct pel_batch *b = &w->batch;
+	struct pel_ctx *ctx = q->ctx;
 	unsigned long now = jiffies;
 	bool link_failed;
 	u64 start, busy;
@@ -120,31 +141,89 @@ static unsigned int pel_worker_run_queue(struct pel_worker *w,
 			   &link_failed);
 	if (!n)
 		return 0;
-	start = ktime_get_ns();
-	trace_pel_take(q->ctx, q->index, w->cpu, q->cpu, n);
+	start = local_clock();
+	trace_pel_take(ctx, q->index, w->cpu, q->cpu, n);
 	if (q->cpu != w->cpu) {
 		WRITE_ONCE(w->stolen, w->stolen + n);
 		atomic64_add(n, &pel_worker_of(q->cpu)->stolen_from);
 	}
-	/* Work left behind: wake a sleeping worker to steal it. */
+	/*
+	 * Work left behind: wake a sleeping worker to steal it, but not
+	 * the queue's home worker when we are a thief: it would preempt the
+	 * queue's submitter, and we take the rest next turn.
+	 */
 	if (READ_ONCE(pel_help_kicked) != now && pel_queue_can_take(q)) {
 		WRITE_ONCE(pel_help_kicked, now);
-		pel_worker_kick_idle(w->node, w->cpu, 1);
+		pel_worker_kick_idle(w->node, w->cpu, q->cpu, 1);
 	}
 
+	/* The previous batch's mm stays attached only for the same context. */
+	if (w->mm && w->mm != ctx->mm)
+		pel_worker_drop_mm(w);
 	pel_worker_set_state(w, PEL_WORKER_RUNNING);
 	pel_batch_set(b, q, n, link_failed);
 	if (pel_batch_run(b, &w->range, w))
 		pel_batch_set(b, NULL, 0, false);
 	else
 		pel_slow_handoff(w, b);
-	/* Do not pin the owner's address space between batches. */
-	pel_worker_drop_mm(w);
-	busy = ktime_get_ns() - start;
+	/* An owner going away gets its address space back at once. */
+	if (READ_ONCE(ctx->closing) || pel_ctx_dying(ctx))
+		pel_worker_drop_mm(w);
+	busy = local_clock() - start;
 	WRITE_ONCE(w->busy_ns, w->busy_ns + busy);
-	atomic64_add(busy, &q->ctx->busy_ns);
+	atomic64_add(busy, &ctx->busy_ns);
 	pel_worker_set_state(w, PEL_WORKER_POLLING);
 	return n;
+}
+
+/*
+ * A thief keeps polling the queues it stole from, up to PEL_MAX_ADOPTED
+ * of them, until it sleeps; while it does, they do not say NEED_WAKEUP, so
+ * their submitter makes no system call.  The worker holds a reference on
+ * each one's context.
+ */
+static void pel_worker_adopt(struct pel_worker *w, struct pel_queue *q)
+{
+	unsigned int i;
+
+	for (i = 0; i < w->nr_adopted; i++)
+		if (w->adopted[i] == q)
+			return;
+	if (w->nr_adopted == PEL_MAX_ADOPTED)
+		return;
+	pel_ctx_get(q->ctx);
+	pel_queue_poll_enter(q);
+	w->adopted[w->nr_adopted++] = q;
+}
+
+/* Stop polling adopted queue @i (the caller re-checks it after smp_mb()). */
+static void pel_worker_unadopt(struct pel_worker *w, unsigned int i)
+{
+	struct pel_queue *q = w->adopted[i];
+
+	pel_queue_poll_leave(q);
+	w->adopted[i] = w->adopted[--w->nr_adopted];
+	pel_ctx_put(q->ctx);
+}
+
+/* One batch from each adopted queue with work.  Returns the SQEs run. */
+static unsigned int pel_worker_run_adopted(struct pel_worker *w)
+{
+	unsigned int i = 0, done = 0;
+
+	while (i < w->nr_adopted) {
+		struct pel_queue *q = w->adopted[i];
+
+		/* A closed context's queue has nothing more for anyone. */
+		if (READ_ONCE(q->ctx->closing)) {
+			pel_worker_unadopt(w, i);
+			continue;
+		}
+		if (pel_queue_can_take(q))
+			done += pel_worker_run_queue(w, q);
+		i++;
+	}
+	return done;
 }
 
 /*
@@ -232,6 +311,8 @@ static unsigned int pel_worker_steal_from(struct pel_worker *w,
 	if (!q)
 		return 0;
 	n = pel_worker_run_queue(w, q);
+	if (n && q->cpu != w->cpu)
+		pel_worker_adopt(w, q);
 	pel_ctx_put(q->ctx);
 	return n;
 }
@@ -261,38 +342,66 @@ static unsigned int pel_worker_steal(struct pel_worker *w)
 }
 
 /*
- * Set NEED_WAKEUP on every homed queue, then look once more for work.
- * Returns true when the worker may sleep.
+ * Start polling the homed queues this worker does not poll yet: all of
+ * them after a sleep, new ones after an attach.  Caller holds w->lock.
  */
-static bool pel_worker_prepare_sleep(struct pel_worker *w)
+static void pel_worker_poll_homed(struct pel_worker *w)
+{
+	struct pel_wgroup *g;
+	struct pel_queue *q;
+
+	lockdep_assert_held(&w->lock);
+	pel_worker_for_each_queue(w, g, q) {
+		if (!q->home_polled) {
+			q->home_polled = true;
+			pel_queue_poll_enter(q);
+		}
+	}
+}
+
+/*
+ * Stop polling the homed and adopted queues (the last poller of a queue
+ * sets its NEED_WAKEUP), then look once more for work.  Returns true when
+ * the worker may sleep; false when work came, and then, unless @parking,
+ * it polls its homed queues again.
+ */
+static bool pel_worker_prepare_sleep(struct pel_worker *w, bool parking)
 {
 	struct pel_wgroup *g;
 	struct pel_queue *q;
 	bool pending = false;
 
+	while (w->nr_adopted) {
+		q = w->adopted[0];
+		/* Looked at once more below, under the barrier. */
+		pending |= pel_queue_sq_pending(q) && !READ_ONCE(q->ctx->closing);
+		pel_worker_unadopt(w, 0);
+	}
 	spin_lock(&w->lock);
-	pel_worker_for_each_queue(w, g, q)
-		pel_queue_set_need_wakeup(q, true);
+	pel_worker_for_each_queue(w, g, q) {
+		if (q->home_polled) {
+			q->home_polled = false;
+			pel_queue_poll_leave(q);
+		}
+	}
 	/* Pairs with the submitter's barrier between tail store and flags load. */
 	smp_mb();
 	pel_worker_for_each_queue(w, g, q)
 		pending |= pel_queue_can_take(q);
-	if (pending) {
-		pel_worker_for_each_queue(w, g, q)
-			pel_queue_set_need_wakeup(q, false);
-	}
+	if (pending && !parking)
+		pel_worker_poll_homed(w);
 	spin_unlock(&w->lock);
+	/*
+	 * An adopted queue that had SQEs was given up all the same: whoever
+	 * polls it next finds them (stealing finds any queue with work).
+	 */
 	return !pending;
 }
 
-static void pel_worker_clear_need_wakeup(struct pel_worker *w)
+static void pel_worker_start_polling(struct pel_worker *w)
 {
-	struct pel_wgroup *g;
-	struct pel_queue *q;
-
 	spin_lock(&w->lock);
-	pel_worker_for_each_queue(w, g, q)
-		pel_queue_set_need_wakeup(q, false);
+	pel_worker_poll_homed(w);
 	spin_unlock(&w->lock);
 }
 
@@ -318,37 +427,40 @@ static int pel_worker_should_run(unsigned int cpu)
 static void pel_worker_fn(unsigned int cpu)
 {
 	struct pel_worker *w = pel_worker_of(cpu);
-	u64 last = ktime_get_ns(), now;
+	u64 last = local_clock(), now;
 
 	WRITE_ONCE(w->kick, false);
 	WRITE_ONCE(w->wakeups, w->wakeups + 1);
 	trace_pel_worker_wake(cpu);
 	pel_worker_set_state(w, PEL_WORKER_POLLING);
-	pel_worker_clear_need_wakeup(w);
+	pel_worker_start_polling(w);
 
 	while (!kthread_should_park() && !kthread_should_stop()) {
 		/* A queue attached while we poll still says NEED_WAKEUP. */
 		if (READ_ONCE(w->queues_added)) {
 			WRITE_ONCE(w->queues_added, false);
-			pel_worker_clear_need_wakeup(w);
+			pel_worker_start_polling(w);
 		}
-		if (pel_worker_round(w) + pel_split_help(w, &w->range) ||
-		    pel_worker_steal(w)) {
-			last = ktime_get_ns();
+		if (pel_worker_round(w) + pel_worker_run_adopted(w) +
+		    pel_split_help(w, &w->range) || pel_worker_steal(w)) {
+			last = local_clock();
 			continue;
 		}
-		now = ktime_get_ns();
-		if (now - last >= READ_ONCE(w->idle_ns))
-			last = max(last, pel_worker_last_taken(w));
-		if (now - last >= READ_ONCE(w->idle_ns) ||
+		now = local_clock();
+		/* Thieves on other CPUs stamp last_taken_ns: signed compares. */
+		if ((s64)(now - last) >= (s64)READ_ONCE(w->idle_ns))
+			last = max_t(s64, last, pel_worker_last_taken(w));
+		if ((s64)(now - last) >= (s64)READ_ONCE(w->idle_ns) ||
 		    !single_task_running()) {
-			if (pel_worker_prepare_sleep(w))
+			if (pel_worker_prepare_sleep(w, false))
 				break;
 			last = now;
 		}
 		cond_resched();
 		cpu_relax();
 	}
+	/* Sleeping pins no one's address space. */
+	pel_worker_drop_mm(w);
 	WRITE_ONCE(w->sleeps, w->sleeps + 1);
 	pel_worker_set_state(w, PEL_WORKER_SLEEPING);
 	trace_pel_worker_sleep(cpu);
@@ -369,8 +481,8 @@ static void pel_worker_park(unsigned int cpu)
 	struct pel_worker *w = pel_worker_of(cpu);
 
 	pel_worker_set_state(w, PEL_WORKER_OFFLINE);
-	if (!pel_worker_prepare_sleep(w))
-		pel_worker_kick_idle(w->node, cpu, 1);
+	if (!pel_worker_prepare_sleep(w, true))
+		pel_worker_kick_idle(w->node, cpu, -1, 1);
 }
 
 static void pel_worker_unpark(unsigned int cpu)
@@ -402,10 +514,11 @@ static void pel_worker_wake(struct pel_worker *w)
 }
 
 /*
- * Wake up to @max sleeping workers other than @exclude_cpu, on @node
- * first.  Returns how many were woken.
+ * Wake up to @max sleeping workers other than those of @exclude and
+ * @exclude2 (-1: none), on @node first.  Returns how many were woken.
  */
-unsigned int pel_worker_kick_idle(int node, int exclude_cpu, unsigned int max)
+unsigned int pel_worker_kick_idle(int node, int exclude, int exclude2,
+				  unsigned int max)
 {
 	const struct cpumask *local = cpumask_of_node(node);
 	unsigned int cpu, woken = 0;
@@ -417,7 +530,7 @@ unsigned int pel_worker_kick_idle(int node, int exclude_cpu, unsigned int max)
 
 			if (woken == max)
 				break;
-			if (cpu == exclude_cpu ||
+			if (cpu == exclude || cpu == exclude2 ||
 			    cpumask_test_cpu(cpu, local) != (pass == 0) ||
 			    READ_ONCE(w->state) != PEL_WORKER_SLEEPING)
 				continue;
@@ -434,7 +547,7 @@ void pel_worker_kick(unsigned int cpu)
 	struct pel_worker *w = pel_worker_of(cpu);
 
 	if (!cpu_online(cpu)) {
-		pel_worker_kick_idle(w->node, cpu, 1);
+		pel_worker_kick_idle(w->node, cpu, -1, 1);
 		return;
 	}
 	pel_worker_wake(w);
@@ -493,10 +606,13 @@ found:
 void pel_worker_detach(struct pel_queue *q)
 {
 	struct pel_worker *w = pel_worker_of(q->cpu);
-
 	struct pel_wgroup *g;
 
 	spin_lock(&w->lock);
+	if (q->home_polled) {
+		q->home_polled = false;
+		pel_queue_poll_leave(q);
+	}
 	g = q->group;
 	list_del_init(&q->worker_node);
 	q->group = NULL;
