@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Contexts: one per open file of /dev/pel.  Open, setup (make the queues),
- * mmap (hand them to the owner), enter (wake workers, wait for CQEs), poll,
- * and release.
+ * Contexts: one per open file of /dev/pel (the file operations are in
+ * cdev.c).  Alloc, setup (make the queues), mmap (hand them to the owner),
+ * enter (wake workers, wait for CQEs, help), and release.
  */
 #include <linux/capability.h>
 #include <linux/cgroup.h>
@@ -154,6 +154,7 @@ static void pel_ctx_free(struct kref *ref)
 	for (i = 0; i < ctx->nr_queues; i++)
 		pel_queue_free(&ctx->queues[i]);
 	kfree(ctx->queues);
+	pel_help_free(ctx);
 	if (ctx->mm)
 		mmdrop(ctx->mm);
 	if (ctx->owner_task)
@@ -168,26 +169,27 @@ void pel_ctx_put(struct pel_ctx *ctx)
 	kref_put(&ctx->ref, pel_ctx_free);
 }
 
-static int pel_open(struct inode *inode, struct file *file)
+/* A new context for a file being opened; not set up yet. */
+struct pel_ctx *pel_ctx_alloc(void)
 {
 	struct pel_ctx *ctx;
 
 	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
 	if (!ctx)
-		return -ENOMEM;
+		return NULL;
 	kref_init(&ctx->ref);
 	mutex_init(&ctx->lock);
 	init_waitqueue_head(&ctx->cq_wait);
 	INIT_LIST_HEAD(&ctx->node);
 	spin_lock_init(&ctx->rbufs_lock);
+	mutex_init(&ctx->help_mutex);
 	pel_slow_init(ctx);
-	file->private_data = ctx;
-	return 0;
+	return ctx;
 }
 
-static int pel_release(struct inode *inode, struct file *file)
+/* Its file is released: no new work; ops in flight end on their own. */
+void pel_ctx_release(struct pel_ctx *ctx)
 {
-	struct pel_ctx *ctx = file->private_data;
 	unsigned int i;
 
 	if (ctx->ready) {
@@ -206,15 +208,6 @@ static int pel_release(struct inode *inode, struct file *file)
 		pel_rbufs_release(ctx);
 	}
 	pel_ctx_put(ctx);
-	return 0;
-}
-
-static struct pel_ctx *pel_ctx_ready(struct file *file)
-{
-	struct pel_ctx *ctx = file->private_data;
-
-	/* Pairs with the store-release in pel_ctx_setup(). */
-	return smp_load_acquire(&ctx->ready) ? ctx : NULL;
 }
 
 static int pel_setup_check(struct pel_setup *p)
@@ -261,7 +254,7 @@ static int pel_setup_check(struct pel_setup *p)
 	return 0;
 }
 
-static long pel_ctx_setup(struct pel_ctx *ctx, struct pel_setup __user *uarg)
+long pel_ctx_setup(struct pel_ctx *ctx, struct pel_setup __user *uarg)
 {
 	struct pel_setup p;
 	unsigned int cpu, i = 0, nr;
@@ -400,7 +393,7 @@ out_unlock:
 }
 
 /* CQEs ready over queue @qi, or over all queues for PEL_QUEUE_ALL. */
-static u32 pel_ctx_cq_ready(struct pel_ctx *ctx, u32 qi)
+u32 pel_ctx_cq_ready(struct pel_ctx *ctx, u32 qi)
 {
 	u32 i, ready = 0;
 
@@ -483,13 +476,18 @@ static long pel_ctx_wait(struct pel_ctx *ctx, u32 qi, u32 want, u64 timeout_ns)
 	for (;;) {
 		long period = PEL_RESCUE_PERIOD;
 
-		pel_ctx_wake(ctx, qi, true);
 		if (deadline) {
 			now = ktime_get_ns();
 			if (now >= deadline)
 				return pel_ctx_cq_ready(ctx, qi) >= want ? 0 : -ETIME;
 			period = min_t(u64, period, nsecs_to_jiffies(deadline - now) + 1);
 		}
+		if (pel_ctx_cq_ready(ctx, qi) >= want)
+			return 0;
+		/* Our CPU is about to go idle: run our own SQEs first. */
+		if (pel_help_run(ctx))
+			continue;
+		pel_ctx_wake(ctx, qi, true);
 		left = wait_event_interruptible_timeout(ctx->cq_wait,
 							pel_ctx_cq_ready(ctx, qi) >= want,
 							period);
@@ -500,7 +498,7 @@ static long pel_ctx_wait(struct pel_ctx *ctx, u32 qi, u32 want, u64 timeout_ns)
 	}
 }
 
-static long pel_ctx_enter(struct pel_ctx *ctx, struct pel_enter __user *uarg)
+long pel_ctx_enter(struct pel_ctx *ctx, struct pel_enter __user *uarg)
 {
 	struct pel_enter e;
 	long ret;
@@ -529,72 +527,6 @@ static long pel_ctx_enter(struct pel_ctx *ctx, struct pel_enter __user *uarg)
 	return pel_ctx_cq_ready(ctx, e.queue);
 }
 
-/*
- * The size-versioned structs (setup, info, stats) are dispatched on the
- * ioctl number alone, so that a later library's larger struct reaches us;
- * they carry their own size.  PEL_IOC_ENTER must match exactly.
- */
-static long pel_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
-{
-	struct pel_ctx *ctx = file->private_data;
-	void __user *uarg = (void __user *)arg;
-
-	if (_IOC_TYPE(cmd) != PEL_IOC_MAGIC)
-		return -ENOTTY;
-	switch (_IOC_NR(cmd)) {
-	case _IOC_NR(PEL_IOC_INFO):
-		return pel_ioctl_info(uarg);
-	case _IOC_NR(PEL_IOC_WORKER_STATS):
-		return pel_ioctl_worker_stats(uarg);
-	case _IOC_NR(PEL_IOC_CTX_STATS):
-		return pel_ioctl_ctx_stats(uarg);
-	case _IOC_NR(PEL_IOC_OP_STATS):
-		return pel_ioctl_op_stats(uarg);
-	case _IOC_NR(PEL_IOC_SETUP):
-		return pel_ctx_setup(ctx, uarg);
-	case _IOC_NR(PEL_IOC_ENTER):
-		if (cmd != PEL_IOC_ENTER)
-			return -ENOTTY;
-		ctx = pel_ctx_ready(file);
-		if (!ctx)
-			return -ENXIO;
-		/* A context acts for its owner only: not after fork, not passed on. */
-		if (current->mm != ctx->mm)
-			return -EPERM;
-		atomic64_inc(&ctx->enters);
-		return pel_ctx_enter(ctx, uarg);
-	case _IOC_NR(PEL_IOC_REGISTER_BUFFERS):
-	case _IOC_NR(PEL_IOC_UNREGISTER_BUFFERS):
-		if (cmd != PEL_IOC_REGISTER_BUFFERS &&
-		    cmd != PEL_IOC_UNREGISTER_BUFFERS)
-			return -ENOTTY;
-		ctx = pel_ctx_ready(file);
-		if (!ctx)
-			return -ENXIO;
-		if (current->mm != ctx->mm)
-			return -EPERM;
-		if (cmd == PEL_IOC_REGISTER_BUFFERS)
-			return pel_ioctl_register_buffers(ctx, uarg);
-		return pel_ioctl_unregister_buffers(ctx);
-	default:
-		return -ENOTTY;
-	}
-}
-
-static __poll_t pel_poll(struct file *file, poll_table *wait)
-{
-	struct pel_ctx *ctx = pel_ctx_ready(file);
-
-	if (!ctx)
-		return EPOLLERR;
-	poll_wait(file, &ctx->cq_wait, wait);
-	/* Read the tails after joining the wait queue; pairs with wq_has_sleeper(). */
-	smp_mb();
-	if (pel_ctx_cq_ready(ctx, PEL_QUEUE_ALL))
-		return EPOLLIN | EPOLLRDNORM;
-	return 0;
-}
-
 /* vm_flags became read-only, behind vm_flags_mod(), in 6.3. */
 static void pel_vma_mod_flags(struct vm_area_struct *vma, vm_flags_t set,
 			      vm_flags_t clear)
@@ -606,15 +538,13 @@ static void pel_vma_mod_flags(struct vm_area_struct *vma, vm_flags_t set,
 #endif
 }
 
-static int pel_mmap(struct file *file, struct vm_area_struct *vma)
+/* Map the queue that vma->vm_pgoff names for the owner. */
+int pel_ctx_mmap(struct pel_ctx *ctx, struct vm_area_struct *vma)
 {
-	struct pel_ctx *ctx = pel_ctx_ready(file);
 	unsigned long qshift = PEL_QUEUE_MMAP_SHIFT - PAGE_SHIFT;
 	struct pel_queue *q;
 	unsigned long qi;
 
-	if (!ctx)
-		return -ENXIO;
 	if (vma->vm_mm != ctx->mm)
 		return -EPERM;
 	if (vma->vm_flags & VM_EXEC)
@@ -640,15 +570,3 @@ static int pel_mmap(struct file *file, struct vm_area_struct *vma)
 			  VM_MAYEXEC);
 	return vm_map_pages_zero(vma, q->pages, q->nr_pages);
 }
-
-const struct file_operations pel_fops = {
-	.owner		= THIS_MODULE,
-	.open		= pel_open,
-	.release	= pel_release,
-	.unlocked_ioctl	= pel_ioctl,
-	.compat_ioctl	= compat_ptr_ioctl,
-	.mmap		= pel_mmap,
-	.poll		= pel_poll,
-	.llseek		= noop_llseek,
-	.show_fdinfo	= pel_show_fdinfo,
-};

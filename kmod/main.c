@@ -2,10 +2,9 @@
 /*
  * PEL - the Parallel Execution Layer.
  *
- * Module init/exit, the tunables, and the misc device /dev/pel.  See
+ * Module init/exit and the tunables; the device is in cdev.c.  See
  * Documentation/ for the design; pel_internal.h for the objects.
  */
-#include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/sizes.h>
@@ -132,21 +131,6 @@ unsigned int pel_max_user_idle_us = 10000;
 module_param_named(max_user_idle_us, pel_max_user_idle_us, uint, 0644);
 MODULE_PARM_DESC(max_user_idle_us, "Longest idle_us a setup without CAP_SYS_NICE may ask for (default 10000); more: -EPERM");
 
-/*
- * Like /dev/kvm: the device is root's until the admin's udev rule (group
- * pel, 0660) or dev_mode lets others in.  Who may open it may put the
- * kernel's workers to work.
- */
-static ushort pel_dev_mode = 0600;
-module_param_named(dev_mode, pel_dev_mode, ushort, 0444);
-MODULE_PARM_DESC(dev_mode, "Mode of /dev/pel at load (default 0600, root only; udev/60-pel.rules makes it 0660 group pel)");
-
-static struct miscdevice pel_miscdev = {
-	.minor	= MISC_DYNAMIC_MINOR,
-	.name	= "pel",
-	.fops	= &pel_fops,
-};
-
 #define PEL_CHECK_FIELD(type, field, off, size)				\
 	do {								\
 		BUILD_BUG_ON(offsetof(struct type, field) != (off));	\
@@ -260,8 +244,7 @@ static int __init pel_init(void)
 	ret = pel_workers_init();
 	if (ret)
 		goto err_stats;
-	pel_miscdev.mode = pel_dev_mode & 0666;
-	ret = misc_register(&pel_miscdev);
+	ret = pel_cdev_init();
 	if (ret)
 		goto err_workers;
 	pr_info("pel: version %s, %u workers\n", PEL_VERSION, num_online_cpus());
@@ -276,7 +259,7 @@ err_stats:
 
 static void __exit pel_exit(void)
 {
-	misc_deregister(&pel_miscdev);
+	pel_cdev_exit();
 	pel_workers_exit();
 	pel_stats_exit();
 }

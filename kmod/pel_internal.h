@@ -213,6 +213,12 @@ struct pel_ctx {
 	atomic64_t busy_ns;		/* worker and slow-path time on its ops */
 	struct task_struct *owner_task;	/* owner's group leader, referenced */
 	atomic64_t enters;		/* PEL_IOC_ENTER calls */
+	/*
+	 * A waiting owner runs SQEs itself (help.c).  help_mutex lets one of
+	 * its threads at a time do it, and protects helped and making help.
+	 */
+	struct mutex help_mutex;
+	struct pel_help *help;		/* set once (release), freed with ctx */
 	u64 helped;			/* SQEs its waiting owner ran itself */
 
 	/*
@@ -411,11 +417,20 @@ extern unsigned long pel_max_entries_per_user;
 extern unsigned int pel_max_inflight_per_user;
 extern unsigned int pel_max_user_idle_us;
 
+/* cdev.c */
+int pel_cdev_init(void);
+void pel_cdev_exit(void);
+
 /* ctx.c */
 extern struct mutex pel_ctx_lock;
 extern struct list_head pel_ctx_list;
 extern unsigned int pel_nr_contexts;
-extern const struct file_operations pel_fops;
+struct pel_ctx *pel_ctx_alloc(void);
+void pel_ctx_release(struct pel_ctx *ctx);
+long pel_ctx_setup(struct pel_ctx *ctx, struct pel_setup __user *uarg);
+long pel_ctx_enter(struct pel_ctx *ctx, struct pel_enter __user *uarg);
+u32 pel_ctx_cq_ready(struct pel_ctx *ctx, u32 qi);
+int pel_ctx_mmap(struct pel_ctx *ctx, struct vm_area_struct *vma);
 void pel_ctx_put(struct pel_ctx *ctx);
 void pel_user_inflight_capped(struct pel_user *user, unsigned int max);
 
@@ -513,12 +528,18 @@ int pel_rbufs_prep(struct pel_exec *x);
 void pel_rbufs_stats(struct pel_ctx *ctx, u32 *nr, u64 *bytes);
 void pel_rbufs_release(struct pel_ctx *ctx);
 
+/* help.c */
+unsigned int pel_help_run(struct pel_ctx *ctx);
+int pel_help_cancel(struct pel_ctx *ctx, u64 user_data);
+void pel_help_free(struct pel_ctx *ctx);
+
 /* split.c */
 bool pel_split_worthwhile(u64 len, unsigned int threshold);
 void pel_split_run(struct pel_exec *x, const struct pel_range *base,
 		   unsigned int threshold);
 bool pel_split_resume(struct pel_exec *x, struct pel_range *r);
 unsigned int pel_split_help(struct pel_worker *w, const struct pel_range *base);
+unsigned int pel_split_help_ctx(struct pel_ctx *ctx, const struct pel_range *base);
 
 /* stats.c */
 int pel_stats_init(void);

@@ -228,36 +228,67 @@ bool pel_split_resume(struct pel_exec *x, struct pel_range *r)
 }
 
 /*
+ * Join a split with chunks left: of any context for a worker (@ctx NULL),
+ * of @ctx only for its waiting owner.  Returns the split, with helpers
+ * counted, or NULL.
+ */
+static struct pel_split *pel_split_join(struct pel_ctx *ctx)
+{
+	struct pel_split *s;
+
+	if (list_empty(&pel_splits))
+		return NULL;
+	spin_lock(&pel_splits_lock);
+	list_for_each_entry(s, &pel_splits, node) {
+		if ((!ctx || s->x->ctx == ctx) &&
+		    atomic_read(&s->next) < (int)s->x->nr_chunks) {
+			WRITE_ONCE(s->helpers, s->helpers + 1);
+			spin_unlock(&pel_splits_lock);
+			return s;
+		}
+	}
+	spin_unlock(&pel_splits_lock);
+	return NULL;
+}
+
+static void pel_split_leave(struct pel_split *s)
+{
+	spin_lock(&pel_splits_lock);
+	WRITE_ONCE(s->helpers, s->helpers - 1);
+	wake_up(&s->wait);
+	spin_unlock(&pel_splits_lock);
+}
+
+/*
  * An idle worker helps with a split that has chunks left.  Returns the
  * chunks it ran.
  */
 unsigned int pel_split_help(struct pel_worker *w, const struct pel_range *base)
 {
-	struct pel_split *s;
+	struct pel_split *s = pel_split_join(NULL);
 	unsigned int n = 0;
-	bool found = false;
 
-	if (list_empty(&pel_splits))
+	if (!s)
 		return 0;
-	spin_lock(&pel_splits_lock);
-	list_for_each_entry(s, &pel_splits, node) {
-		if (atomic_read(&s->next) < (int)s->x->nr_chunks) {
-			WRITE_ONCE(s->helpers, s->helpers + 1);
-			found = true;
-			break;
-		}
-	}
-	spin_unlock(&pel_splits_lock);
-	if (!found)
-		return 0;
-
 	/* The mm stays attached: the next batch drops it if it needs another. */
 	if (!pel_worker_use_mm(w, s->x->ctx->mm))
 		n = pel_split_claim(s, base);
+	pel_split_leave(s);
+	return n;
+}
 
-	spin_lock(&pel_splits_lock);
-	WRITE_ONCE(s->helpers, s->helpers - 1);
-	wake_up(&s->wait);
-	spin_unlock(&pel_splits_lock);
+/*
+ * The owner of @ctx, about to wait, claims chunks of its own split ops in
+ * its own task (its mm is the context's).  Returns the chunks it ran.
+ */
+unsigned int pel_split_help_ctx(struct pel_ctx *ctx, const struct pel_range *base)
+{
+	struct pel_split *s = pel_split_join(ctx);
+	unsigned int n;
+
+	if (!s)
+		return 0;
+	n = pel_split_claim(s, base);
+	pel_split_leave(s);
 	return n;
 }

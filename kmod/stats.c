@@ -266,6 +266,8 @@ void pel_show_fdinfo(struct seq_file *m, struct file *file)
 	seq_printf(m, "pel-cgroup-id:\t%llu\n", ctx->cgroup_id);
 	seq_printf(m, "pel-busy-ns:\t%lld\n", atomic64_read(&ctx->busy_ns));
 	seq_printf(m, "pel-slow-batches:\t%llu\n", READ_ONCE(ctx->slow_batches));
+	seq_printf(m, "pel-enters:\t%lld\n", atomic64_read(&ctx->enters));
+	seq_printf(m, "pel-helped:\t%llu\n", READ_ONCE(ctx->helped));
 	for (i = 0; i < ctx->nr_queues; i++) {
 		struct pel_queue *q = &ctx->queues[i];
 		u32 sq_tail = READ_ONCE(q->rings->sq_tail);

@@ -228,7 +228,7 @@ static unsigned int pel_worker_run_adopted(struct pel_worker *w)
 
 /*
  * PEL_OP_CANCEL: find the op of @ctx with @user_data among the ops workers
- * have taken, or their slow path has.  0 if it had not started (it
+ * have taken, its waiting owner has, or its slow path has.  0 if it had not started (it
  * completes with -ECANCELED), -EALREADY if it is running, -ENOENT if no
  * taken op has that user_data.
  */
@@ -244,6 +244,11 @@ int pel_worker_cancel(struct pel_ctx *ctx, u64 user_data)
 		if (r == -EALREADY)
 			ret = r;
 	}
+	r = pel_help_cancel(ctx, user_data);
+	if (!r)
+		return 0;
+	if (r == -EALREADY)
+		ret = r;
 	r = pel_slow_cancel(ctx, user_data);
 	return r == -ENOENT ? ret : r;
 }
