@@ -91,7 +91,6 @@ unsigned int pel_help_run(struct pel_ctx *ctx)
 	struct pel_range slow = { };
 	struct pel_help *h;
 	bool link_failed;
-	u64 start;
 
 	if (!mutex_trylock(&ctx->help_mutex))
 		return 0;
@@ -100,7 +99,6 @@ unsigned int pel_help_run(struct pel_ctx *ctx)
 		goto out;
 	fast.bounce = h->bounce;
 	slow.bounce = h->bounce;
-	start = local_clock();
 	batch = clamp(batch, 1U, (unsigned int)PEL_MAX_BATCH);
 
 	chunks = pel_split_help_ctx(ctx, &fast);
@@ -120,10 +118,8 @@ unsigned int pel_help_run(struct pel_ctx *ctx)
 			done += n;
 		}
 	}
-	if (done || chunks) {
-		WRITE_ONCE(ctx->helped, ctx->helped + done);
-		atomic64_add(local_clock() - start, &ctx->busy_ns);
-	}
+	/* Not in busy_ns: that is the workers' time; this is the owner's own. */
+	WRITE_ONCE(ctx->helped, ctx->helped + done);
 	done += chunks;
 out:
 	mutex_unlock(&ctx->help_mutex);

@@ -372,16 +372,18 @@ static void pel_worker_poll_homed(struct pel_worker *w)
  */
 static bool pel_worker_prepare_sleep(struct pel_worker *w, bool parking)
 {
+	struct pel_queue *adopted[PEL_MAX_ADOPTED];
+	unsigned int i, nr = w->nr_adopted;
 	struct pel_wgroup *g;
 	struct pel_queue *q;
 	bool pending = false;
 
-	while (w->nr_adopted) {
-		q = w->adopted[0];
-		/* Looked at once more below, under the barrier. */
-		pending |= pel_queue_sq_pending(q) && !READ_ONCE(q->ctx->closing);
-		pel_worker_unadopt(w, 0);
+	/* Their context references are dropped once they are looked at. */
+	for (i = 0; i < nr; i++) {
+		adopted[i] = w->adopted[i];
+		pel_queue_poll_leave(adopted[i]);
 	}
+	w->nr_adopted = 0;
 	spin_lock(&w->lock);
 	pel_worker_for_each_queue(w, g, q) {
 		if (q->home_polled) {
@@ -393,13 +395,18 @@ static bool pel_worker_prepare_sleep(struct pel_worker *w, bool parking)
 	smp_mb();
 	pel_worker_for_each_queue(w, g, q)
 		pending |= pel_queue_can_take(q);
+	for (i = 0; i < nr; i++)
+		pending |= !READ_ONCE(adopted[i]->ctx->closing) &&
+			   pel_queue_can_take(adopted[i]);
 	if (pending && !parking)
 		pel_worker_poll_homed(w);
 	spin_unlock(&w->lock);
 	/*
-	 * An adopted queue that had SQEs was given up all the same: whoever
-	 * polls it next finds them (stealing finds any queue with work).
+	 * An adopted queue with SQEs keeps us awake; we find it again by
+	 * stealing, and adopt it again then.
 	 */
+	for (i = 0; i < nr; i++)
+		pel_ctx_put(adopted[i]->ctx);
 	return !pending;
 }
 
@@ -446,8 +453,12 @@ static void pel_worker_fn(unsigned int cpu)
 			WRITE_ONCE(w->queues_added, false);
 			pel_worker_start_polling(w);
 		}
-		if (pel_worker_round(w) + pel_worker_run_adopted(w) +
-		    pel_split_help(w, &w->range) || pel_worker_steal(w)) {
+		/*
+		 * Adopted queues come after our own work, as stealing does:
+		 * served before it, they would get more than a fair share.
+		 */
+		if (pel_worker_round(w) + pel_split_help(w, &w->range) ||
+		    pel_worker_run_adopted(w) || pel_worker_steal(w)) {
 			last = local_clock();
 			continue;
 		}
@@ -464,6 +475,9 @@ static void pel_worker_fn(unsigned int cpu)
 		cond_resched();
 		cpu_relax();
 	}
+	/* Parking or stopping: let go of every queue (smpboot parks us next). */
+	if (kthread_should_park() || kthread_should_stop())
+		pel_worker_prepare_sleep(w, true);
 	/* Sleeping pins no one's address space. */
 	pel_worker_drop_mm(w);
 	WRITE_ONCE(w->sleeps, w->sleeps + 1);

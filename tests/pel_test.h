@@ -380,4 +380,25 @@ static inline int pel_test_write_file(const char *path, const char *val,
 	return ret;
 }
 
+/* The number after "key:" in /proc/self/fdinfo/fd, or UINT64_MAX. */
+static inline uint64_t pel_test_fdinfo_u64(int fd, const char *key)
+{
+	char path[64], line[256];
+	uint64_t v = UINT64_MAX;
+	size_t klen = strlen(key);
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	if (!f)
+		return v;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, klen) && line[klen] == ':') {
+			v = strtoull(line + klen + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
 #endif /* PEL_TEST_H */
