@@ -118,9 +118,9 @@ unsigned int pel_help_run(struct pel_ctx *ctx)
 			done += n;
 		}
 	}
+	done += chunks;
 	/* Not in busy_ns: that is the workers' time; this is the owner's own. */
 	WRITE_ONCE(ctx->helped, ctx->helped + done);
-	done += chunks;
 out:
 	mutex_unlock(&ctx->help_mutex);
 	return done;

@@ -219,7 +219,7 @@ struct pel_ctx {
 	 */
 	struct mutex help_mutex;
 	struct pel_help *help;		/* set once (release), freed with ctx */
-	u64 helped;			/* SQEs its waiting owner ran itself */
+	u64 helped;			/* SQEs and split chunks its waiting owner ran */
 
 	/*
 	 * Registered buffers (rsrc.c).  rbufs_lock protects the rbufs

@@ -118,6 +118,30 @@ static inline int pel_test_run_one(struct lpel_ring *ring, struct pel_sqe *sqe,
 	return 0;
 }
 
+/*
+ * As pel_test_run_one(), but reaped by polling the CQ, never blocking in
+ * the kernel: a blocking wait would run the op itself (the owner helps),
+ * and some tests want to see what the workers do.
+ */
+static inline int pel_test_run_one_polled(struct lpel_ring *ring,
+					  struct pel_cqe *out)
+{
+	uint64_t end = pel_test_now_ns() + 20ULL * 1000000000ULL;
+	struct pel_cqe *cqe;
+	int ret = lpel_submit(ring);
+
+	if (ret < 0)
+		return ret;
+	while (lpel_peek_cqe(ring, &cqe)) {
+		if (pel_test_now_ns() > end)
+			return -ETIME;
+		usleep(50);
+	}
+	*out = *cqe;
+	lpel_cqe_seen(ring, cqe);
+	return 0;
+}
+
 /* mmap a buffer with an inaccessible page at byte offset hole (page-aligned). */
 static inline void *pel_test_holey_buffer(size_t len, size_t hole)
 {

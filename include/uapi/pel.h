@@ -292,7 +292,7 @@ struct pel_ctx_stats {
 	__u32 resv0;
 	__u64 slow_batches;	/* batches handed to its slow path (ops that needed a page fault) */
 	__u64 enters;		/* PEL_IOC_ENTER calls by the owner */
-	__u64 helped;		/* SQEs the owner's waiting thread ran itself */
+	__u64 helped;		/* SQEs and split-op chunks the owner's waiting thread ran itself */
 	__u32 nr_buffers;	/* registered buffers */
 	__u32 resv1;
 	__u64 buffer_bytes;	/* bytes of registered buffers (pinned) */
