@@ -3,7 +3,7 @@
  * pelbench - measure PEL, and what it competes with, in one process.
  *
  *	pelbench [-w WORKLOAD] [-q DEPTH] [-b BATCH] [-o SIZE] [-T THREADS]
- *		 [-t SECONDS] [-y] [-P poll|block] [-x NSRCS] [-e ENGINE]
+ *		 [-t SECONDS] [-y] [-P poll|block] [-x NSRCS] [-F] [-e ENGINE]
  *		 [-B BASELINES] [-j]
  *	pelbench -S [-t SECONDS] [-J FILE] [-j]
  *
@@ -59,6 +59,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/uio.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -148,6 +149,7 @@ struct cfg {
 	double seconds;			/* measuring window */
 	bool verify;
 	enum wait_mode wait;
+	bool fixed;			/* -F: PEL ops on registered buffers */
 };
 
 /* ------------------------------------------------------------------------
@@ -413,7 +415,7 @@ struct wbuf {
 	unsigned int slots;
 	uint8_t *src, *src2, *dst, *digest, *ref;
 	uint8_t *xsrc[PEL_XOR_MAX_SRCS];
-	const void *xptr[PEL_XOR_MAX_SRCS];	/* XOR's address list, kept alive */
+	const void **xptr;		/* XOR's address list, kept alive (its own page, for -F) */
 	size_t dst_bytes;
 	uint32_t crc_ref;
 	uint8_t sha_ref[PEL_SHA256_DIGEST_SIZE];
@@ -518,6 +520,7 @@ static void wbuf_free(struct wbuf *b)
 	buf_free(b->dst, b->dst_bytes);
 	buf_free(b->digest, (size_t)b->slots * PEL_SHA256_DIGEST_SIZE);
 	buf_free(b->ref, b->size);
+	buf_free(b->xptr, PEL_XOR_MAX_SRCS * sizeof(*b->xptr));
 	memset(b, 0, sizeof(*b));
 }
 
@@ -550,6 +553,9 @@ static int wbuf_init(struct wbuf *b, const struct cfg *c, unsigned int seed)
 				goto nomem;
 			fill_random(b->xsrc[i], sz, 0x2545f4914f6cdd1dULL * (seed + i + 1));
 		}
+		b->xptr = buf_alloc(PEL_XOR_MAX_SRCS * sizeof(*b->xptr));
+		if (!b->xptr)
+			goto nomem;
 		for (i = 0; i < c->nsrcs; i++)
 			b->xptr[i] = b->xsrc[i];
 	}
@@ -983,6 +989,8 @@ static int pel_prep(struct tctx *t, unsigned int slot)
 	case W_NR:
 		break;
 	}
+	if (c->fixed)
+		lpel_sqe_set_flags(sqe, PEL_SQE_FIXED);
 	lpel_sqe_set_data(sqe, slot);
 	return 0;
 }
@@ -1545,6 +1553,49 @@ static void pel_kthreads_cpu(uint64_t *ns, unsigned int *nr)
 	closedir(d);
 }
 
+static bool pel_has_feature(uint64_t feat)
+{
+	struct pel_info info;
+
+	return !pel_info(&info) && (info.features & feat);
+}
+
+/*
+ * The system calls of this process's PEL contexts (one per submitting
+ * thread): PEL_IOC_CTX_STATS lists the contexts we may see; ours are those
+ * whose owner is our pid.  Summed: PEL_IOC_ENTER calls, and the SQEs our
+ * waiting threads ran themselves.  The ioctl goes through an fd of its own,
+ * not set up, so it is no PEL_IOC_ENTER of any context.
+ */
+static bool pel_own_enters(uint64_t *enters, uint64_t *helped)
+{
+	pid_t pid = getpid();
+	unsigned int i;
+	bool found = false;
+	int fd;
+
+	*enters = *helped = 0;
+	fd = open(PEL_DEVICE_PATH, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	for (i = 0; i < 100000; i++) {
+		struct pel_ctx_stats st;
+
+		memset(&st, 0, sizeof(st));
+		st.size = sizeof(st);
+		st.index = i;
+		if (ioctl(fd, PEL_IOC_CTX_STATS, &st) < 0)
+			break;
+		if (st.pid != pid)
+			continue;
+		*enters += st.enters;
+		*helped += st.helped;
+		found = true;
+	}
+	close(fd);
+	return found;
+}
+
 static void pel_snapshot(struct pel_snap *s)
 {
 	struct pel_info info;
@@ -1598,6 +1649,10 @@ struct result {
 	uint64_t w_ops[MAX_WORKERS];
 	uint64_t w_busy_ns[MAX_WORKERS];
 	uint64_t wakeups, sleeps, stolen, chunks;
+	/* PEL: PEL_IOC_ENTER calls of our contexts over the window, per second */
+	bool have_enters;
+	uint64_t enters, helped;
+	double enters_s;
 };
 
 static unsigned int nr_online_cpus(void)
@@ -1627,6 +1682,57 @@ static double rusage_s(const struct timeval *tv)
 {
 	return (double)tv->tv_sec + (double)tv->tv_usec / 1e6;
 }
+
+/*
+ * -F: register the buffers of a thread with its context.  liblpel gets
+ * lpel_register_buffers() (same signature) in another branch; until it is
+ * merged, the ioctl itself.  TODO: switch to lpel_register_buffers().
+ */
+static int bench_register_buffers(struct lpel_ring *ring,
+				  const struct iovec *iovs, unsigned int nr)
+{
+	struct pel_buf bufs[PEL_XOR_MAX_SRCS + 8];
+	struct pel_buffers pb;
+	unsigned int i;
+
+	if (!(ring->features & PEL_FEAT_REGISTERED_BUFFERS))
+		return -EOPNOTSUPP;
+	if (!nr || nr > ARRAY_SIZE(bufs))
+		return -EINVAL;
+	for (i = 0; i < nr; i++) {
+		bufs[i].addr = (uint64_t)(uintptr_t)iovs[i].iov_base;
+		bufs[i].len = iovs[i].iov_len;
+	}
+	memset(&pb, 0, sizeof(pb));
+	pb.nr = nr;
+	pb.bufs = (uint64_t)(uintptr_t)bufs;
+	return ioctl(ring->fd, PEL_IOC_REGISTER_BUFFERS, &pb) < 0 ? -errno : 0;
+}
+
+/* Every buffer of @b a PEL op addresses. */
+static unsigned int wbuf_iovs(const struct wbuf *b, struct iovec *iov)
+{
+	unsigned int n = 0, i;
+
+#define ADD(p, len)							\
+	do {								\
+		if (p) {						\
+			iov[n].iov_base = (void *)(p);			\
+			iov[n++].iov_len = (len);			\
+		}							\
+	} while (0)
+	ADD(b->src, b->size);
+	ADD(b->src2, b->size);
+	for (i = 1; i < PEL_XOR_MAX_SRCS; i++)
+		ADD(b->xsrc[i], b->size);
+	ADD(b->xptr, PEL_XOR_MAX_SRCS * sizeof(*b->xptr));
+	ADD(b->dst, b->dst_bytes);
+	ADD(b->digest, (size_t)b->slots * PEL_SHA256_DIGEST_SIZE);
+#undef ADD
+	return n;
+}
+
+static bool pel_has_feature(uint64_t feat);
 
 static int tctx_setup(struct tctx *t, enum engine e, const struct cfg *c,
 		      unsigned int idx, struct pool *pool)
@@ -1663,6 +1769,14 @@ static int tctx_setup(struct tctx *t, enum engine e, const struct cfg *c,
 		if (ret)
 			return t_fail(t, ret, "lpel_init (is pel.ko loaded?)");
 		t->pel_up = true;
+		if (c->fixed) {
+			struct iovec iov[PEL_XOR_MAX_SRCS + 8];
+
+			ret = bench_register_buffers(&t->pel, iov,
+						     wbuf_iovs(&t->wb, iov));
+			if (ret)
+				return t_fail(t, ret, "registering buffers");
+		}
 		break;
 	}
 	case E_URING:
@@ -1823,7 +1937,8 @@ static const char *result_label(enum engine e, const struct cfg *c, char *buf,
 		snprintf(buf, n, "pthread pool x%u", nr_online_cpus());
 		break;
 	case E_PEL:
-		snprintf(buf, n, "pel%s", c->wait == WAIT_BLOCK ? " (blocking)" : "");
+		snprintf(buf, n, "pel%s%s", c->wait == WAIT_BLOCK ? " (blocking)" : "",
+			 c->fixed ? " (fixed)" : "");
 		break;
 	default:
 		snprintf(buf, n, "%s", engine_names[e]);
@@ -1852,7 +1967,8 @@ static int run_engine(enum engine e, const struct cfg *cfg, struct result *r)
 	struct pool *pool = NULL;
 	struct pel_snap *s0 = NULL, *s1 = NULL;
 	struct rusage ru0, ru1;
-	uint64_t t0, t1;
+	uint64_t t0, t1, en0 = 0, en1 = 0, he0 = 0, he1 = 0;
+	bool have_en = false;
 	unsigned int i, started = 0, spsc_started = 0;
 	int ret = 0;
 
@@ -1869,6 +1985,13 @@ static int run_engine(enum engine e, const struct cfg *cfg, struct result *r)
 		r->skipped = true;
 		snprintf(r->errmsg, sizeof(r->errmsg), "%s runs only nop",
 			 engine_names[e]);
+		return 0;
+	}
+	if (e == E_PEL && c.fixed &&
+	    !pel_has_feature(PEL_FEAT_REGISTERED_BUFFERS)) {
+		r->skipped = true;
+		snprintf(r->errmsg, sizeof(r->errmsg),
+			 "n/a: module lacks registered buffers");
 		return 0;
 	}
 	r->nthreads = c.threads;
@@ -1899,6 +2022,12 @@ static int run_engine(enum engine e, const struct cfg *cfg, struct result *r)
 			/* A kernel without io_uring (or SQPOLL) lacks a baseline. */
 			if ((e == E_URING || e == E_SQPOLL) &&
 			    (ret == -ENOSYS || ret == -EPERM || ret == -EOPNOTSUPP)) {
+				r->skipped = true;
+				ret = 0;
+			}
+			if (e == E_PEL && c.fixed && ret == -EOPNOTSUPP) {
+				snprintf(r->errmsg, sizeof(r->errmsg),
+					 "n/a: module lacks registered buffers");
 				r->skipped = true;
 				ret = 0;
 			}
@@ -1933,6 +2062,8 @@ static int run_engine(enum engine e, const struct cfg *cfg, struct result *r)
 	sleep_s(c.seconds < 5 * WARMUP_S ? c.seconds / 5 : WARMUP_S);
 	getrusage(RUSAGE_SELF, &ru0);
 	pel_kthreads_cpu(&s0->kthread_ns, &s0->nr_kthreads);
+	if (e == E_PEL)
+		have_en = pel_own_enters(&en0, &he0);
 	t0 = now_ticks();
 	atomic_store(&phase, PH_RUN);
 	sleep_s(c.seconds);
@@ -1949,6 +2080,8 @@ static int run_engine(enum engine e, const struct cfg *cfg, struct result *r)
 	}
 	atomic_store(&phase, PH_STOP);
 	t1 = now_ticks();
+	if (have_en)
+		have_en = pel_own_enters(&en1, &he1);
 	getrusage(RUSAGE_SELF, &ru1);
 	pel_kthreads_cpu(&s1->kthread_ns, &s1->nr_kthreads);
 	r->window_s = ticks_to_ns((double)(t1 - t0)) / 1e9;
@@ -1993,6 +2126,12 @@ out_stop:
 			r->stolen += b->stolen - a->stolen;
 			r->chunks += b->chunks - a->chunks;
 		}
+	}
+	if (!ret && have_en) {
+		r->have_enters = true;
+		r->enters = en1 - en0;
+		r->helped = he1 - he0;
+		r->enters_s = r->window_s > 0 ? (double)r->enters / r->window_s : 0;
 	}
 	result_totals(r);
 out_teardown:
@@ -2136,6 +2275,7 @@ static void json_cfg(struct jw *jw, const struct cfg *c)
 		jw_u64(jw, "xor_srcs", c->nsrcs);
 	jw_str(jw, "wait", c->wait == WAIT_POLL ? "poll" : "block");
 	jw_bool(jw, "verify", c->verify);
+	jw_bool(jw, "fixed", c->fixed);
 }
 
 static void json_lat(struct jw *jw, double avg, double p50, double p99,
@@ -2207,6 +2347,13 @@ static void json_result(struct jw *jw, const char *key, const char *id,
 		for (i = 0; i < r->nr_workers; i++)
 			jw_u64(jw, NULL, r->w_busy_ns[i]);
 		jw_close(jw, ']');
+		jw_close(jw, '}');
+	}
+	if (r->have_enters) {
+		jw_open(jw, "pel_enters", '{');
+		jw_u64(jw, "count", r->enters);
+		jw_num(jw, "per_s", r->enters_s);
+		jw_u64(jw, "helped", r->helped);
 		jw_close(jw, '}');
 	}
 	jw_close(jw, '}');
@@ -2323,11 +2470,12 @@ static int run_single(const struct cfg *c, enum engine primary,
 		return 1;
 	fmt_size(sz, sizeof(sz), c->size);
 	if (!json)
-		printf("%s: workload %s, transfer %s, depth %u, batch %u, %u thread%s, %.1f s, %s waits%s%s\n",
+		printf("%s: workload %s, transfer %s, depth %u, batch %u, %u thread%s, %.1f s, %s waits%s%s%s\n",
 		       prog, workload_names[c->w], sz, c->depth, c->batch,
 		       c->threads, c->threads == 1 ? "" : "s", c->seconds,
 		       c->wait == WAIT_POLL ? "polled" : "blocking",
 		       c->verify ? ", verify" : "",
+		       c->fixed ? ", registered buffers" : "",
 		       use_tsc ? "" : " (clock: clock_gettime)");
 	run_engine(primary, c, &res[n++]);
 	for (e = 0; e < E_NR; e++) {
@@ -2385,6 +2533,9 @@ static int run_single(const struct cfg *c, enum engine primary,
 			       res[0].wakeups, res[0].sleeps, res[0].stolen,
 			       res[0].chunks, res[0].cpu_user_s, res[0].cpu_sys_s,
 			       res[0].kthread_cpu_s, res[0].window_s);
+		if (res[0].have_enters)
+			printf("pel system calls: %" PRIu64 " PEL_IOC_ENTER (%.0f/s), %" PRIu64 " SQEs run by the waiting thread itself\n",
+			       res[0].enters, res[0].enters_s, res[0].helped);
 	}
 	for (i = 0; i < n; i++)
 		result_free(&res[i]);
@@ -3128,6 +3279,9 @@ static void usage(FILE *f)
 		"  -P MODE      poll: spin on the CQ a little, then block (the library's wait;\n"
 		"               default); block: always block in the kernel\n"
 		"  -x NSRCS     XOR sources, 1..%d (default 2)\n"
+		"  -F, --fixed  PEL: register the buffers (PEL_IOC_REGISTER_BUFFERS) and\n"
+		"               set PEL_SQE_FIXED on every SQE; needs the module's\n"
+		"               PEL_FEAT_REGISTERED_BUFFERS (else the run is n/a)\n"
 		"  -e ENGINE    what -w runs on (default pel): ", PEL_XOR_MAX_SRCS);
 	for (i = 0; i < E_NR; i++)
 		fprintf(f, "%s%s", engine_names[i], i + 1 < E_NR ? ", " : "\n");
@@ -3204,6 +3358,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "cpu-copy", required_argument, NULL, 'C' },
 		{ "sq", required_argument, NULL, 'Q' },
+		{ "fixed", no_argument, NULL, 'F' },
 		{ 0 }
 	};
 	struct cfg c = {
@@ -3217,7 +3372,7 @@ int main(int argc, char **argv)
 	char *end;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "w:q:b:o:T:t:yP:x:e:B:jSR:J:h",
+	while ((opt = getopt_long(argc, argv, "w:q:b:o:T:t:yP:x:e:B:jSR:J:Fh",
 				  longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'w':
@@ -3252,6 +3407,9 @@ int main(int argc, char **argv)
 			break;
 		case 'y':
 			c.verify = true;
+			break;
+		case 'F':
+			c.fixed = true;
 			break;
 		case 'P':
 			if (!strcmp(optarg, "poll") || !strcmp(optarg, "polled"))
