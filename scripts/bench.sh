@@ -115,10 +115,10 @@ while [ $r -lt $R ]; do
 		label=$(echo "${v%%|*}" | tr ' ' _)
 		out=$(eval "${v#*|} -j" 2>/dev/null)
 		get() { echo "$out" | grep -m1 "\"$1\"" | sed 's/.*: //; s/,//'; }
-		echo "$label $(get ops_per_s) $(get mib_per_s) $(get p50) $(get p99) $(get wakeups)" >> /tmp/ab.txt
+		echo "$label $(get ops_per_s) $(get mib_per_s) $(get p50) $(get p99) $(get wakeups) $(get per_s)" >> /tmp/ab.txt
 	done
 done
-printf '| variant | ops/s | MiB/s | p50 us | p99 us | worker wake-ups | ops/s, each round |\n|---|---:|---:|---:|---:|---:|---|\n'
+printf '| variant | ops/s | MiB/s | p50 us | p99 us | worker wake-ups | PEL_IOC_ENTER/s | ops/s, each round |\n|---|---:|---:|---:|---:|---:|---:|---|\n'
 for v in "$@"; do
 	label=$(echo "${v%%|*}" | tr ' ' _)
 	grep "^$label " /tmp/ab.txt | awk -v l="$label" '
@@ -126,8 +126,8 @@ for v in "$@"; do
 		for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (x[j] + 0 < x[i] + 0) { t = x[i]; x[i] = x[j]; x[j] = t }
 		return n % 2 ? x[(n + 1) / 2] : (x[n / 2] + x[n / 2 + 1]) / 2
 	}
-	{ o[NR] = $2; m[NR] = $3; a[NR] = $4; b[NR] = $5; w[NR] = $6; all = all " " int($2) }
-	END { gsub(/_/, " ", l); printf "| %s | %.0f | %.1f | %.1f | %.1f | %s | %s |\n", l, med(o, NR), med(m, NR), med(a, NR) / 1000, med(b, NR) / 1000, w[1] == "" ? "-" : med(w, NR), all }'
+	{ o[NR] = $2; m[NR] = $3; a[NR] = $4; b[NR] = $5; w[NR] = $6; e[NR] = $7; all = all " " int($2) }
+	END { gsub(/_/, " ", l); printf "| %s | %.0f | %.1f | %.1f | %.1f | %s | %s | %s |\n", l, med(o, NR), med(m, NR), med(a, NR) / 1000, med(b, NR) / 1000, w[1] == "" ? "-" : med(w, NR), e[1] == "" ? "-" : int(med(e, NR)), all }'
 done
 AB
 	cat > "$tmp/events.sh" <<'EV'
