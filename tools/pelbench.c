@@ -81,7 +81,7 @@
 #define NSEC_PER_SEC		1000000000ULL
 #define MIB			(1024.0 * 1024.0)
 
-/* How often a polled wait looks before it blocks (as liblpel's wait does). */
+/* How often a polled baseline (io_uring, the pool) looks before it blocks: liblpel's old fixed spin. */
 #define SPIN_ITERS		256
 /* Warm-up before the measuring window: workers wake, pages fault in. */
 #define WARMUP_S		0.2
