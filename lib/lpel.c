@@ -190,6 +190,9 @@ static void lpel_lat_sample(struct lpel_priv *p, uint64_t now)
 
 	if (d < 0)			/* another CPU's TSC, behind ours */
 		d = 0;
+	/* One long wait (an idle app) must not stop the spin for long. */
+	if ((uint64_t)d > 2 * LPEL_SPIN_SLOW_NS * p->ticks_per_us / 1000)
+		d = (int64_t)(2 * LPEL_SPIN_SLOW_NS * p->ticks_per_us / 1000);
 	if (!p->lat_ticks)
 		p->lat_ticks = (uint64_t)d ? (uint64_t)d : 1;
 	else
@@ -805,6 +808,10 @@ int lpel_wait_cqe_timeout(struct lpel_ring *ring, struct pel_cqe **cqe,
 		uint64_t start = lpel_ticks(), end;
 
 		end = lpel_spin_end(priv, start);
+		/* No spin past a timeout shorter than the budget. */
+		if (timeout_ns && timeout_ns < LPEL_SPIN_MAX_NS &&
+		    (int64_t)(end - (start + timeout_ns * priv->ticks_per_us / 1000)) > 0)
+			end = start + timeout_ns * priv->ticks_per_us / 1000;
 		for (i = 1;; i++) {
 			cpu_relax();
 			if (!lpel_peek_cqe(ring, cqe)) {
