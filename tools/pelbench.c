@@ -3031,11 +3031,11 @@ static void suite_markdown(const struct idle_res *ir, unsigned int ncpu,
 	       md(pool_scaling, 2), PARALLEL_MIN * ncpu,
 	       md(pool_copy_scaling, 2), COPY_PARALLEL_MIN * ncpu);
 	if (sqpoll_b32_invalid)
-		printf("Not valid here: %s.\n", sqpoll_b32_invalid);
+		printf("Note: %s.\n", sqpoll_b32_invalid);
 	if (spsc_b32_invalid)
 		printf("Not valid here: %s.\n", spsc_b32_invalid);
 	if (sqpoll_invalid)
-		printf("Not valid here: %s.\n", sqpoll_invalid);
+		printf("Note: %s.\n", sqpoll_invalid);
 	if (spsc_invalid)
 		printf("Note: %s.\n", spsc_invalid);
 	if (parallel_invalid)
