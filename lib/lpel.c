@@ -43,12 +43,30 @@
 #include "lpel.h"
 
 /*
- * How often lpel_wait_cqe() polls the CQs before it blocks.  With a pause
- * per iteration this is a few microseconds: enough to catch an op a worker
- * on another CPU is about to finish, short enough not to keep a worker that
- * shares our CPU from running for long.
+ * lpel_wait_cqe()'s spin is a time budget, not a count: twice the recent
+ * latency from a submission to the CQE a wait was waiting for (an EWMA over
+ * the waits that had to wait), at least LPEL_SPIN_MIN_NS, at most
+ * LPEL_SPIN_MAX_NS; LPEL_SPIN_INIT_NS until a first sample.  When that
+ * latency is beyond LPEL_SPIN_SLOW_NS the ops are too slow for a spin to
+ * catch: only the floor is spun.  A wait that blocks yields a sample too
+ * (inflated by the wake-up), so a budget that was too short grows and one
+ * that was too long shrinks with the next samples.
  */
-#define LPEL_SPIN_ITERS		256
+#define LPEL_SPIN_MIN_NS	1000ULL
+#define LPEL_SPIN_INIT_NS	10000ULL
+#define LPEL_SPIN_MAX_NS	50000ULL
+#define LPEL_SPIN_SLOW_NS	1000000ULL
+/* EWMA weight of a new sample: 1 / 2^LPEL_EWMA_SHIFT. */
+#define LPEL_EWMA_SHIFT		3
+/* Spin iterations between looks at the SQ flags (a full barrier each). */
+#define LPEL_SPIN_FLAG_EVERY	64
+/*
+ * Ticks (TSC) per microsecond assumed until the rate is measured, and how
+ * long after setup it is measured: once, on a wait that blocks anyway (so no
+ * clock read is added to a wait that does not).
+ */
+#define LPEL_TICKS_PER_US_GUESS	2000ULL
+#define LPEL_CALIBRATE_NS	10000000ULL
 
 /* Without PEL_FEAT_WAIT, how long a wait sleeps between looks at the CQs. */
 #define LPEL_POLL_SLEEP_NS	50000ULL
@@ -77,6 +95,111 @@ static uint64_t monotonic_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t monotonic_raw_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_RAW, &ts);
+	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * The spin's clock.  On x86 the TSC: in a guest clock_gettime() may be a
+ * system call (an HPET clocksource), and the spin must not make any.  It
+ * only times a spin, so a TSC that differs a little between CPUs or is not
+ * quite invariant costs a spin that is a little off, nothing more.
+ * Elsewhere CLOCK_MONOTONIC_RAW, a vDSO read, in nanoseconds.
+ */
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+#define LPEL_HAVE_TSC		1
+static inline uint64_t lpel_ticks(void)
+{
+	return __rdtsc();
+}
+#else
+#define LPEL_HAVE_TSC		0
+static inline uint64_t lpel_ticks(void)
+{
+	return monotonic_raw_ns();
+}
+#endif
+
+/*
+ * liblpel's own state of a ring, in the allocation of ring->published (so
+ * that struct lpel_ring, which applications embed, keeps its size).
+ */
+struct lpel_priv {
+	uint64_t submit_tick;		/* the last lpel_publish() that published */
+	uint64_t lat_ticks;		/* EWMA, submit to awaited CQE; 0: none yet */
+	uint64_t ticks_per_us;		/* the spin clock's rate */
+	uint64_t cal_tick, cal_ns;	/* lpel_ticks(), monotonic_raw_ns() at setup */
+	bool calibrated;
+	unsigned int published[];	/* lpel_publish() scratch, nr_queues */
+};
+
+static inline struct lpel_priv *lpel_priv(const struct lpel_ring *ring)
+{
+	return (struct lpel_priv *)((char *)ring->published -
+				    offsetof(struct lpel_priv, published));
+}
+
+static struct lpel_priv *lpel_priv_alloc(unsigned int nr_queues)
+{
+	struct lpel_priv *p;
+
+	p = calloc(1, sizeof(*p) + (size_t)nr_queues * sizeof(p->published[0]));
+	if (!p)
+		return NULL;
+	p->ticks_per_us = LPEL_HAVE_TSC ? LPEL_TICKS_PER_US_GUESS : 1000;
+	p->cal_tick = lpel_ticks();
+	p->cal_ns = monotonic_raw_ns();
+	p->calibrated = !LPEL_HAVE_TSC;
+	return p;
+}
+
+static void lpel_priv_free(struct lpel_ring *ring)
+{
+	if (ring->published)
+		free(lpel_priv(ring));
+	ring->published = NULL;
+}
+
+/* About to block (a system call anyway): measure the TSC's rate once. */
+static void lpel_calibrate(struct lpel_priv *p)
+{
+	uint64_t ns, ticks;
+
+	if (p->calibrated)
+		return;
+	ns = monotonic_raw_ns() - p->cal_ns;
+	if (ns < LPEL_CALIBRATE_NS)
+		return;
+	ticks = lpel_ticks() - p->cal_tick;
+	if (ticks / (ns / 1000) >= 1)
+		p->ticks_per_us = ticks / (ns / 1000);
+	p->calibrated = true;
+}
+
+/* A wait that had to wait saw its CQE at tick now: one latency sample. */
+static void lpel_lat_sample(struct lpel_priv *p, uint64_t now)
+{
+	int64_t d = (int64_t)(now - p->submit_tick);
+
+	if (d < 0)			/* another CPU's TSC, behind ours */
+		d = 0;
+	/* One long wait (an idle app) must not stop the spin for long. */
+	if ((uint64_t)d > 2 * LPEL_SPIN_SLOW_NS * p->ticks_per_us / 1000)
+		d = (int64_t)(2 * LPEL_SPIN_SLOW_NS * p->ticks_per_us / 1000);
+	if (!p->lat_ticks)
+		p->lat_ticks = (uint64_t)d ? (uint64_t)d : 1;
+	else
+		p->lat_ticks = (uint64_t)((int64_t)p->lat_ticks +
+			((d - (int64_t)p->lat_ticks) >> LPEL_EWMA_SHIFT));
+	if (!p->lat_ticks)
+		p->lat_ticks = 1;
 }
 
 /* The one data-path system call; returns its result or -errno. */
@@ -292,6 +415,7 @@ int lpel_init(struct lpel_ring *ring, unsigned int entries)
 int lpel_init_params(struct lpel_ring *ring, const struct lpel_params *p)
 {
 	static const struct lpel_params defaults;
+	struct lpel_priv *priv;
 	struct pel_setup s;
 	unsigned int i;
 	int ret;
@@ -327,7 +451,9 @@ int lpel_init_params(struct lpel_ring *ring, const struct lpel_params *p)
 	ring->features = s.features;
 
 	ring->queues = calloc(s.nr_queues, sizeof(*ring->queues));
-	ring->published = calloc(s.nr_queues, sizeof(*ring->published));
+	priv = lpel_priv_alloc(s.nr_queues);
+	if (priv)
+		ring->published = priv->published;
 	if (!ring->queues || !ring->published) {
 		ret = -ENOMEM;
 		goto err;
@@ -350,7 +476,7 @@ int lpel_init_params(struct lpel_ring *ring, const struct lpel_params *p)
 err:
 	lpel_unmap_queues(ring);
 	free(ring->queues);
-	free(ring->published);
+	lpel_priv_free(ring);
 	free(ring->cpu_queue);
 	close(ring->fd);
 	memset(ring, 0, sizeof(*ring));
@@ -369,7 +495,7 @@ void lpel_exit(struct lpel_ring *ring)
 		return;
 	lpel_unmap_queues(ring);
 	free(ring->queues);
-	free(ring->published);
+	lpel_priv_free(ring);
 	free(ring->cpu_queue);
 	if (ring->fd >= 0)
 		close(ring->fd);
@@ -437,6 +563,7 @@ static int lpel_publish(struct lpel_ring *ring, unsigned int *nr_wake,
 	}
 	if (!nr_published)
 		return 0;
+	lpel_priv(ring)->submit_tick = lpel_ticks();
 
 	/* [S3]: one full barrier for all the tail stores above. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -585,10 +712,80 @@ unsigned int lpel_cq_ready(const struct lpel_ring *ring)
 	return ready;
 }
 
+/*
+ * Would a spin only keep from running the worker that has to complete our
+ * ops?  Kept simple, from what the shared rings tell without a system call:
+ *  - one queue: one CPU online at setup, so every worker that could run
+ *    our ops needs the CPU we spin on;
+ *  - a worker sleeps on SQEs we published (PEL_SQ_NEED_WAKEUP on a queue
+ *    with SQEs not taken): nothing runs them until the wake-up the blocking
+ *    wait does, and there the kernel may run them in our thread;
+ *  - every SQE not yet taken is on a queue homed on the CPU we run on, and
+ *    every other queue has NEED_WAKEUP set: NEED_WAKEUP means "no worker
+ *    polls this queue", so no worker elsewhere polls, and the only one that
+ *    could take those SQEs is the home worker, on our CPU.
+ * SQEs already taken are running on some worker; if that were our CPU's,
+ * we would not be running, so a spin for them is not useless.
+ */
+static bool lpel_spin_useless(struct lpel_ring *ring)
+{
+	unsigned int i, here = 0, elsewhere_polled = 0;
+	int cpu;
+
+	if (ring->nr_queues <= 1)
+		return true;
+	if (lpel_need_wake(ring))	/* also orders our tails before the flags */
+		return true;
+	cpu = sched_getcpu();
+	if (cpu < 0)
+		return false;
+	for (i = 0; i < ring->nr_queues; i++) {
+		struct lpel_queue *q = &ring->queues[i];
+		unsigned int tail, head;
+
+		if (q->cpu == (unsigned int)cpu) {
+			tail = __atomic_load_n(q->sq_tail, __ATOMIC_RELAXED);
+			head = __atomic_load_n(q->sq_head, __ATOMIC_ACQUIRE);
+			here += head != tail;
+			continue;
+		}
+		tail = __atomic_load_n(q->sq_tail, __ATOMIC_RELAXED);
+		head = __atomic_load_n(q->sq_head, __ATOMIC_ACQUIRE);
+		if (head != tail)
+			return false;	/* SQEs elsewhere: a spin may see them done */
+		if (!(__atomic_load_n(q->sq_flags, __ATOMIC_RELAXED) &
+		      PEL_SQ_NEED_WAKEUP))
+			elsewhere_polled++;
+	}
+	return here && !elsewhere_polled;
+}
+
+/* When the spin of a wait that starts at tick start ends. */
+static uint64_t lpel_spin_end(const struct lpel_priv *p, uint64_t start)
+{
+	uint64_t tpu = p->ticks_per_us, min = LPEL_SPIN_MIN_NS * tpu / 1000,
+		 max = LPEL_SPIN_MAX_NS * tpu / 1000, end, budget;
+
+	if (!p->lat_ticks)
+		return start + LPEL_SPIN_INIT_NS * tpu / 1000;
+	if (p->lat_ticks > LPEL_SPIN_SLOW_NS * tpu / 1000)
+		return start + min;
+	/* Twice the latency, counted from the submission... */
+	budget = 2 * p->lat_ticks;
+	end = p->submit_tick + budget;
+	/* ... but at least the floor and at most the cap from now. */
+	if ((int64_t)(end - (start + min)) < 0)
+		end = start + min;
+	if ((int64_t)(end - (start + max)) > 0)
+		end = start + max;
+	return end;
+}
+
 int lpel_wait_cqe_timeout(struct lpel_ring *ring, struct pel_cqe **cqe,
 			  uint64_t timeout_ns)
 {
 	uint64_t deadline = 0, now;
+	struct lpel_priv *priv;
 	unsigned int i;
 	int ret;
 
@@ -601,17 +798,34 @@ int lpel_wait_cqe_timeout(struct lpel_ring *ring, struct pel_cqe **cqe,
 	}
 
 	/*
-	 * Spin a little: a worker on another CPU is often about to post the
-	 * CQE, and blocking costs two context switches.  Not when a worker
-	 * sleeps on our SQEs: nothing would complete while we spin.
+	 * Spin for a time budget first (see LPEL_SPIN_*): a worker on another
+	 * CPU is often about to post the CQE, and blocking costs two context
+	 * switches.  Not when the spin would only keep from running the worker
+	 * that has to complete the op (lpel_spin_useless()).
 	 */
-	if (!lpel_need_wake(ring)) {
-		for (i = 0; i < LPEL_SPIN_ITERS; i++) {
+	priv = lpel_priv(ring);
+	if (!lpel_spin_useless(ring)) {
+		uint64_t start = lpel_ticks(), end;
+
+		end = lpel_spin_end(priv, start);
+		/* No spin past a timeout shorter than the budget. */
+		if (timeout_ns && timeout_ns < LPEL_SPIN_MAX_NS &&
+		    (int64_t)(end - (start + timeout_ns * priv->ticks_per_us / 1000)) > 0)
+			end = start + timeout_ns * priv->ticks_per_us / 1000;
+		for (i = 1;; i++) {
 			cpu_relax();
-			if (!lpel_peek_cqe(ring, cqe))
+			if (!lpel_peek_cqe(ring, cqe)) {
+				lpel_lat_sample(priv, lpel_ticks());
 				return 0;
+			}
+			if ((int64_t)(lpel_ticks() - end) >= 0)
+				break;
+			/* A worker that went to sleep meanwhile runs nothing. */
+			if (!(i % LPEL_SPIN_FLAG_EVERY) && lpel_need_wake(ring))
+				break;
 		}
 	}
+	lpel_calibrate(priv);
 
 	for (;;) {
 		uint64_t left = 0;
@@ -625,8 +839,10 @@ int lpel_wait_cqe_timeout(struct lpel_ring *ring, struct pel_cqe **cqe,
 		}
 		ret = lpel_enter_wait(ring, flags, 1, left);
 		/* A CQE that raced with a timeout or a signal is still news. */
-		if (!lpel_peek_cqe(ring, cqe))
+		if (!lpel_peek_cqe(ring, cqe)) {
+			lpel_lat_sample(priv, lpel_ticks());
 			return 0;
+		}
 		if (ret < 0)
 			return ret;
 		/*

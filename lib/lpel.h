@@ -86,7 +86,7 @@ int lpel_submit_and_wait(struct lpel_ring *ring, unsigned int wait_nr);
  * handed to lpel_cqe_seen(): see each CQE before the next peek or wait.
  */
 int lpel_peek_cqe(struct lpel_ring *ring, struct pel_cqe **cqe);
-/* Wait for a CQE: spins briefly, then blocks in the kernel. */
+/* Wait for a CQE: spins for a budget tied to recent latency, then blocks. */
 int lpel_wait_cqe(struct lpel_ring *ring, struct pel_cqe **cqe);
 /* As lpel_wait_cqe(), giving up with -ETIME after timeout_ns (0: never). */
 int lpel_wait_cqe_timeout(struct lpel_ring *ring, struct pel_cqe **cqe,

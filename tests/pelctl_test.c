@@ -620,6 +620,22 @@ static const struct jv *own_context(struct __test_metadata *_metadata,
 	return found;
 }
 
+/* Our context's own counters, straight from PEL_IOC_CTX_STATS. */
+static int own_ctx_stats(int fd, struct pel_ctx_stats *out)
+{
+	unsigned int i;
+
+	for (i = 0;; i++) {
+		memset(out, 0, sizeof(*out));
+		out->size = sizeof(*out);
+		out->index = i;
+		if (ioctl(fd, PEL_IOC_CTX_STATS, out) < 0)
+			return -errno;
+		if (out->pid == getpid())
+			return 0;
+	}
+}
+
 static const struct jv *find_op(const struct jv *ops, const char *name)
 {
 	size_t i;
@@ -768,6 +784,7 @@ static void check_status(struct __test_metadata *_metadata,
 	};
 	const struct jv *module, *params, *features, *ctx, *errors, *ops;
 	const struct jv *op, *hist, *totals, *v;
+	struct pel_ctx_stats cs;
 	uint64_t p50, p99, sum = 0;
 	bool has_stats = false;
 	size_t i;
@@ -839,6 +856,15 @@ static void check_status(struct __test_metadata *_metadata,
 	EXPECT_NE(UINT64_MAX, jnum(ctx, "busy_ns"));
 	EXPECT_LT(0, jnum(ctx, "busy_ns"));
 	EXPECT_NE(UINT64_MAX, jnum(ctx, "slow_batches"));
+	/*
+	 * pelctl's own ioctls are no PEL_IOC_ENTER of our context, and our
+	 * thread made none while pelctl ran: its figures are the kernel's now.
+	 */
+	ASSERT_EQ(0, own_ctx_stats(self->ring.fd, &cs));
+	EXPECT_EQ(cs.enters, jnum(ctx, "enters"));
+	EXPECT_EQ(cs.helped, jnum(ctx, "helped"));
+	EXPECT_EQ(0, jnum(ctx, "registered_buffers"));
+	EXPECT_EQ(0, jnum(ctx, "registered_buffer_bytes"));
 	check_busy(_metadata, doc, "cgroups", "cgroup_id", jnum(ctx, "cgroup_id"));
 	check_busy(_metadata, doc, "users", "uid", geteuid());
 
@@ -887,6 +913,10 @@ static void check_status(struct __test_metadata *_metadata,
 	EXPECT_LE(1, jnum(v, "count"));
 	EXPECT_NE(UINT64_MAX, jnum(v, "busy_ns"));
 	EXPECT_NE(UINT64_MAX, jnum(v, "slow_batches"));
+	EXPECT_LE(jnum(ctx, "enters"), jnum(v, "enters"));
+	EXPECT_NE(UINT64_MAX, jnum(v, "helped"));
+	EXPECT_NE(UINT64_MAX, jnum(v, "registered_buffers"));
+	EXPECT_NE(UINT64_MAX, jnum(v, "registered_buffer_bytes"));
 	v = jget(totals, "ops");
 	ASSERT_NE(NULL, v);
 	EXPECT_LE(16, jnum(v, "count"));
@@ -944,6 +974,10 @@ TEST_F(pelctl, status_text)
 	EXPECT_NE(NULL, strstr(self->r->out, "\ncopy "));
 	EXPECT_NE(NULL, strstr(self->r->out, "SLOW BATCHES"));
 	EXPECT_NE(NULL, strstr(self->r->out, "  cgroup: "));
+	EXPECT_NE(NULL, strstr(self->r->out, "  enters: "));
+	EXPECT_NE(NULL, strstr(self->r->out, "   helped: "));
+	EXPECT_NE(NULL, strstr(self->r->out, "   registered buffers: 0 ("))
+		TH_LOG("%s", self->r->out);
 	EXPECT_NE(NULL, strstr(self->r->out, "\nworker time by cgroup\n"));
 	EXPECT_NE(NULL, strstr(self->r->out, "\nworker time by user\n"));
 }

@@ -3,7 +3,7 @@
  * pelbench - measure PEL, and what it competes with, in one process.
  *
  *	pelbench [-w WORKLOAD] [-q DEPTH] [-b BATCH] [-o SIZE] [-T THREADS]
- *		 [-t SECONDS] [-y] [-P poll|block] [-x NSRCS] [-e ENGINE]
+ *		 [-t SECONDS] [-y] [-P poll|block] [-x NSRCS] [-F] [-e ENGINE]
  *		 [-B BASELINES] [-j]
  *	pelbench -S [-t SECONDS] [-J FILE] [-j]
  *
@@ -28,7 +28,7 @@
  *   pthread_pool     a pool of one thread per CPU, each large op split
  *                    across them: what users write instead of PEL.
  * -S runs a fixed suite of all of these, prints Markdown tables and the
- * targets of issue 6, and writes the whole as JSON (-J).
+ * targets of issue 13 (met, missed, not valid on this host, n/a), and writes the whole as JSON (-J).
  *
  * Timing: latency stamps are the TSC (rdtsc, calibrated against
  * CLOCK_MONOTONIC at start), because in a TCG guest the clocksource is the
@@ -59,6 +59,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/uio.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -80,7 +81,7 @@
 #define NSEC_PER_SEC		1000000000ULL
 #define MIB			(1024.0 * 1024.0)
 
-/* How often a polled wait looks before it blocks (as liblpel's wait does). */
+/* How often a polled baseline (io_uring, the pool) looks before it blocks: liblpel's old fixed spin. */
 #define SPIN_ITERS		256
 /* Warm-up before the measuring window: workers wake, pages fault in. */
 #define WARMUP_S		0.2
@@ -148,6 +149,7 @@ struct cfg {
 	double seconds;			/* measuring window */
 	bool verify;
 	enum wait_mode wait;
+	bool fixed;			/* -F: PEL ops on registered buffers */
 };
 
 /* ------------------------------------------------------------------------
@@ -413,7 +415,7 @@ struct wbuf {
 	unsigned int slots;
 	uint8_t *src, *src2, *dst, *digest, *ref;
 	uint8_t *xsrc[PEL_XOR_MAX_SRCS];
-	const void *xptr[PEL_XOR_MAX_SRCS];	/* XOR's address list, kept alive */
+	const void **xptr;		/* XOR's address list, kept alive (its own page, for -F) */
 	size_t dst_bytes;
 	uint32_t crc_ref;
 	uint8_t sha_ref[PEL_SHA256_DIGEST_SIZE];
@@ -518,6 +520,7 @@ static void wbuf_free(struct wbuf *b)
 	buf_free(b->dst, b->dst_bytes);
 	buf_free(b->digest, (size_t)b->slots * PEL_SHA256_DIGEST_SIZE);
 	buf_free(b->ref, b->size);
+	buf_free(b->xptr, PEL_XOR_MAX_SRCS * sizeof(*b->xptr));
 	memset(b, 0, sizeof(*b));
 }
 
@@ -550,6 +553,9 @@ static int wbuf_init(struct wbuf *b, const struct cfg *c, unsigned int seed)
 				goto nomem;
 			fill_random(b->xsrc[i], sz, 0x2545f4914f6cdd1dULL * (seed + i + 1));
 		}
+		b->xptr = buf_alloc(PEL_XOR_MAX_SRCS * sizeof(*b->xptr));
+		if (!b->xptr)
+			goto nomem;
 		for (i = 0; i < c->nsrcs; i++)
 			b->xptr[i] = b->xsrc[i];
 	}
@@ -983,6 +989,8 @@ static int pel_prep(struct tctx *t, unsigned int slot)
 	case W_NR:
 		break;
 	}
+	if (c->fixed)
+		lpel_sqe_set_flags(sqe, PEL_SQE_FIXED);
 	lpel_sqe_set_data(sqe, slot);
 	return 0;
 }
@@ -1545,6 +1553,49 @@ static void pel_kthreads_cpu(uint64_t *ns, unsigned int *nr)
 	closedir(d);
 }
 
+static bool pel_has_feature(uint64_t feat)
+{
+	struct pel_info info;
+
+	return !pel_info(&info) && (info.features & feat);
+}
+
+/*
+ * The system calls of this process's PEL contexts (one per submitting
+ * thread): PEL_IOC_CTX_STATS lists the contexts we may see; ours are those
+ * whose owner is our pid.  Summed: PEL_IOC_ENTER calls, and the SQEs our
+ * waiting threads ran themselves.  The ioctl goes through an fd of its own,
+ * not set up, so it is no PEL_IOC_ENTER of any context.
+ */
+static bool pel_own_enters(uint64_t *enters, uint64_t *helped)
+{
+	pid_t pid = getpid();
+	unsigned int i;
+	bool found = false;
+	int fd;
+
+	*enters = *helped = 0;
+	fd = open(PEL_DEVICE_PATH, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	for (i = 0; i < 100000; i++) {
+		struct pel_ctx_stats st;
+
+		memset(&st, 0, sizeof(st));
+		st.size = sizeof(st);
+		st.index = i;
+		if (ioctl(fd, PEL_IOC_CTX_STATS, &st) < 0)
+			break;
+		if (st.pid != pid)
+			continue;
+		*enters += st.enters;
+		*helped += st.helped;
+		found = true;
+	}
+	close(fd);
+	return found;
+}
+
 static void pel_snapshot(struct pel_snap *s)
 {
 	struct pel_info info;
@@ -1598,6 +1649,10 @@ struct result {
 	uint64_t w_ops[MAX_WORKERS];
 	uint64_t w_busy_ns[MAX_WORKERS];
 	uint64_t wakeups, sleeps, stolen, chunks;
+	/* PEL: PEL_IOC_ENTER calls of our contexts over the window, per second */
+	bool have_enters;
+	uint64_t enters, helped;
+	double enters_s;
 };
 
 static unsigned int nr_online_cpus(void)
@@ -1627,6 +1682,57 @@ static double rusage_s(const struct timeval *tv)
 {
 	return (double)tv->tv_sec + (double)tv->tv_usec / 1e6;
 }
+
+/*
+ * -F: register the buffers of a thread with its context.  liblpel gets
+ * lpel_register_buffers() (same signature) in another branch; until it is
+ * merged, the ioctl itself.  TODO: switch to lpel_register_buffers().
+ */
+static int bench_register_buffers(struct lpel_ring *ring,
+				  const struct iovec *iovs, unsigned int nr)
+{
+	struct pel_buf bufs[PEL_XOR_MAX_SRCS + 8];
+	struct pel_buffers pb;
+	unsigned int i;
+
+	if (!(ring->features & PEL_FEAT_REGISTERED_BUFFERS))
+		return -EOPNOTSUPP;
+	if (!nr || nr > ARRAY_SIZE(bufs))
+		return -EINVAL;
+	for (i = 0; i < nr; i++) {
+		bufs[i].addr = (uint64_t)(uintptr_t)iovs[i].iov_base;
+		bufs[i].len = iovs[i].iov_len;
+	}
+	memset(&pb, 0, sizeof(pb));
+	pb.nr = nr;
+	pb.bufs = (uint64_t)(uintptr_t)bufs;
+	return ioctl(ring->fd, PEL_IOC_REGISTER_BUFFERS, &pb) < 0 ? -errno : 0;
+}
+
+/* Every buffer of @b a PEL op addresses. */
+static unsigned int wbuf_iovs(const struct wbuf *b, struct iovec *iov)
+{
+	unsigned int n = 0, i;
+
+#define ADD(p, len)							\
+	do {								\
+		if (p) {						\
+			iov[n].iov_base = (void *)(p);			\
+			iov[n++].iov_len = (len);			\
+		}							\
+	} while (0)
+	ADD(b->src, b->size);
+	ADD(b->src2, b->size);
+	for (i = 1; i < PEL_XOR_MAX_SRCS; i++)
+		ADD(b->xsrc[i], b->size);
+	ADD(b->xptr, PEL_XOR_MAX_SRCS * sizeof(*b->xptr));
+	ADD(b->dst, b->dst_bytes);
+	ADD(b->digest, (size_t)b->slots * PEL_SHA256_DIGEST_SIZE);
+#undef ADD
+	return n;
+}
+
+static bool pel_has_feature(uint64_t feat);
 
 static int tctx_setup(struct tctx *t, enum engine e, const struct cfg *c,
 		      unsigned int idx, struct pool *pool)
@@ -1663,6 +1769,14 @@ static int tctx_setup(struct tctx *t, enum engine e, const struct cfg *c,
 		if (ret)
 			return t_fail(t, ret, "lpel_init (is pel.ko loaded?)");
 		t->pel_up = true;
+		if (c->fixed) {
+			struct iovec iov[PEL_XOR_MAX_SRCS + 8];
+
+			ret = bench_register_buffers(&t->pel, iov,
+						     wbuf_iovs(&t->wb, iov));
+			if (ret)
+				return t_fail(t, ret, "registering buffers");
+		}
 		break;
 	}
 	case E_URING:
@@ -1823,7 +1937,8 @@ static const char *result_label(enum engine e, const struct cfg *c, char *buf,
 		snprintf(buf, n, "pthread pool x%u", nr_online_cpus());
 		break;
 	case E_PEL:
-		snprintf(buf, n, "pel%s", c->wait == WAIT_BLOCK ? " (blocking)" : "");
+		snprintf(buf, n, "pel%s%s", c->wait == WAIT_BLOCK ? " (blocking)" : "",
+			 c->fixed ? " (fixed)" : "");
 		break;
 	default:
 		snprintf(buf, n, "%s", engine_names[e]);
@@ -1852,7 +1967,8 @@ static int run_engine(enum engine e, const struct cfg *cfg, struct result *r)
 	struct pool *pool = NULL;
 	struct pel_snap *s0 = NULL, *s1 = NULL;
 	struct rusage ru0, ru1;
-	uint64_t t0, t1;
+	uint64_t t0, t1, en0 = 0, en1 = 0, he0 = 0, he1 = 0;
+	bool have_en = false;
 	unsigned int i, started = 0, spsc_started = 0;
 	int ret = 0;
 
@@ -1869,6 +1985,13 @@ static int run_engine(enum engine e, const struct cfg *cfg, struct result *r)
 		r->skipped = true;
 		snprintf(r->errmsg, sizeof(r->errmsg), "%s runs only nop",
 			 engine_names[e]);
+		return 0;
+	}
+	if (e == E_PEL && c.fixed &&
+	    !pel_has_feature(PEL_FEAT_REGISTERED_BUFFERS)) {
+		r->skipped = true;
+		snprintf(r->errmsg, sizeof(r->errmsg),
+			 "n/a: module lacks registered buffers");
 		return 0;
 	}
 	r->nthreads = c.threads;
@@ -1899,6 +2022,12 @@ static int run_engine(enum engine e, const struct cfg *cfg, struct result *r)
 			/* A kernel without io_uring (or SQPOLL) lacks a baseline. */
 			if ((e == E_URING || e == E_SQPOLL) &&
 			    (ret == -ENOSYS || ret == -EPERM || ret == -EOPNOTSUPP)) {
+				r->skipped = true;
+				ret = 0;
+			}
+			if (e == E_PEL && c.fixed && ret == -EOPNOTSUPP) {
+				snprintf(r->errmsg, sizeof(r->errmsg),
+					 "n/a: module lacks registered buffers");
 				r->skipped = true;
 				ret = 0;
 			}
@@ -1933,6 +2062,8 @@ static int run_engine(enum engine e, const struct cfg *cfg, struct result *r)
 	sleep_s(c.seconds < 5 * WARMUP_S ? c.seconds / 5 : WARMUP_S);
 	getrusage(RUSAGE_SELF, &ru0);
 	pel_kthreads_cpu(&s0->kthread_ns, &s0->nr_kthreads);
+	if (e == E_PEL)
+		have_en = pel_own_enters(&en0, &he0);
 	t0 = now_ticks();
 	atomic_store(&phase, PH_RUN);
 	sleep_s(c.seconds);
@@ -1949,6 +2080,8 @@ static int run_engine(enum engine e, const struct cfg *cfg, struct result *r)
 	}
 	atomic_store(&phase, PH_STOP);
 	t1 = now_ticks();
+	if (have_en)
+		have_en = pel_own_enters(&en1, &he1);
 	getrusage(RUSAGE_SELF, &ru1);
 	pel_kthreads_cpu(&s1->kthread_ns, &s1->nr_kthreads);
 	r->window_s = ticks_to_ns((double)(t1 - t0)) / 1e9;
@@ -1993,6 +2126,12 @@ out_stop:
 			r->stolen += b->stolen - a->stolen;
 			r->chunks += b->chunks - a->chunks;
 		}
+	}
+	if (!ret && have_en) {
+		r->have_enters = true;
+		r->enters = en1 - en0;
+		r->helped = he1 - he0;
+		r->enters_s = r->window_s > 0 ? (double)r->enters / r->window_s : 0;
 	}
 	result_totals(r);
 out_teardown:
@@ -2136,6 +2275,7 @@ static void json_cfg(struct jw *jw, const struct cfg *c)
 		jw_u64(jw, "xor_srcs", c->nsrcs);
 	jw_str(jw, "wait", c->wait == WAIT_POLL ? "poll" : "block");
 	jw_bool(jw, "verify", c->verify);
+	jw_bool(jw, "fixed", c->fixed);
 }
 
 static void json_lat(struct jw *jw, double avg, double p50, double p99,
@@ -2207,6 +2347,13 @@ static void json_result(struct jw *jw, const char *key, const char *id,
 		for (i = 0; i < r->nr_workers; i++)
 			jw_u64(jw, NULL, r->w_busy_ns[i]);
 		jw_close(jw, ']');
+		jw_close(jw, '}');
+	}
+	if (r->have_enters) {
+		jw_open(jw, "pel_enters", '{');
+		jw_u64(jw, "count", r->enters);
+		jw_num(jw, "per_s", r->enters_s);
+		jw_u64(jw, "helped", r->helped);
 		jw_close(jw, '}');
 	}
 	jw_close(jw, '}');
@@ -2323,11 +2470,12 @@ static int run_single(const struct cfg *c, enum engine primary,
 		return 1;
 	fmt_size(sz, sizeof(sz), c->size);
 	if (!json)
-		printf("%s: workload %s, transfer %s, depth %u, batch %u, %u thread%s, %.1f s, %s waits%s%s\n",
+		printf("%s: workload %s, transfer %s, depth %u, batch %u, %u thread%s, %.1f s, %s waits%s%s%s\n",
 		       prog, workload_names[c->w], sz, c->depth, c->batch,
 		       c->threads, c->threads == 1 ? "" : "s", c->seconds,
 		       c->wait == WAIT_POLL ? "polled" : "blocking",
 		       c->verify ? ", verify" : "",
+		       c->fixed ? ", registered buffers" : "",
 		       use_tsc ? "" : " (clock: clock_gettime)");
 	run_engine(primary, c, &res[n++]);
 	for (e = 0; e < E_NR; e++) {
@@ -2385,6 +2533,9 @@ static int run_single(const struct cfg *c, enum engine primary,
 			       res[0].wakeups, res[0].sleeps, res[0].stolen,
 			       res[0].chunks, res[0].cpu_user_s, res[0].cpu_sys_s,
 			       res[0].kthread_cpu_s, res[0].window_s);
+		if (res[0].have_enters)
+			printf("pel system calls: %" PRIu64 " PEL_IOC_ENTER (%.0f/s), %" PRIu64 " SQEs run by the waiting thread itself\n",
+			       res[0].enters, res[0].enters_s, res[0].helped);
 	}
 	for (i = 0; i < n; i++)
 		result_free(&res[i]);
@@ -2502,6 +2653,8 @@ static void srun_summarise(struct srun *s)
 	SUMMARISE(lat_p50);
 	SUMMARISE(lat_p99);
 	SUMMARISE(lat_max);
+	if (s->med.have_enters)
+		SUMMARISE(enters_s);
 #undef SUMMARISE
 	s->med.failed = s->med.miscompares = 0;
 	for (i = 0; i < s->n; i++) {
@@ -2536,6 +2689,8 @@ static double srun_val(const char *id, char what)
 		return r->lat_p50;
 	case '9':
 		return r->lat_p99;
+	case 'E':
+		return r->have_enters ? r->enters_s : NAN;
 	}
 	return NAN;
 }
@@ -2558,21 +2713,24 @@ static unsigned int sweep_batch(unsigned int depth)
 	return depth >= 4 ? depth / 4 : 1;
 }
 
+enum cmp { CMP_GE, CMP_LE, CMP_EQ };
+static const char *const cmp_names[] = { ">=", "<=", "==" };
+
 struct target {
 	const char *id;
 	const char *what;
 	double value;
 	double goal;
-	bool higher_better;	/* value >= goal; else value <= goal */
+	enum cmp cmp;		/* value >= goal, <= goal, == goal */
 	const char *invalid;	/* why the comparison says nothing here, or NULL */
+	const char *na;		/* why there is no figure at all, or NULL */
 };
 
-static struct target targets[16];
+static struct target targets[24];
 static unsigned int nr_targets;
 
 static struct target *target_add(const char *id, const char *what,
-				  double value, double goal,
-				  bool higher_better)
+				  double value, double goal, enum cmp cmp)
 {
 	struct target *t = &targets[nr_targets++];
 
@@ -2580,8 +2738,9 @@ static struct target *target_add(const char *id, const char *what,
 	t->what = what;
 	t->value = value;
 	t->goal = goal;
-	t->higher_better = higher_better;
+	t->cmp = cmp;
 	t->invalid = NULL;
+	t->na = NULL;
 	return t;
 }
 
@@ -2599,18 +2758,45 @@ static struct target *target_add(const char *id, const char *what,
 #define COSCHED_MAX_US		50.0
 #define STARVED_US		200.0
 #define PARALLEL_MIN		0.75	/* of N, for the pool over one thread */
+#define COPY_PARALLEL_MIN	0.9	/* of N: the pool's COPY, for PEL / N x 1 thread */
 
 static const char *spsc_invalid, *sqpoll_invalid, *parallel_invalid;
 static const char *spsc_b32_invalid, *sqpoll_b32_invalid;
-static double spsc_p50_us, sqpoll_p50_us, pool_scaling;
+static const char *copy_parallel_invalid, *fixed_na;
+static double spsc_p50_us, sqpoll_p50_us, pool_scaling, pool_copy_scaling;
 
-static const char *target_verdict(const struct target *t)
+/* Whether the figure reaches the goal, ignoring validity. */
+static const char *target_reached(const struct target *t)
 {
 	if (t->value != t->value)
 		return "n/a";
-	if (t->higher_better)
+	switch (t->cmp) {
+	case CMP_GE:
 		return t->value >= t->goal ? "met" : "missed";
-	return t->value <= t->goal ? "met" : "missed";
+	case CMP_LE:
+		return t->value <= t->goal ? "met" : "missed";
+	case CMP_EQ:
+		return t->value == t->goal ? "met" : "missed";
+	}
+	return "n/a";
+}
+
+/* met / missed / not valid on this host / n/a: why. */
+static const char *target_verdict(const struct target *t)
+{
+	static char buf[sizeof(targets) / sizeof(targets[0])][96];
+
+	if (t->na) {
+		char *b = buf[t - targets];
+
+		snprintf(b, sizeof(buf[0]), "n/a: %s", t->na);
+		return b;
+	}
+	if (t->value != t->value)
+		return "n/a";
+	if (t->invalid)
+		return "not valid on this host";
+	return target_reached(t);
 }
 
 /* Idle: CPU time of the pel/N threads over a window starting after a pause. */
@@ -2683,7 +2869,7 @@ static void md_row(const char *name, const char *id, const struct result *ref,
 	const struct result *r = srun_find(id);
 
 	if (!r) {
-		printf("| %s | - | - | - | - | - | - |\n", name);
+		printf("| %s | - | - | - | - | - | - | - |\n", name);
 		return;
 	}
 	printf("| %s | %.0f | ", name, r->ops_s);
@@ -2693,7 +2879,8 @@ static void md_row(const char *name, const char *id, const struct result *ref,
 		printf("- | ");
 	printf("%.2f | %.2f | %.2f | ", r->lat_avg / 1e3, r->lat_p50 / 1e3,
 	       r->lat_p99 / 1e3);
-	printf("%s |\n", md(ref ? ratio(ref->ops_s, r->ops_s) : NAN, 2));
+	printf("%s | %s |\n", md(ref ? ratio(ref->ops_s, r->ops_s) : NAN, 2),
+	       md(r->have_enters ? r->enters_s : NAN, 0));
 }
 
 static void suite_markdown(const struct idle_res *ir, unsigned int ncpu,
@@ -2711,8 +2898,8 @@ static void suite_markdown(const struct idle_res *ir, unsigned int ncpu,
 	       ncpu, kernel, suite_seconds, suite_rounds);
 
 	printf("### NOP hand-off, 1 thread, depth 128, batch 32\n\n"
-	       "| run | ops/s | MiB/s | avg us | p50 us | p99 us | PEL/this |\n"
-	       "|---|---:|---:|---:|---:|---:|---:|\n");
+	       "| run | ops/s | MiB/s | avg us | p50 us | p99 us | PEL/this | ENTER/s |\n"
+	       "|---|---:|---:|---:|---:|---:|---:|---:|\n");
 	pel = srun_find("nop.b32.pel");
 	md_row("PEL, polled", "nop.b32.pel", NULL, false);
 	md_row("PEL, blocking", "nop.b32.pel_block", pel, false);
@@ -2727,8 +2914,8 @@ static void suite_markdown(const struct idle_res *ir, unsigned int ncpu,
 	md_row(id, "nop.b32.T.io_uring", pel, false);
 
 	printf("\n### Latency at depth 1 (per op, submit to completion)\n\n"
-	       "| run | ops/s | avg us | p50 us | p99 us | max us |\n"
-	       "|---|---:|---:|---:|---:|---:|\n");
+	       "| run | ops/s | avg us | p50 us | p99 us | max us | ENTER/s |\n"
+	       "|---|---:|---:|---:|---:|---:|---:|\n");
 	for (i = 0; i < 7; i++) {
 		static const char *const ids[] = {
 			"lat.copy4k.pel", "lat.copy4k.pel_block", "lat.nop.pel",
@@ -2743,12 +2930,13 @@ static void suite_markdown(const struct idle_res *ir, unsigned int ncpu,
 		const struct result *r = srun_find(ids[i]);
 
 		if (!r) {
-			printf("| %s | - | - | - | - | - |\n", names[i]);
+			printf("| %s | - | - | - | - | - | - |\n", names[i]);
 			continue;
 		}
-		printf("| %s | %.0f | %.2f | %.2f | %.2f | %.2f |\n", names[i],
+		printf("| %s | %.0f | %.2f | %.2f | %.2f | %.2f | %s |\n", names[i],
 		       r->ops_s, r->lat_avg / 1e3, r->lat_p50 / 1e3,
-		       r->lat_p99 / 1e3, r->lat_max / 1e3);
+		       r->lat_p99 / 1e3, r->lat_max / 1e3,
+		       md(r->have_enters ? r->enters_s : NAN, 0));
 	}
 
 	for (j = 0; j < ARRAY_SIZE(sweep_wl); j++) {
@@ -2775,6 +2963,35 @@ static void suite_markdown(const struct idle_res *ir, unsigned int ncpu,
 		}
 	}
 
+	printf("\n### Registered buffers (-F), 64 MiB, depth 1 (MiB/s)\n\n"
+	       "| op | PEL, registered | PEL | pool x%u | registered/pool | PEL/pool | ENTER/s |\n"
+	       "|---|---:|---:|---:|---:|---:|---:|\n", ncpu);
+	for (j = 0; j < ARRAY_SIZE(sweep_wl); j++) {
+		double f, p, pl;
+		const struct srun *fs = NULL;
+
+		snprintf(id, sizeof(id), "%s.64M.pel_fixed", sweep_wl[j]);
+		for (i = 0; i < nr_sruns; i++)
+			if (!strcmp(sruns[i].id, id))
+				fs = &sruns[i];
+		pel = srun_find(id);
+		f = srun_val(id, 'm');
+		snprintf(id, sizeof(id), "%s.64M.pel", sweep_wl[j]);
+		p = srun_val(id, 'm');
+		snprintf(id, sizeof(id), "%s.64M.pthread_pool", sweep_wl[j]);
+		pl = srun_val(id, 'm');
+		if (!pel && fs && fs->n && fs->r[0].skipped) {
+			printf("| %s | %s | %s | %s | - | %s | - |\n", sweep_wl[j],
+			       fs->r[0].errmsg, md(p, 1), md(pl, 1),
+			       md(ratio(p, pl), 2));
+			continue;
+		}
+		printf("| %s | %s | %s | %s | %s | %s | %s |\n", sweep_wl[j],
+		       md(f, 1), md(p, 1), md(pl, 1), md(ratio(f, pl), 2),
+		       md(ratio(p, pl), 2),
+		       md(pel && pel->have_enters ? pel->enters_s : NAN, 0));
+	}
+
 	printf("\n### Other ops (MiB/s)\n\n"
 	       "| op | size | PEL | 1 thread | pool x%u | PEL/1 thread | PEL/pool |\n"
 	       "|---|---:|---:|---:|---:|---:|---:|\n", ncpu);
@@ -2799,27 +3016,33 @@ static void suite_markdown(const struct idle_res *ir, unsigned int ncpu,
 		}
 	}
 
-	printf("\n### Targets (issue 6)\n\n| target | measured | goal | verdict |\n|---|---:|---:|---|\n");
+	printf("\n### Targets (issue 13)\n\n| target | measured | goal | verdict |\n|---|---:|---:|---|\n");
 	for (i = 0; i < nr_targets; i++) {
 		const struct target *t = &targets[i];
 
-		printf("| %s | %s | %s %.2f | %s%s |\n", t->what, md(t->value, 2),
-		       t->higher_better ? ">=" : "<=", t->goal, target_verdict(t),
-		       t->invalid ? " (not valid here: see below)" : "");
+		printf("| %s | %s | %s %.2f | %s%s%s%s |\n", t->what,
+		       md(t->value, 2), cmp_names[t->cmp], t->goal,
+		       target_verdict(t), t->invalid && !t->na ? " (" : "",
+		       t->invalid && !t->na ? t->invalid : "",
+		       t->invalid && !t->na ? ")" : "");
 	}
-	printf("\nHost check: round trip p50 at depth 1, SPSC ring %s us, SQPOLL %s us (co-scheduled vCPUs: under %.0f us); pthread pool CRC32C over one thread %sx (parallelism: at least %.2f).\n",
+	printf("\nHost check: round trip p50 at depth 1, SPSC ring %s us, SQPOLL %s us (co-scheduled vCPUs: under %.0f us); pthread pool CRC32C over one thread %sx (parallelism: at least %.2f); pthread pool COPY 64 MiB over one thread %sx (for COPY / N x 1 thread: at least %.2f).\n",
 	       md(spsc_p50_us, 1), md(sqpoll_p50_us, 1), COSCHED_MAX_US,
-	       md(pool_scaling, 2), PARALLEL_MIN * ncpu);
+	       md(pool_scaling, 2), PARALLEL_MIN * ncpu,
+	       md(pool_copy_scaling, 2), COPY_PARALLEL_MIN * ncpu);
 	if (sqpoll_b32_invalid)
-		printf("Not valid here: %s.\n", sqpoll_b32_invalid);
+		printf("Note: %s.\n", sqpoll_b32_invalid);
 	if (spsc_b32_invalid)
 		printf("Not valid here: %s.\n", spsc_b32_invalid);
 	if (sqpoll_invalid)
-		printf("Not valid here: %s.\n", sqpoll_invalid);
+		printf("Note: %s.\n", sqpoll_invalid);
 	if (spsc_invalid)
 		printf("Note: %s.\n", spsc_invalid);
 	if (parallel_invalid)
-		printf("Not valid here: %s.\n", parallel_invalid);
+		printf("Note: %s.\n", parallel_invalid);
+	if (copy_parallel_invalid)
+		printf("Not valid here: %s.\n", copy_parallel_invalid);
+	printf("ENTER/s: PEL_IOC_ENTER calls per second of the run's own contexts (PEL_IOC_CTX_STATS, owner = this process), over the measuring window.\n");
 	if (ir->ok)
 		printf("\nIdle: pel/N threads used %.3f%% of one CPU over %.1f s, starting %.1f s after the last op (%u threads, %" PRIu64 " wake-ups).\n",
 		       ir->pct_one_cpu, ir->window_s, ir->after_s,
@@ -2877,6 +3100,8 @@ static int suite_json(const char *path, const struct idle_res *ir,
 			 s->med.lat_max);
 		jw_u64(&jw, "failures", s->med.failed);
 		jw_u64(&jw, "miscompares", s->med.miscompares);
+		if (s->med.have_enters)
+			jw_num(&jw, "enters_per_s", s->med.enters_s);
 		jw_close(&jw, '}');
 		jw_open(&jw, "rounds", '[');
 		for (k = 0; k < s->n; k++)
@@ -2897,11 +3122,13 @@ static int suite_json(const char *path, const struct idle_res *ir,
 		else
 			jw_null(&jw, "value");
 		jw_num(&jw, "goal", t->goal);
-		jw_str(&jw, "cmp", t->higher_better ? ">=" : "<=");
+		jw_str(&jw, "cmp", cmp_names[t->cmp]);
 		jw_str(&jw, "verdict", target_verdict(t));
-		jw_bool(&jw, "valid", !t->invalid);
+		jw_bool(&jw, "valid", !t->invalid && !t->na);
 		if (t->invalid)
 			jw_str(&jw, "invalid", t->invalid);
+		if (t->na)
+			jw_str(&jw, "na", t->na);
 		jw_close(&jw, '}');
 	}
 	jw_close(&jw, ']');
@@ -2912,6 +3139,9 @@ static int suite_json(const char *path, const struct idle_res *ir,
 	jw_bool(&jw, "sqpoll_ok", !sqpoll_invalid);
 	jw_num(&jw, "pool_crc32c_scaling", pool_scaling);
 	jw_bool(&jw, "parallel", !parallel_invalid);
+	jw_num(&jw, "pool_copy_scaling", pool_copy_scaling);
+	jw_bool(&jw, "copy_parallel", !copy_parallel_invalid);
+	jw_bool(&jw, "registered_buffers", !fixed_na);
 	jw_close(&jw, '}');
 	jw_open(&jw, "idle", '{');
 	if (ir->ok) {
@@ -2960,11 +3190,11 @@ static void suite_plan(unsigned int ncpu)
 	c.wait = WAIT_BLOCK;
 	srun_add("lat.copy4k.pel_block", E_PEL, &c, false);
 	c.wait = WAIT_POLL;
-	srun_add("lat.copy4k.cpu", E_CPU, &c, false);
+	srun_add("lat.copy4k.cpu", E_CPU, &c, true);
 	c = suite_cfg(W_NOP, 0, 1, 1);
 	srun_add("lat.nop.io_uring_sqpoll", E_SQPOLL, &c, true);
 	srun_add("lat.nop.pel", E_PEL, &c, false);
-	srun_add("lat.nop.io_uring", E_URING, &c, false);
+	srun_add("lat.nop.io_uring", E_URING, &c, true);
 	srun_add("lat.nop.spsc_ring", E_SPSC, &c, true);
 
 	/* Throughput vs size: copy and crc32c; 64 MiB counts for targets. */
@@ -2982,6 +3212,14 @@ static void suite_plan(unsigned int ncpu)
 					 engine_names[data_engines[e]]);
 				srun_add(id, data_engines[e], &c,
 					 sweep_sizes[i] == 64 << 20);
+			}
+			/* -F: registered buffers (n/a without the feature). */
+			if (sweep_sizes[i] == 64 << 20) {
+				c.fixed = true;
+				snprintf(id, sizeof(id), "%s.%s.pel_fixed",
+					 workload_names[w], sz);
+				srun_add(id, E_PEL, &c, true);
+				c.fixed = false;
 			}
 		}
 	}
@@ -3013,6 +3251,7 @@ static int run_suite(const char *json_path)
 	bool have_info = !pel_info(&info);
 	struct idle_res ir;
 	struct utsname u;
+	double lat_sum;
 	int ret;
 
 	uname(&u);
@@ -3031,11 +3270,18 @@ static int run_suite(const char *json_path)
 			if (r->err)
 				fprintf(stderr, "%s: [%u] %-26s error: %s\n", prog,
 					round + 1, s->id, r->errmsg);
+			else if (r->skipped)
+				fprintf(stderr, "%s: [%u] %-26s skipped: %s\n", prog,
+					round + 1, s->id, r->errmsg);
 			else
-				fprintf(stderr, "%s: [%u] %-26s %11.0f ops/s %9.1f MiB/s  p50 %9.2f us  p99 %9.2f us%s\n",
+				fprintf(stderr, "%s: [%u] %-26s %11.0f ops/s %9.1f MiB/s  p50 %9.2f us  p99 %9.2f us%s%s\n",
 					prog, round + 1, s->id, r->ops_s, r->mib_s,
 					r->lat_p50 / 1e3, r->lat_p99 / 1e3,
-					r->failed || r->miscompares ? "  FAILURES" : "");
+					r->have_enters ? "  ENTER/s " : "",
+					r->have_enters ? md(r->enters_s, 0) : "");
+			if (r->failed || r->miscompares)
+				fprintf(stderr, "%s: [%u] %-26s FAILURES\n", prog,
+					round + 1, s->id);
 		}
 	}
 	for (i = 0; i < nr_sruns; i++)
@@ -3058,35 +3304,51 @@ static int run_suite(const char *json_path)
 	if (!(pool_scaling >= PARALLEL_MIN * ncpu))
 		parallel_invalid = "the host did not give N vCPUs' worth of parallelism (pthread pool CRC32C below 0.75 N x one thread)";
 
+	/*
+	 * "N x one thread" for COPY counts where the pool itself reached
+	 * 0.9 N on COPY (the issue's rule); the CRC32C scaling above is the
+	 * general parallelism check.
+	 */
+	pool_copy_scaling = ratio(srun_val("copy.64M.pthread_pool", 'm'),
+				  srun_val("copy.64M.cpu", 'm'));
+	if (!(pool_copy_scaling >= COPY_PARALLEL_MIN * ncpu))
+		copy_parallel_invalid = "the pthread pool's COPY 64 MiB did not reach 0.9 N x one thread";
+	if (!pel_has_feature(PEL_FEAT_REGISTERED_BUFFERS))
+		fixed_na = "module lacks registered buffers";
+
 	target_add("nop_vs_io_uring", "NOP b32 polled: PEL / io_uring plain",
 		   ratio(srun_val("nop.b32.pel", 'o'), srun_val("nop.b32.io_uring", 'o')),
-		   2.0, true);
-	target_add("nop_vs_sqpoll", "NOP b32 polled: PEL / io_uring SQPOLL",
-		   ratio(srun_val("nop.b32.pel", 'o'), srun_val("nop.b32.io_uring_sqpoll", 'o')),
-		   1.2, true)->invalid = sqpoll_b32_invalid;
-	target_add("nop_vs_spsc", "NOP b32 polled: PEL / raw SPSC ring",
+		   1.0, CMP_GE);
+	target_add("nop_vs_spsc", "NOP b32 polled: PEL / raw SPSC ring (stretch)",
 		   ratio(srun_val("nop.b32.pel", 'o'), srun_val("nop.b32.spsc_ring", 'o')),
-		   0.5, true)->invalid = spsc_b32_invalid;
-	target_add("copy64m_vs_1t", "COPY 64 MiB: PEL / (N x 1 thread)",
-		   ratio(srun_val("copy.64M.pel", 'm'), ncpu * srun_val("copy.64M.cpu", 'm')),
-		   0.9, true)->invalid = parallel_invalid;
+		   0.5, CMP_GE)->invalid = spsc_b32_invalid;
+	target_add("nop_block_vs_io_uring", "NOP b32 blocking (helping) waits: PEL / io_uring plain",
+		   ratio(srun_val("nop.b32.pel_block", 'o'), srun_val("nop.b32.io_uring", 'o')),
+		   1.0, CMP_GE);
+	target_add("nop_enters", "NOP b32 polled: PEL_IOC_ENTER/s",
+		   srun_val("nop.b32.pel", 'E'), 0, CMP_EQ);
 	target_add("copy64m_vs_pool", "COPY 64 MiB: PEL / pthread pool",
 		   ratio(srun_val("copy.64M.pel", 'm'), srun_val("copy.64M.pthread_pool", 'm')),
-		   1.0, true);
-	target_add("crc64m_vs_1t", "CRC32C 64 MiB: PEL / (N x 1 thread)",
-		   ratio(srun_val("crc32c.64M.pel", 'm'), ncpu * srun_val("crc32c.64M.cpu", 'm')),
-		   0.9, true)->invalid = parallel_invalid;
+		   1.0, CMP_GE);
+	target_add("copy64m_vs_1t", "COPY 64 MiB: PEL / (N x 1 thread)",
+		   ratio(srun_val("copy.64M.pel", 'm'), ncpu * srun_val("copy.64M.cpu", 'm')),
+		   0.9, CMP_GE)->invalid = copy_parallel_invalid;
+	target_add("copy64m_fixed_vs_pool", "COPY 64 MiB, registered buffers: PEL / pthread pool",
+		   ratio(srun_val("copy.64M.pel_fixed", 'm'), srun_val("copy.64M.pthread_pool", 'm')),
+		   1.2, CMP_GE)->na = fixed_na;
 	target_add("crc64m_vs_pool", "CRC32C 64 MiB: PEL / pthread pool",
 		   ratio(srun_val("crc32c.64M.pel", 'm'), srun_val("crc32c.64M.pthread_pool", 'm')),
-		   1.0, true);
-	target_add("lat_p50", "COPY 4 KiB depth 1 p50: PEL / SQPOLL NOP p50",
-		   ratio(srun_val("lat.copy4k.pel", '5'), srun_val("lat.nop.io_uring_sqpoll", '5')),
-		   1.0, false)->invalid = sqpoll_invalid;
-	target_add("lat_p99", "COPY 4 KiB depth 1 p99: PEL / SQPOLL NOP p99",
-		   ratio(srun_val("lat.copy4k.pel", '9'), srun_val("lat.nop.io_uring_sqpoll", '9')),
-		   1.0, false)->invalid = sqpoll_invalid;
+		   1.0, CMP_GE);
+	target_add("crc64m_fixed_vs_pool", "CRC32C 64 MiB, registered buffers: PEL / pthread pool",
+		   ratio(srun_val("crc32c.64M.pel_fixed", 'm'), srun_val("crc32c.64M.pthread_pool", 'm')),
+		   1.1, CMP_GE)->na = fixed_na;
+	lat_sum = srun_val("lat.nop.io_uring", '5') + srun_val("lat.copy4k.cpu", '5');
+	target_add("lat_p50_vs_sum", "COPY 4 KiB depth 1 p50: PEL / (io_uring NOP p50 + memcpy 4 KiB p50)",
+		   ratio(srun_val("lat.copy4k.pel", '5'), lat_sum), 2.0, CMP_LE);
+	target_add("lat_p99_vs_sum", "COPY 4 KiB depth 1 p99: PEL / (io_uring NOP p50 + memcpy 4 KiB p50)",
+		   ratio(srun_val("lat.copy4k.pel", '9'), lat_sum), 10.0, CMP_LE);
 	target_add("idle", "Idle: % of one CPU, 1 s after the last op",
-		   ir.ok ? ir.pct_one_cpu : NAN, 1.0, false);
+		   ir.ok ? ir.pct_one_cpu : NAN, 0, CMP_EQ);
 
 	suite_markdown(&ir, ncpu, u.release);
 	ret = suite_json(json_path, &ir, ncpu, u.release, &info, have_info);
@@ -3128,6 +3390,9 @@ static void usage(FILE *f)
 		"  -P MODE      poll: spin on the CQ a little, then block (the library's wait;\n"
 		"               default); block: always block in the kernel\n"
 		"  -x NSRCS     XOR sources, 1..%d (default 2)\n"
+		"  -F, --fixed  PEL: register the buffers (PEL_IOC_REGISTER_BUFFERS) and\n"
+		"               set PEL_SQE_FIXED on every SQE; needs the module's\n"
+		"               PEL_FEAT_REGISTERED_BUFFERS (else the run is n/a)\n"
 		"  -e ENGINE    what -w runs on (default pel): ", PEL_XOR_MAX_SRCS);
 	for (i = 0; i < E_NR; i++)
 		fprintf(f, "%s%s", engine_names[i], i + 1 < E_NR ? ", " : "\n");
@@ -3204,6 +3469,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "cpu-copy", required_argument, NULL, 'C' },
 		{ "sq", required_argument, NULL, 'Q' },
+		{ "fixed", no_argument, NULL, 'F' },
 		{ 0 }
 	};
 	struct cfg c = {
@@ -3217,7 +3483,7 @@ int main(int argc, char **argv)
 	char *end;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "w:q:b:o:T:t:yP:x:e:B:jSR:J:h",
+	while ((opt = getopt_long(argc, argv, "w:q:b:o:T:t:yP:x:e:B:jSR:J:Fh",
 				  longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'w':
@@ -3252,6 +3518,9 @@ int main(int argc, char **argv)
 			break;
 		case 'y':
 			c.verify = true;
+			break;
+		case 'F':
+			c.fixed = true;
 			break;
 		case 'P':
 			if (!strcmp(optarg, "poll") || !strcmp(optarg, "polled"))

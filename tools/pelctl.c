@@ -1208,6 +1208,7 @@ static void sum_workers(const struct pel_status *st, struct worker_totals *t)
 struct ctx_totals {
 	uint64_t queues, submitted, completed, inflight, bytes, errors;
 	uint64_t busy_ns, slow_batches;
+	uint64_t enters, helped, buffers, buffer_bytes;
 };
 
 static void sum_contexts(const struct pel_status *st, struct ctx_totals *t)
@@ -1226,6 +1227,10 @@ static void sum_contexts(const struct pel_status *st, struct ctx_totals *t)
 		t->errors += ctx_errors(c);
 		t->busy_ns += c->busy_ns;
 		t->slow_batches += c->slow_batches;
+		t->enters += c->enters;
+		t->helped += c->helped;
+		t->buffers += c->nr_buffers;
+		t->buffer_bytes += c->buffer_bytes;
 	}
 }
 
@@ -1415,6 +1420,10 @@ static void print_contexts(const struct pel_status *st)
 		       c->busy_ns / 1e6, (uint64_t)c->slow_batches);
 		printf("%7s  cgroup: %s\n", "",
 		       cgroup_label(st, c->cgroup_id, errs, sizeof(errs)));
+		printf("%7s  enters: %" PRIu64 "   helped: %" PRIu64
+		       "   registered buffers: %u (%s)\n", "",
+		       (uint64_t)c->enters, (uint64_t)c->helped, c->nr_buffers,
+		       human_bytes(c->buffer_bytes, buf, sizeof(buf)));
 		if (has_stats(st)) {
 			compact_ops(st, c, ops, sizeof(ops));
 			compact_errors(c, errs, sizeof(errs));
@@ -1425,6 +1434,9 @@ static void print_contexts(const struct pel_status *st)
 	printf(CTX_ROW, "total", "", "", t.queues, "", t.submitted,
 	       t.completed, t.inflight, human_bytes(t.bytes, buf, sizeof(buf)),
 	       t.errors, t.busy_ns / 1e6, t.slow_batches);
+	printf("%7s  enters: %" PRIu64 "   helped: %" PRIu64
+	       "   registered buffers: %" PRIu64 " (%s)\n", "", t.enters,
+	       t.helped, t.buffers, human_bytes(t.buffer_bytes, buf, sizeof(buf)));
 }
 
 #define BUSY_HDR	"%8s %12s %10s %7s  %s\n"
@@ -1631,6 +1643,10 @@ static void json_contexts(struct jw *jw, const char *key,
 		json_cgroup(jw, st, c->cgroup_id);
 		jw_u64(jw, "busy_ns", c->busy_ns);
 		jw_u64(jw, "slow_batches", c->slow_batches);
+		jw_u64(jw, "enters", c->enters);
+		jw_u64(jw, "helped", c->helped);
+		jw_u64(jw, "registered_buffers", c->nr_buffers);
+		jw_u64(jw, "registered_buffer_bytes", c->buffer_bytes);
 		jw_object(jw, "errors");
 		for (j = 0; j < PEL_ERR_SLOTS && has_stats(st); j++)
 			jw_u64(jw, err_keys[j], c->errors[j]);
@@ -1740,6 +1756,10 @@ static void json_totals(struct jw *jw, const struct pel_status *st)
 	jw_u64(jw, "errors", c.errors);
 	jw_u64(jw, "busy_ns", c.busy_ns);
 	jw_u64(jw, "slow_batches", c.slow_batches);
+	jw_u64(jw, "enters", c.enters);
+	jw_u64(jw, "helped", c.helped);
+	jw_u64(jw, "registered_buffers", c.buffers);
+	jw_u64(jw, "registered_buffer_bytes", c.buffer_bytes);
 	jw_end_object(jw);
 	jw_object(jw, "ops");
 	jw_u64(jw, "count", o.count);
