@@ -257,9 +257,12 @@ static int __init pel_init(void)
 	ret = pel_stats_init();
 	if (ret)
 		return ret;
-	ret = pel_workers_init();
+	ret = pel_rbufs_init();
 	if (ret)
 		goto err_stats;
+	ret = pel_workers_init();
+	if (ret)
+		goto err_rbufs;
 	pel_miscdev.mode = pel_dev_mode & 0666;
 	ret = misc_register(&pel_miscdev);
 	if (ret)
@@ -269,6 +272,8 @@ static int __init pel_init(void)
 
 err_workers:
 	pel_workers_exit();
+err_rbufs:
+	pel_rbufs_exit();
 err_stats:
 	pel_stats_exit();
 	return ret;
@@ -278,6 +283,8 @@ static void __exit pel_exit(void)
 {
 	misc_deregister(&pel_miscdev);
 	pel_workers_exit();
+	/* The last op of a table may have queued its freeing. */
+	pel_rbufs_exit();
 	pel_stats_exit();
 }
 
