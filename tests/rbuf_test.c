@@ -626,7 +626,8 @@ static long vm_pin_kb(void)
 }
 
 /*
- * As a fresh uid without CAP_IPC_LOCK: pins are charged to RLIMIT_MEMLOCK,
+ * As a fresh uid, so without CAP_IPC_LOCK (setresuid() from root drops
+ * the capabilities) and with nothing charged yet: pins are charged to RLIMIT_MEMLOCK,
  * past it -ENOMEM, and unregister and close give the charge back.
  */
 static int memlock_child(void)
@@ -636,10 +637,14 @@ static int memlock_child(void)
 	uint8_t *p = map_area(256 * 1024);
 	struct iovec iov;
 
-	if (!p || setrlimit(RLIMIT_MEMLOCK, &rl))
-		return 10;
+	/* Opened as root (/dev/pel may be root's only), then the uid goes. */
 	if (lpel_init(&a, 8) || lpel_init(&b, 8))
 		return 11;
+	if (setgroups(0, NULL) || setresgid(4343, 4343, 4343) ||
+	    setresuid(4343, 4343, 4343))
+		return 250;
+	if (!p || setrlimit(RLIMIT_MEMLOCK, &rl))
+		return 10;
 	iov = (struct iovec){ p, 128 * 1024 };
 	if (lpel_register_buffers(&a, &iov, 1) != -ENOMEM)
 		return 12;
@@ -681,12 +686,8 @@ TEST(memlock)
 	fflush(NULL);
 	pid = fork();
 	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		if (setgroups(0, NULL) || setresgid(4343, 4343, 4343) ||
-		    setresuid(4343, 4343, 4343))
-			_exit(250);
+	if (pid == 0)
 		_exit(memlock_child());
-	}
 	ASSERT_EQ(0, wait_child(pid));
 }
 
