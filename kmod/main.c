@@ -241,9 +241,12 @@ static int __init pel_init(void)
 	ret = pel_stats_init();
 	if (ret)
 		return ret;
-	ret = pel_workers_init();
+	ret = pel_rbufs_init();
 	if (ret)
 		goto err_stats;
+	ret = pel_workers_init();
+	if (ret)
+		goto err_rbufs;
 	ret = pel_cdev_init();
 	if (ret)
 		goto err_workers;
@@ -252,6 +255,8 @@ static int __init pel_init(void)
 
 err_workers:
 	pel_workers_exit();
+err_rbufs:
+	pel_rbufs_exit();
 err_stats:
 	pel_stats_exit();
 	return ret;
@@ -261,6 +266,8 @@ static void __exit pel_exit(void)
 {
 	pel_cdev_exit();
 	pel_workers_exit();
+	/* The last op of a table may have queued its freeing. */
+	pel_rbufs_exit();
 	pel_stats_exit();
 }
 

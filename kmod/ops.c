@@ -712,12 +712,23 @@ static int pel_load_xor_srcs(struct pel_exec *x, struct pel_range *r)
 	size_t size = sqe->arg0 * sizeof(u64);
 	unsigned int i;
 
-	if (pel_read(r, x->srcs, sqe->addr2, size) < size)
+	/* PEL_SQE_FIXED: the list is in a registered buffer, read it there. */
+	if (x->kaddr2)
+		memcpy(x->srcs, x->kaddr2, size);
+	else if (pel_read(r, x->srcs, sqe->addr2, size) < size)
 		return -EFAULT;
 	x->nr_srcs = sqe->arg0;
-	for (i = 0; i < x->nr_srcs; i++)
+	for (i = 0; i < x->nr_srcs; i++) {
 		if (!pel_range_ok(x->srcs[i], sqe->len))
 			return -EINVAL;
+		/* ... and so must each source be, wholly. */
+		if (x->rbufs) {
+			x->ksrcs[i] = pel_rbufs_resolve(x->rbufs, x->srcs[i],
+							sqe->len);
+			if (!x->ksrcs[i])
+				return -EFAULT;
+		}
+	}
 	x->loaded = true;
 	return 0;
 }

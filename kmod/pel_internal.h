@@ -223,7 +223,8 @@ struct pel_ctx {
 
 	/*
 	 * Registered buffers (rsrc.c).  rbufs_lock protects the rbufs
-	 * pointer; an op holds a reference on the table from prep to its CQE.
+	 * pointer (the table itself is immutable); an op holds a reference
+	 * on the table from prep to its CQE.
 	 */
 	spinlock_t rbufs_lock;
 	struct pel_rbufs *rbufs;
@@ -527,6 +528,8 @@ void *pel_rbufs_resolve(struct pel_rbufs *t, u64 uaddr, u64 len);
 int pel_rbufs_prep(struct pel_exec *x);
 void pel_rbufs_stats(struct pel_ctx *ctx, u32 *nr, u64 *bytes);
 void pel_rbufs_release(struct pel_ctx *ctx);
+int pel_rbufs_init(void);
+void pel_rbufs_exit(void);
 
 /* help.c */
 unsigned int pel_help_run(struct pel_ctx *ctx);

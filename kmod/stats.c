@@ -250,6 +250,8 @@ long pel_ioctl_ctx_stats(void __user *uarg)
 void pel_show_fdinfo(struct seq_file *m, struct file *file)
 {
 	struct pel_ctx *ctx = file->private_data;
+	u64 buffer_bytes;
+	u32 nr_buffers;
 	unsigned int i;
 
 	/* Pairs with the store-release in pel_ctx_setup(). */
@@ -268,6 +270,8 @@ void pel_show_fdinfo(struct seq_file *m, struct file *file)
 	seq_printf(m, "pel-slow-batches:\t%llu\n", READ_ONCE(ctx->slow_batches));
 	seq_printf(m, "pel-enters:\t%lld\n", atomic64_read(&ctx->enters));
 	seq_printf(m, "pel-helped:\t%llu\n", READ_ONCE(ctx->helped));
+	pel_rbufs_stats(ctx, &nr_buffers, &buffer_bytes);
+	seq_printf(m, "pel-buffers:\t%u %llu\n", nr_buffers, buffer_bytes);
 	for (i = 0; i < ctx->nr_queues; i++) {
 		struct pel_queue *q = &ctx->queues[i];
 		u32 sq_tail = READ_ONCE(q->rings->sq_tail);

@@ -868,3 +868,40 @@ int lpel_wake(struct lpel_ring *ring, unsigned int q)
 	ret = lpel_enter(ring, PEL_ENTER_WAKE, q, 0, 0);
 	return ret < 0 ? ret : 0;
 }
+
+int lpel_register_buffers(struct lpel_ring *ring, const struct iovec *iovs,
+			  unsigned int nr)
+{
+	struct pel_buffers req;
+	struct pel_buf *bufs;
+	unsigned int i;
+	int ret = 0;
+
+	if (!(ring->features & PEL_FEAT_REGISTERED_BUFFERS))
+		return -EOPNOTSUPP;
+	if (!nr || nr > PEL_MAX_BUFFERS || !iovs)
+		return -EINVAL;
+	bufs = calloc(nr, sizeof(*bufs));
+	if (!bufs)
+		return -ENOMEM;
+	for (i = 0; i < nr; i++) {
+		bufs[i].addr = (uint64_t)(uintptr_t)iovs[i].iov_base;
+		bufs[i].len = iovs[i].iov_len;
+	}
+	memset(&req, 0, sizeof(req));
+	req.nr = nr;
+	req.bufs = (uint64_t)(uintptr_t)bufs;
+	if (ioctl(ring->fd, PEL_IOC_REGISTER_BUFFERS, &req) < 0)
+		ret = -errno;
+	free(bufs);
+	return ret;
+}
+
+int lpel_unregister_buffers(struct lpel_ring *ring)
+{
+	if (!(ring->features & PEL_FEAT_REGISTERED_BUFFERS))
+		return -EOPNOTSUPP;
+	if (ioctl(ring->fd, PEL_IOC_UNREGISTER_BUFFERS) < 0)
+		return -errno;
+	return 0;
+}

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #include "pel.h"
 
@@ -104,6 +105,15 @@ static inline int lpel_fd(const struct lpel_ring *ring)
 
 /* Wake the workers of queue q (PEL_QUEUE_ALL: every queue). */
 int lpel_wake(struct lpel_ring *ring, unsigned int q);
+
+/*
+ * Pin nr (1..PEL_MAX_BUFFERS) disjoint user buffers for PEL_SQE_FIXED ops;
+ * -EOPNOTSUPP when the module lacks PEL_FEAT_REGISTERED_BUFFERS, -EBUSY
+ * when some are registered already.  Unregister: -ENXIO when none are.
+ */
+int lpel_register_buffers(struct lpel_ring *ring, const struct iovec *iovs,
+			  unsigned int nr);
+int lpel_unregister_buffers(struct lpel_ring *ring);
 
 static inline void lpel_sqe_set_data(struct pel_sqe *sqe, uint64_t data)
 {
@@ -219,6 +229,17 @@ static inline void lpel_prep_cancel(struct pel_sqe *sqe, uint64_t target)
 static inline void lpel_sqe_set_flags(struct pel_sqe *sqe, uint8_t flags)
 {
 	sqe->flags |= flags;
+}
+
+/*
+ * Every address of the op lies in one buffer registered with
+ * lpel_register_buffers(): the kernel runs it on the pinned pages, and
+ * fails it with -EFAULT when an address is outside.  Set after the prep
+ * helper.
+ */
+static inline void lpel_sqe_set_fixed(struct pel_sqe *sqe)
+{
+	sqe->flags |= PEL_SQE_FIXED;
 }
 
 /* Not started by deadline_ns (CLOCK_MONOTONIC), the op ends with -ETIME. */

@@ -336,7 +336,7 @@ TEST_F(ring, invalid)
 	BAD(s.op_flags = 1, "op_flags");
 	BAD(s.arg1 = 1, "arg1");
 	BAD(s.resv0 = 1, "resv0");
-	BAD(s.flags = 1 << 3, "flag bit 3");
+	BAD(s.flags = 1 << 4, "flag bit 4");
 	BAD(s.flags = 0x80, "flag bit 7");
 	BAD(s.deadline_ns = 1, "deadline without the flag");
 	BAD(s.len = PEL_MAX_OP_LEN + 1, "len max + 1");

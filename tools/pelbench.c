@@ -1683,32 +1683,6 @@ static double rusage_s(const struct timeval *tv)
 	return (double)tv->tv_sec + (double)tv->tv_usec / 1e6;
 }
 
-/*
- * -F: register the buffers of a thread with its context.  liblpel gets
- * lpel_register_buffers() (same signature) in another branch; until it is
- * merged, the ioctl itself.  TODO: switch to lpel_register_buffers().
- */
-static int bench_register_buffers(struct lpel_ring *ring,
-				  const struct iovec *iovs, unsigned int nr)
-{
-	struct pel_buf bufs[PEL_XOR_MAX_SRCS + 8];
-	struct pel_buffers pb;
-	unsigned int i;
-
-	if (!(ring->features & PEL_FEAT_REGISTERED_BUFFERS))
-		return -EOPNOTSUPP;
-	if (!nr || nr > ARRAY_SIZE(bufs))
-		return -EINVAL;
-	for (i = 0; i < nr; i++) {
-		bufs[i].addr = (uint64_t)(uintptr_t)iovs[i].iov_base;
-		bufs[i].len = iovs[i].iov_len;
-	}
-	memset(&pb, 0, sizeof(pb));
-	pb.nr = nr;
-	pb.bufs = (uint64_t)(uintptr_t)bufs;
-	return ioctl(ring->fd, PEL_IOC_REGISTER_BUFFERS, &pb) < 0 ? -errno : 0;
-}
-
 /* Every buffer of @b a PEL op addresses. */
 static unsigned int wbuf_iovs(const struct wbuf *b, struct iovec *iov)
 {
@@ -1772,7 +1746,7 @@ static int tctx_setup(struct tctx *t, enum engine e, const struct cfg *c,
 		if (c->fixed) {
 			struct iovec iov[PEL_XOR_MAX_SRCS + 8];
 
-			ret = bench_register_buffers(&t->pel, iov,
+			ret = lpel_register_buffers(&t->pel, iov,
 						     wbuf_iovs(&t->wb, iov));
 			if (ret)
 				return t_fail(t, ret, "registering buffers");

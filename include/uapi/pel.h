@@ -60,8 +60,8 @@
 #define PEL_FEAT_REGISTERED_BUFFERS (1ULL << 16)
 /* PEL_IOC_ENTER with PEL_ENTER_WAIT runs the context's own SQEs before it sleeps */
 #define PEL_FEAT_WAIT_HELPS	(1ULL << 17)
-/* What this module has; the two above come with their code. */
-#define PEL_FEATURES_ALL	((1ULL << 16) - 1)
+/* What this module has. */
+#define PEL_FEATURES_ALL	((1ULL << 18) - 1)
 
 /* Ring sizes: a power of two in [PEL_MIN_ENTRIES, PEL_MAX_ENTRIES]. */
 #define PEL_MIN_ENTRIES		2
@@ -158,7 +158,8 @@ enum pel_op {
  * one that does not gives -EFAULT.
  */
 #define PEL_SQE_FIXED		(1U << 3)
-#define PEL_SQE_FLAGS_ALL	(PEL_SQE_LINK | PEL_SQE_DRAIN | PEL_SQE_DEADLINE)
+#define PEL_SQE_FLAGS_ALL	(PEL_SQE_LINK | PEL_SQE_DRAIN | PEL_SQE_DEADLINE | \
+				 PEL_SQE_FIXED)
 
 /*
  * Submission queue entry: 64 bytes.  Fields an opcode does not use must be
