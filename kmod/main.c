@@ -250,13 +250,13 @@ static int __init pel_init(void)
 	int ret;
 
 	pel_check_abi();
-	ret = pel_ops_check();
+	ret = pel_ops_init();
 	if (ret)
 		return ret;
 
 	ret = pel_stats_init();
 	if (ret)
-		return ret;
+		goto err_ops;
 	ret = pel_workers_init();
 	if (ret)
 		goto err_stats;
@@ -271,6 +271,8 @@ err_workers:
 	pel_workers_exit();
 err_stats:
 	pel_stats_exit();
+err_ops:
+	pel_ops_exit();
 	return ret;
 }
 
@@ -279,6 +281,7 @@ static void __exit pel_exit(void)
 	misc_deregister(&pel_miscdev);
 	pel_workers_exit();
 	pel_stats_exit();
+	pel_ops_exit();
 }
 
 module_init(pel_init);
