@@ -45,6 +45,16 @@
 
 #include "data.h"
 
+/*
+ * Whether page @i of the window holds the lock of its folio: pages of one
+ * large folio share one lock, taken by the first of them.
+ */
+static bool pel_span_locker(struct pel_span *s, unsigned int i)
+{
+	return !PageAnon(s->pages[i]) &&
+	       (!i || page_folio(s->pages[i]) != page_folio(s->pages[i - 1]));
+}
+
 /* Drop pages [from, s->nr) of the window, dirtying destination pages. */
 static void pel_span_drop(struct pel_span *s, unsigned int from)
 {
@@ -54,7 +64,7 @@ static void pel_span_drop(struct pel_span *s, unsigned int from)
 		page = s->pages[--s->nr];
 		if (s->write) {
 			set_page_dirty(page);
-			if (!PageAnon(page))
+			if (pel_span_locker(s, s->nr))
 				unlock_page(page);
 		}
 		put_page(page);
@@ -63,15 +73,16 @@ static void pel_span_drop(struct pel_span *s, unsigned int from)
 
 /*
  * Pages of a file are locked while we write them, so that set_page_dirty()
- * cannot race with truncation; never waited for.  Anonymous pages need no
- * lock.  Returns the pages of s->pages[0, nr) that are usable, in order.
+ * cannot race with truncation, as set_page_dirty_lock() would have it; but
+ * never waited for.  Anonymous pages need no lock.  Returns how many of
+ * s->pages[0, nr) are usable, from the first.
  */
 static unsigned int pel_span_lock(struct pel_span *s, unsigned int nr)
 {
 	unsigned int i;
 
 	for (i = 0; i < nr; i++)
-		if (!PageAnon(s->pages[i]) && !trylock_page(s->pages[i]))
+		if (pel_span_locker(s, i) && !trylock_page(s->pages[i]))
 			break;
 	return i;
 }
@@ -218,9 +229,10 @@ static bool pel_walk_window(struct pel_walk *w)
 	for (i = 0; i < w->nr && got; i++) {
 		struct pel_walk_side *sd = &w->side[i];
 
+		/* A later side needs no more than the earlier ones hold. */
 		got = min(got, pel_span_get(&sd->span, sd->uaddr + off,
 					    sd->kaddr ? sd->kaddr + off : NULL,
-					    want, sd->write));
+					    got, sd->write));
 	}
 	w->held = true;
 	w->nr_held = i;

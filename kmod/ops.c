@@ -158,7 +158,7 @@ static size_t pel_first_diff(const u8 *a, const u8 *b, size_t n)
 
 /* Front to back: also a memmove when the destination is below the source. */
 static u64 pel_bounce_copy(struct pel_exec *x, struct pel_range *r,
-			  u64 off, u64 n)
+			   u64 off, u64 n)
 {
 	const struct pel_sqe *sqe = x->sqe;
 	u64 done = 0;
@@ -190,7 +190,7 @@ static void pel_fill_pattern_at(void *buf, size_t n, u64 pattern, u64 off)
 }
 
 static u64 pel_bounce_fill(struct pel_exec *x, struct pel_range *r,
-			  u64 off, u64 n)
+			   u64 off, u64 n)
 {
 	const struct pel_sqe *sqe = x->sqe;
 	u64 done = 0;
@@ -216,7 +216,7 @@ static u64 pel_bounce_fill(struct pel_exec *x, struct pel_range *r,
  * early; that is not a fault, and it stands even if a read also missed.
  */
 static u64 pel_bounce_compare(struct pel_exec *x, struct pel_range *r,
-			     u64 off, u64 n)
+			      u64 off, u64 n)
 {
 	const struct pel_sqe *sqe = x->sqe;
 	bool pattern = sqe->opcode == PEL_OP_COMPARE_PATTERN;
@@ -250,7 +250,7 @@ static u64 pel_bounce_compare(struct pel_exec *x, struct pel_range *r,
 
 /* CRC32C and COPY_CRC32C: r->crc continues over the range (raw, no inversion). */
 static u64 pel_bounce_crc32c(struct pel_exec *x, struct pel_range *r,
-			    u64 off, u64 n)
+			     u64 off, u64 n)
 {
 	const struct pel_sqe *sqe = x->sqe;
 	bool copy = sqe->opcode == PEL_OP_COPY_CRC32C;
@@ -285,7 +285,7 @@ static size_t pel_writable_prefix(u64 uaddr, size_t n)
  * is cut to what both can take before either is written.
  */
 static u64 pel_bounce_dualcast(struct pel_exec *x, struct pel_range *r,
-			      u64 off, u64 n)
+			       u64 off, u64 n)
 {
 	const struct pel_sqe *sqe = x->sqe;
 	u64 done = 0;
@@ -323,7 +323,7 @@ static void pel_xor_into(void *acc, const void *src, size_t n)
  * rest of the destination as it was, so going on from there is exact.
  */
 static u64 pel_bounce_xor(struct pel_exec *x, struct pel_range *r,
-			 u64 off, u64 n)
+			  u64 off, u64 n)
 {
 	void *acc = r->bounce, *tmp = r->bounce + PEL_HALF;
 	const struct pel_sqe *sqe = x->sqe;
