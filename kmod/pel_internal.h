@@ -39,7 +39,10 @@ struct file;
 
 /* SQEs a worker copies out of one queue per turn, at most. */
 #define PEL_MAX_BATCH		64
-/* Bounce buffer a worker uses to copy user memory to user memory. */
+/*
+ * A runner's buffer: the slow path copies user memory through it; in place
+ * (data.c) it is the most a window takes, and XOR's accumulator.
+ */
 #define PEL_BOUNCE_SIZE		(64 * 1024)
 
 /*
