@@ -36,7 +36,14 @@
  *    real, and a kernel address fails access_ok(), with nothing touched.
  *  - Destination pages are marked dirty before their reference is put,
  *    with the page locked for a page of a file (as set_page_dirty_lock()
- *    would, but the lock was taken with a trylock when the page was got).
+ *    would, but the lock was taken with a trylock when the page was got;
+ *    a page under writeback is a miss).
+ *  - References are FOLL_GET ones, not FOLL_PIN: get_user_pages_fast_only()
+ *    is the only GUP that modules have which never sleeps (6.12 keeps
+ *    FOLL_FAST_ONLY to mm/, and pin_user_pages_fast() may fall back to the
+ *    slow walk).  They are held for one window of work, never across a
+ *    sleep, and a page written is locked (file) or exclusive to the owner
+ *    (anonymous: GUP-fast with FOLL_WRITE found it writable).
  */
 #include <linux/highmem.h>
 #include <linux/mm.h>
@@ -74,16 +81,28 @@ static void pel_span_drop(struct pel_span *s, unsigned int from)
 /*
  * Pages of a file are locked while we write them, so that set_page_dirty()
  * cannot race with truncation, as set_page_dirty_lock() would have it; but
- * never waited for.  Anonymous pages need no lock.  Returns how many of
- * s->pages[0, nr) are usable, from the first.
+ * never waited for.  A page under writeback is not written either: some
+ * filesystems need it stable until the write is over, and a write fault
+ * (the slow path's) waits for that, which we may not.  The lock keeps new
+ * writeback from starting.  Anonymous pages need no lock.  Returns how
+ * many of s->pages[0, nr) are usable, from the first.
  */
 static unsigned int pel_span_lock(struct pel_span *s, unsigned int nr)
 {
+	struct page *page;
 	unsigned int i;
 
-	for (i = 0; i < nr; i++)
-		if (pel_span_locker(s, i) && !trylock_page(s->pages[i]))
+	for (i = 0; i < nr; i++) {
+		page = s->pages[i];
+		if (!pel_span_locker(s, i))
+			continue;
+		if (!trylock_page(page))
 			break;
+		if (PageWriteback(page)) {
+			unlock_page(page);
+			break;
+		}
+	}
 	return i;
 }
 

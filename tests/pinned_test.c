@@ -14,7 +14,6 @@
 #include "pel_test.h"
 #include "kselftest_harness.h"
 
-#define NR_PAGES	8
 #define HEAD		100	/* the op starts this far into its first page */
 #define SPLIT_PARAM	"/sys/module/pel/parameters/split_bytes"
 
@@ -25,17 +24,23 @@ FIXTURE(pin) {
 };
 
 FIXTURE_VARIANT(pin) {
-	const char *split_bytes;	/* NULL: leave it as it is */
+	const char *split_bytes;
+	unsigned int nr_pages;		/* of each buffer */
 };
 
 /* Ops of 8 pages run as one range on a worker. */
 FIXTURE_VARIANT_ADD(pin, unsplit) {
 	.split_bytes = "0",
+	.nr_pages = 8,
 };
 
-/* Ops of 8 pages run as 8 chunks of one page: on several workers. */
+/*
+ * Ops of 40 pages split in chunks of 64 KiB (the least split_bytes takes),
+ * on several workers: a fault in each page, chunk edges included.
+ */
 FIXTURE_VARIANT_ADD(pin, split) {
-	.split_bytes = "4096",
+	.split_bytes = "65536",
+	.nr_pages = 40,
 };
 
 FIXTURE_SETUP(pin)
@@ -79,14 +84,15 @@ static uint64_t hole_off(long pg, unsigned int k)
 enum side { SRC, DST };
 
 /*
- * One op over 8 pages less HEAD at either end, with page k of its source
+ * One op over nr pages less HEAD at either end, with page k of its source
  * or destination PROT_NONE: -EFAULT at exactly that page; the destination
  * holds the right bytes before it and its old bytes after it.
  */
 static void fault_at(struct __test_metadata *_metadata, struct lpel_ring *ring,
-		     long pg, uint8_t opcode, enum side side, unsigned int k)
+		     long pg, unsigned int nr, uint8_t opcode, enum side side,
+		     unsigned int k)
 {
-	size_t size = NR_PAGES * pg, len = size - 2 * HEAD;
+	size_t size = nr * pg, len = size - 2 * HEAD;
 	uint8_t *src = map_pages(size, true, 1), *dst = map_pages(size, true, 2);
 	uint8_t *ref = malloc(size), *want = malloc(size);
 	uint64_t off = hole_off(pg, k), pattern = 0x0123456789abcdefULL;
@@ -133,20 +139,20 @@ static void fault_at(struct __test_metadata *_metadata, struct lpel_ring *ring,
 
 TEST_F_TIMEOUT(pin, fault_at_every_page, 120)
 {
-	unsigned int k;
+	unsigned int k, nr = variant->nr_pages;
 
-	for (k = 0; k < NR_PAGES; k++) {
-		fault_at(_metadata, &self->ring, self->pg, PEL_OP_COPY, SRC, k);
-		fault_at(_metadata, &self->ring, self->pg, PEL_OP_COPY, DST, k);
-		fault_at(_metadata, &self->ring, self->pg, PEL_OP_FILL, DST, k);
-		fault_at(_metadata, &self->ring, self->pg, PEL_OP_CRC32C, SRC, k);
+	for (k = 0; k < nr; k++) {
+		fault_at(_metadata, &self->ring, self->pg, nr, PEL_OP_COPY, SRC, k);
+		fault_at(_metadata, &self->ring, self->pg, nr, PEL_OP_COPY, DST, k);
+		fault_at(_metadata, &self->ring, self->pg, nr, PEL_OP_FILL, DST, k);
+		fault_at(_metadata, &self->ring, self->pg, nr, PEL_OP_CRC32C, SRC, k);
 	}
 }
 
 /* Kernel addresses: -EFAULT, nothing done, the user side untouched. */
 TEST_F(pin, kernel_address)
 {
-	size_t size = NR_PAGES * self->pg;
+	size_t size = variant->nr_pages * self->pg;
 	uint8_t *buf = map_pages(size, true, 3), *ref = malloc(size);
 	void *kaddr = (void *)(uintptr_t)PEL_TEST_KERNEL_ADDR;
 	struct pel_sqe sqe;
@@ -170,7 +176,7 @@ TEST_F(pin, kernel_address)
 /* Fresh mappings, never touched: no page until the slow path faults one. */
 TEST_F(pin, not_resident)
 {
-	size_t size = NR_PAGES * self->pg, i;
+	size_t size = variant->nr_pages * self->pg, i;
 	uint8_t *src = map_pages(size, false, 0), *dst = map_pages(size, false, 0);
 	uint8_t *full = map_pages(size, true, 4);
 	struct pel_sqe sqe;
