@@ -234,13 +234,13 @@ static int __init pel_init(void)
 	int ret;
 
 	pel_check_abi();
-	ret = pel_ops_check();
+	ret = pel_ops_init();
 	if (ret)
 		return ret;
 
 	ret = pel_stats_init();
 	if (ret)
-		return ret;
+		goto err_ops;
 	ret = pel_rbufs_init();
 	if (ret)
 		goto err_stats;
@@ -259,6 +259,8 @@ err_rbufs:
 	pel_rbufs_exit();
 err_stats:
 	pel_stats_exit();
+err_ops:
+	pel_ops_exit();
 	return ret;
 }
 
@@ -269,6 +271,7 @@ static void __exit pel_exit(void)
 	/* The last op of a table may have queued its freeing. */
 	pel_rbufs_exit();
 	pel_stats_exit();
+	pel_ops_exit();
 }
 
 module_init(pel_init);

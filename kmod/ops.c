@@ -4,16 +4,18 @@
  * Nothing here knows who runs it (a shared worker, a split helper, the
  * context's slow path): the runner's rules come in a struct pel_range.
  *
- * User buffers are reached only through copy_{from,to}_user() with the
- * owner's mm attached, so an unmapped or kernel address in an SQE ends in
- * -EFAULT, never in a kernel access on the user's behalf.  Data moves
- * through the runner's bounce buffer in chunks; on a fault, cqe.result is
+ * Two data paths, the same op logic on each.  In place (data.c): a shared
+ * worker (r->nofault) works on the owner's pages, referenced with GUP-fast
+ * a window at a time and mapped, and a registered-buffer op (PEL_SQE_FIXED)
+ * on its kernel addresses.  Through the bounce buffer: the context's slow
+ * path reaches user memory with copy_{from,to}_user() and page faults
+ * allowed, so an unmapped or kernel address in an SQE ends in -EFAULT,
+ * never in a kernel access on the user's behalf; on a fault, cqe.result is
  * the number of bytes done before it.
  *
- * A shared worker never sleeps on user memory (r->nofault): it copies with
- * page faults disabled, and a copy that would need one (a page not
- * resident, or an address that is simply bad: it cannot tell) ends the
- * range with PEL_STOP_MISS.  The op keeps its progress in the pel_exec and
+ * A shared worker never sleeps on user memory: a page GUP-fast cannot have
+ * now (not resident, not writable yet, or an address that is simply bad:
+ * it cannot tell) ends the range with PEL_STOP_MISS.  The op keeps its progress in the pel_exec and
  * goes on from there in the context's slow path (slow.c), which may fault.
  * Every range also stops, between chunks of PEL_BOUNCE_SIZE bytes, when the
  * context is closing (the op ends with -ECANCELED) or its worker is asked
@@ -27,6 +29,7 @@
  * way its finish() turns what the ranges did into the CQE.
  */
 #include <linux/crc32c.h>
+#include <crypto/hash.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
@@ -35,6 +38,10 @@
 #include <linux/uaccess.h>
 
 #include "pel_internal.h"
+#include "data.h"
+
+/* The kernel's SHA-256, allocated at load: its best implementation. */
+static struct crypto_shash *pel_sha256_tfm;
 
 /* Ops that need two buffers split the bounce buffer in halves. */
 #define PEL_HALF	(PEL_BOUNCE_SIZE / 2)
@@ -101,29 +108,6 @@ static size_t pel_write(struct pel_range *r, u64 uaddr, const void *from,
 	return n - left;
 }
 
-/*
- * Whether [uaddr, uaddr + n) is mapped writable right now: GUP-fast only,
- * which never sleeps.  The references are dropped at once; this is a probe.
- */
-static bool pel_writable_now(u64 uaddr, size_t n)
-{
-	unsigned long addr = uaddr & PAGE_MASK, end = PAGE_ALIGN(uaddr + n);
-	struct page *pages[16];
-	int i, nr, got;
-
-	while (addr < end) {
-		nr = min_t(unsigned long, (end - addr) >> PAGE_SHIFT,
-			   ARRAY_SIZE(pages));
-		got = get_user_pages_fast_only(addr, nr, FOLL_WRITE, pages);
-		for (i = 0; i < got; i++)
-			put_page(pages[i]);
-		if (got < nr)
-			return false;
-		addr += (unsigned long)nr << PAGE_SHIFT;
-	}
-	return true;
-}
-
 /* @buf <- the 64-bit @pattern repeated, in little-endian byte order. */
 static void pel_fill_pattern(void *buf, size_t n, u64 pattern)
 {
@@ -136,6 +120,34 @@ static void pel_fill_pattern(void *buf, size_t n, u64 pattern)
 }
 
 /*
+ * Whether a range works in place rather than through the bounce buffer:
+ * a shared worker, which may not fault, and a registered-buffer op, which
+ * never does (all its addresses are kernel addresses).
+ */
+static bool pel_in_place(const struct pel_exec *x, const struct pel_range *r)
+{
+	return r->nofault || x->sqe->flags & PEL_SQE_FIXED;
+}
+
+/* Byte @off of a registered buffer, or NULL for user memory. */
+static void *pel_kat(void *kaddr, u64 off)
+{
+	return kaddr ? kaddr + off : NULL;
+}
+
+/* The index of the first byte where @a and @b differ, or @n. */
+static size_t pel_first_diff(const u8 *a, const u8 *b, size_t n)
+{
+	size_t i;
+
+	if (!memcmp(a, b, n))
+		return n;
+	for (i = 0; a[i] == b[i]; i++)
+		;
+	return i;
+}
+
+/*
  * Ranges.  Each runs bytes [off, off + n) of the op in @x and returns the
  * bytes done: fewer than @n means a fault at off + the return value, a
  * difference (r->diff), or a stop (r->stop).  An offset is a multiple of 8
@@ -145,8 +157,8 @@ static void pel_fill_pattern(void *buf, size_t n, u64 pattern)
  */
 
 /* Front to back: also a memmove when the destination is below the source. */
-static u64 pel_range_copy(struct pel_exec *x, struct pel_range *r,
-			  u64 off, u64 n)
+static u64 pel_bounce_copy(struct pel_exec *x, struct pel_range *r,
+			   u64 off, u64 n)
 {
 	const struct pel_sqe *sqe = x->sqe;
 	u64 done = 0;
@@ -177,8 +189,8 @@ static void pel_fill_pattern_at(void *buf, size_t n, u64 pattern, u64 off)
 	pel_fill_pattern(buf, n, pattern);
 }
 
-static u64 pel_range_fill(struct pel_exec *x, struct pel_range *r,
-			  u64 off, u64 n)
+static u64 pel_bounce_fill(struct pel_exec *x, struct pel_range *r,
+			   u64 off, u64 n)
 {
 	const struct pel_sqe *sqe = x->sqe;
 	u64 done = 0;
@@ -203,8 +215,8 @@ static u64 pel_range_fill(struct pel_exec *x, struct pel_range *r,
  * pattern.  A difference sets r->diff (absolute offset) and ends the range
  * early; that is not a fault, and it stands even if a read also missed.
  */
-static u64 pel_range_compare(struct pel_exec *x, struct pel_range *r,
-			     u64 off, u64 n)
+static u64 pel_bounce_compare(struct pel_exec *x, struct pel_range *r,
+			      u64 off, u64 n)
 {
 	const struct pel_sqe *sqe = x->sqe;
 	bool pattern = sqe->opcode == PEL_OP_COMPARE_PATTERN;
@@ -237,8 +249,8 @@ static u64 pel_range_compare(struct pel_exec *x, struct pel_range *r,
 }
 
 /* CRC32C and COPY_CRC32C: r->crc continues over the range (raw, no inversion). */
-static u64 pel_range_crc32c(struct pel_exec *x, struct pel_range *r,
-			    u64 off, u64 n)
+static u64 pel_bounce_crc32c(struct pel_exec *x, struct pel_range *r,
+			     u64 off, u64 n)
 {
 	const struct pel_sqe *sqe = x->sqe;
 	bool copy = sqe->opcode == PEL_OP_COPY_CRC32C;
@@ -260,35 +272,20 @@ static u64 pel_range_crc32c(struct pel_exec *x, struct pel_range *r,
 }
 
 /*
- * How much of [uaddr, uaddr + n) can be written now, from its start: a
- * shared worker probes with GUP-fast (never sleeps; a shortfall is a miss),
- * the slow path faults the pages in without writing them.
+ * How much of [uaddr, uaddr + n) can be written, from its start: the slow
+ * path faults the pages in without writing them.
  */
-static size_t pel_writable_prefix(struct pel_range *r, u64 uaddr, size_t n)
+static size_t pel_writable_prefix(u64 uaddr, size_t n)
 {
-	size_t ok;
-
-	if (!r->nofault)
-		return n - fault_in_safe_writeable(u64_to_user_ptr(uaddr), n);
-	for (ok = 0; ok < n; ) {
-		size_t step = min_t(size_t, n - ok,
-				    PAGE_SIZE - offset_in_page(uaddr + ok));
-
-		if (!pel_writable_now(uaddr + ok, step)) {
-			r->stop = PEL_STOP_MISS;
-			break;
-		}
-		ok += step;
-	}
-	return ok;
+	return n - fault_in_safe_writeable(u64_to_user_ptr(uaddr), n);
 }
 
 /*
  * Done means written to both destinations, and neither holds more: a chunk
  * is cut to what both can take before either is written.
  */
-static u64 pel_range_dualcast(struct pel_exec *x, struct pel_range *r,
-			      u64 off, u64 n)
+static u64 pel_bounce_dualcast(struct pel_exec *x, struct pel_range *r,
+			       u64 off, u64 n)
 {
 	const struct pel_sqe *sqe = x->sqe;
 	u64 done = 0;
@@ -297,8 +294,8 @@ static u64 pel_range_dualcast(struct pel_exec *x, struct pel_range *r,
 		size_t want = min_t(u64, n - done, PEL_BOUNCE_SIZE), c, got;
 		u64 d1 = sqe->addr + off + done, d2 = sqe->arg0 + off + done;
 
-		c = pel_writable_prefix(r, d1, want);
-		c = pel_writable_prefix(r, d2, c);
+		c = pel_writable_prefix(d1, want);
+		c = pel_writable_prefix(d2, c);
 		got = pel_read(r, r->bounce, sqe->addr2 + off + done, c);
 		got = pel_write(r, d1, r->bounce, got);
 		got = pel_write(r, d2, r->bounce, got);
@@ -325,8 +322,8 @@ static void pel_xor_into(void *acc, const void *src, size_t n)
  * destination may be one of the sources; a write cut short leaves the
  * rest of the destination as it was, so going on from there is exact.
  */
-static u64 pel_range_xor(struct pel_exec *x, struct pel_range *r,
-			 u64 off, u64 n)
+static u64 pel_bounce_xor(struct pel_exec *x, struct pel_range *r,
+			  u64 off, u64 n)
 {
 	void *acc = r->bounce, *tmp = r->bounce + PEL_HALF;
 	const struct pel_sqe *sqe = x->sqe;
@@ -350,23 +347,42 @@ static u64 pel_range_xor(struct pel_exec *x, struct pel_range *r,
 	return done;
 }
 
-/* SHA256 is one stream: never split, its state lives in the exec. */
-static u64 pel_range_sha256(struct pel_exec *x, struct pel_range *r,
-			    u64 off, u64 n)
+/*
+ * SHA256 is one stream: never split, its state lives in the exec, as
+ * exported data (the handoff to the slow path copies the exec).
+ */
+static void pel_sha256_load(struct pel_exec *x, struct shash_desc *desc)
 {
+	desc->tfm = pel_sha256_tfm;
+	/* Cannot fail: the state is one this tfm exported. */
+	crypto_shash_import(desc, x->sha_state);
+}
+
+static void pel_sha256_save(struct pel_exec *x, struct shash_desc *desc)
+{
+	crypto_shash_export(desc, x->sha_state);
+	shash_desc_zero(desc);
+}
+
+static u64 pel_bounce_sha256(struct pel_exec *x, struct pel_range *r,
+			     u64 off, u64 n)
+{
+	SHASH_DESC_ON_STACK(desc, pel_sha256_tfm);
 	const struct pel_sqe *sqe = x->sqe;
 	u64 done = 0;
 
+	pel_sha256_load(x, desc);
 	while (done < n && !pel_range_stopped(x, r)) {
 		size_t c = min_t(u64, n - done, PEL_BOUNCE_SIZE);
 		size_t got = pel_read(r, r->bounce, sqe->addr2 + off + done, c);
 
-		sha256_update(&x->sha, r->bounce, got);
+		crypto_shash_update(desc, r->bounce, got);
 		done += got;
 		if (got < c)
 			break;
 		cond_resched();
 	}
+	pel_sha256_save(x, desc);
 	return done;
 }
 
@@ -374,11 +390,14 @@ static u64 pel_range_sha256(struct pel_exec *x, struct pel_range *r,
  * COPY has memmove semantics: when the destination starts inside the
  * source, copy back to front, a chunk at a time, so no source byte is
  * overwritten before it is read; @done counts bytes done at the end.  A
- * chunk is done whole or not at all: a runner that may not fault first
- * checks that the destination chunk is writable, since a chunk written in
- * part may already have overwritten its own source.  Never split.
+ * chunk is done whole or not at all, since a chunk written in part may
+ * already have overwritten its own source: in place, a window is taken
+ * whole or not at all (data.c); through the bounce buffer, the chunk is
+ * read whole first, and a write cut short by a fault ends the op there,
+ * whose tail bytes are then what it reports.  Never split.
  */
-static u64 pel_copy_backward(struct pel_exec *x, struct pel_range *r, u64 done)
+static u64 pel_bounce_copy_backward(struct pel_exec *x, struct pel_range *r,
+				    u64 done)
 {
 	const struct pel_sqe *sqe = x->sqe;
 	u64 len = sqe->len;
@@ -387,10 +406,6 @@ static u64 pel_copy_backward(struct pel_exec *x, struct pel_range *r, u64 done)
 		size_t n = min_t(u64, len - done, PEL_BOUNCE_SIZE);
 		u64 off = len - done - n;
 
-		if (r->nofault && !pel_writable_now(sqe->addr + off, n)) {
-			r->stop = PEL_STOP_MISS;
-			break;
-		}
 		if (pel_read(r, r->bounce, sqe->addr2 + off, n) < n)
 			break;
 		if (pel_write(r, sqe->addr + off, r->bounce, n) < n)
@@ -399,6 +414,256 @@ static u64 pel_copy_backward(struct pel_exec *x, struct pel_range *r, u64 done)
 		cond_resched();
 	}
 	return done;
+}
+
+/*
+ * In place (data.c): the same ops on mapped pages or registered buffers,
+ * piece by piece.  A walk stops at a page it cannot have (PEL_STOP_MISS)
+ * with exactly the bytes before it done.
+ */
+static u64 pel_place_copy(struct pel_exec *x, struct pel_range *r,
+			  u64 off, u64 n)
+{
+	const struct pel_sqe *sqe = x->sqe;
+	struct pel_walk w;
+	size_t len;
+
+	pel_walk_init(&w, x, r, n, false);
+	pel_walk_add(&w, sqe->addr + off, pel_kat(x->kaddr, off), true);
+	pel_walk_add(&w, sqe->addr2 + off, pel_kat(x->kaddr2, off), false);
+	/* memmove: a destination below its source, front to back. */
+	while ((len = pel_walk_next(&w)))
+		memmove(w.map[0], w.map[1], len);
+	return pel_walk_end(&w, 0);
+}
+
+static u64 pel_place_copy_backward(struct pel_exec *x, struct pel_range *r,
+				   u64 done)
+{
+	const struct pel_sqe *sqe = x->sqe;
+	struct pel_walk w;
+	size_t len;
+
+	pel_walk_init(&w, x, r, sqe->len - done, true);
+	pel_walk_add(&w, sqe->addr, x->kaddr, true);
+	pel_walk_add(&w, sqe->addr2, x->kaddr2, false);
+	while ((len = pel_walk_next(&w)))
+		memmove(w.map[0], w.map[1], len);
+	return done + pel_walk_end(&w, 0);
+}
+
+static u64 pel_place_fill(struct pel_exec *x, struct pel_range *r,
+			  u64 off, u64 n)
+{
+	const struct pel_sqe *sqe = x->sqe;
+	struct pel_walk w;
+	size_t len;
+
+	pel_walk_init(&w, x, r, n, false);
+	pel_walk_add(&w, sqe->addr + off, pel_kat(x->kaddr, off), true);
+	while ((len = pel_walk_next(&w)))
+		pel_fill_pattern_at(w.map[0], len, sqe->arg0,
+				    off + pel_walk_at(&w));
+	return pel_walk_end(&w, 0);
+}
+
+/*
+ * The first difference of @p against the pattern at op offset @at; @pat
+ * holds PEL_HALF + 8 bytes of the pattern from phase 0.
+ */
+static size_t pel_pattern_diff(const u8 *p, size_t n, const u8 *pat, u64 at)
+{
+	size_t i, c, d;
+
+	for (i = 0; i < n; i += c) {
+		c = min_t(size_t, n - i, PEL_HALF);
+		d = pel_first_diff(p + i, pat + (at + i) % 8, c);
+		if (d < c)
+			return i + d;
+	}
+	return n;
+}
+
+static u64 pel_place_compare(struct pel_exec *x, struct pel_range *r,
+			     u64 off, u64 n)
+{
+	const struct pel_sqe *sqe = x->sqe;
+	bool pattern = sqe->opcode == PEL_OP_COMPARE_PATTERN;
+	struct pel_walk w;
+	size_t len, d;
+	u64 at;
+
+	pel_walk_init(&w, x, r, n, false);
+	pel_walk_add(&w, sqe->addr2 + off, pel_kat(x->kaddr2, off), false);
+	if (pattern)
+		pel_fill_pattern(r->bounce, PEL_HALF + 8, sqe->arg0);
+	else
+		pel_walk_add(&w, sqe->addr + off, pel_kat(x->kaddr, off), false);
+	while ((len = pel_walk_next(&w))) {
+		at = off + pel_walk_at(&w);
+		if (pattern)
+			d = pel_pattern_diff(w.map[0], len, r->bounce, at);
+		else
+			d = pel_first_diff(w.map[1], w.map[0], len);
+		if (d < len) {
+			r->diff = at + d;
+			r->stop = PEL_STOP_NONE;
+			return pel_walk_end(&w, d);
+		}
+	}
+	return pel_walk_end(&w, 0);
+}
+
+static u64 pel_place_crc32c(struct pel_exec *x, struct pel_range *r,
+			    u64 off, u64 n)
+{
+	const struct pel_sqe *sqe = x->sqe;
+	bool copy = sqe->opcode == PEL_OP_COPY_CRC32C;
+	struct pel_walk w;
+	size_t len;
+
+	pel_walk_init(&w, x, r, n, false);
+	pel_walk_add(&w, sqe->addr2 + off, pel_kat(x->kaddr2, off), false);
+	if (copy)
+		pel_walk_add(&w, sqe->addr + off, pel_kat(x->kaddr, off), true);
+	while ((len = pel_walk_next(&w))) {
+		/* The CRC of the bytes as read, as through the bounce buffer. */
+		r->crc = crc32c(r->crc, w.map[0], len);
+		if (copy)
+			memcpy(w.map[1], w.map[0], len);
+	}
+	return pel_walk_end(&w, 0);
+}
+
+/* A piece is held in both destinations before either is written. */
+static u64 pel_place_dualcast(struct pel_exec *x, struct pel_range *r,
+			      u64 off, u64 n)
+{
+	const struct pel_sqe *sqe = x->sqe;
+	struct pel_walk w;
+	size_t len;
+
+	pel_walk_init(&w, x, r, n, false);
+	pel_walk_add(&w, sqe->addr2 + off, pel_kat(x->kaddr2, off), false);
+	pel_walk_add(&w, sqe->addr + off, pel_kat(x->kaddr, off), true);
+	pel_walk_add(&w, sqe->arg0 + off, pel_kat(x->karg0, off), true);
+	while ((len = pel_walk_next(&w))) {
+		memcpy(w.map[1], w.map[0], len);
+		memcpy(w.map[2], w.map[0], len);
+	}
+	return pel_walk_end(&w, 0);
+}
+
+/*
+ * acc[0, n) <- (or ^=) the bytes of span @s.  The accumulator is the
+ * runner's bounce buffer: every source of a window is read into it before
+ * the destination, which may be one of them, is written.
+ */
+static void pel_span_to_acc(struct pel_span *s, u8 *acc, size_t n, bool first)
+{
+	size_t pos, len;
+	void *p;
+
+	for (pos = 0; pos < n; pos += len) {
+		p = pel_span_map(s, pos, &len);
+		len = min(len, n - pos);
+		if (first)
+			memcpy(acc + pos, p, len);
+		else
+			pel_xor_into(acc + pos, p, len);
+		pel_span_unmap(s, p);
+	}
+}
+
+static void pel_acc_to_span(struct pel_span *s, const u8 *acc, size_t n)
+{
+	size_t pos, len;
+	void *p;
+
+	for (pos = 0; pos < n; pos += len) {
+		p = pel_span_map(s, pos, &len);
+		len = min(len, n - pos);
+		memcpy(p, acc + pos, len);
+		pel_span_unmap(s, p);
+	}
+}
+
+static u64 pel_place_xor(struct pel_exec *x, struct pel_range *r,
+			 u64 off, u64 n)
+{
+	const struct pel_sqe *sqe = x->sqe;
+	struct pel_span dst, src;
+	unsigned int i;
+	u64 done = 0, at;
+	size_t want, c;
+
+	while (done < n && !pel_range_stopped(x, r)) {
+		want = min_t(u64, n - done, PEL_BOUNCE_SIZE);
+		at = off + done;
+		c = pel_span_get(&dst, sqe->addr + at, pel_kat(x->kaddr, at),
+				 want, true);
+		for (i = 0; i < x->nr_srcs && c; i++) {
+			c = min(c, pel_span_get(&src, x->srcs[i] + at,
+						pel_kat(x->ksrcs[i], at), c,
+						false));
+			pel_span_to_acc(&src, r->bounce, c, !i);
+			pel_span_put(&src);
+		}
+		pel_span_trim(&dst, c);
+		pel_acc_to_span(&dst, r->bounce, c);
+		pel_span_put(&dst);
+		done += c;
+		if (c < want) {
+			r->stop = PEL_STOP_MISS;
+			break;
+		}
+		cond_resched();
+	}
+	return done;
+}
+
+static u64 pel_place_sha256(struct pel_exec *x, struct pel_range *r,
+			    u64 off, u64 n)
+{
+	SHASH_DESC_ON_STACK(desc, pel_sha256_tfm);
+	const struct pel_sqe *sqe = x->sqe;
+	struct pel_walk w;
+	size_t len;
+	u64 done;
+
+	pel_sha256_load(x, desc);
+	pel_walk_init(&w, x, r, n, false);
+	pel_walk_add(&w, sqe->addr2 + off, pel_kat(x->kaddr2, off), false);
+	while ((len = pel_walk_next(&w)))
+		crypto_shash_update(desc, w.map[0], len);
+	done = pel_walk_end(&w, 0);
+	pel_sha256_save(x, desc);
+	return done;
+}
+
+/* The op table's ranges: in place, or through the bounce buffer. */
+#define PEL_RANGE(name)							\
+static u64 pel_range_##name(struct pel_exec *x, struct pel_range *r,	\
+			    u64 off, u64 n)				\
+{									\
+	if (pel_in_place(x, r))						\
+		return pel_place_##name(x, r, off, n);			\
+	return pel_bounce_##name(x, r, off, n);				\
+}
+
+PEL_RANGE(copy)
+PEL_RANGE(fill)
+PEL_RANGE(compare)
+PEL_RANGE(crc32c)
+PEL_RANGE(dualcast)
+PEL_RANGE(xor)
+PEL_RANGE(sha256)
+
+static u64 pel_copy_backward(struct pel_exec *x, struct pel_range *r, u64 done)
+{
+	if (pel_in_place(x, r))
+		return pel_place_copy_backward(x, r, done);
+	return pel_bounce_copy_backward(x, r, done);
 }
 
 /*
@@ -445,11 +710,17 @@ static s64 pel_finish_sha256(struct pel_exec *x, struct pel_range *r, u64 done,
 	if (done < x->sqe->len)
 		return -EFAULT;
 	if (!x->digest_ready) {
-		sha256_final(&x->sha, x->digest);
+		SHASH_DESC_ON_STACK(desc, pel_sha256_tfm);
+
+		pel_sha256_load(x, desc);
+		crypto_shash_final(desc, x->digest);
+		shash_desc_zero(desc);
 		x->digest_ready = true;
 	}
-	if (pel_write(r, x->sqe->addr, x->digest, sizeof(x->digest)) <
-	    sizeof(x->digest))
+	if (x->kaddr)
+		memcpy(x->kaddr, x->digest, sizeof(x->digest));
+	else if (pel_write(r, x->sqe->addr, x->digest, sizeof(x->digest)) <
+		 sizeof(x->digest))
 		return -EFAULT;
 	*result = 0;
 	return done;
@@ -622,7 +893,7 @@ static const struct pel_op_def pel_ops[PEL_OP_LAST] = {
 };
 
 /* At load: every opcode has a name and exactly one way to run. */
-int pel_ops_check(void)
+static int pel_ops_check(void)
 {
 	unsigned int i;
 
@@ -636,6 +907,36 @@ int pel_ops_check(void)
 		}
 	}
 	return 0;
+}
+
+int pel_ops_init(void)
+{
+	struct crypto_shash *tfm;
+	int ret;
+
+	ret = pel_ops_check();
+	if (ret)
+		return ret;
+	tfm = crypto_alloc_shash("sha256", 0, 0);
+	if (IS_ERR(tfm)) {
+		pr_err("pel: no sha256 shash: %ld\n", PTR_ERR(tfm));
+		return PTR_ERR(tfm);
+	}
+	/* An op's state travels in its pel_exec, which has fixed room. */
+	if (crypto_shash_statesize(tfm) > PEL_SHA256_STATE_SIZE) {
+		pr_err("pel: sha256 state of %s is %u bytes, room for %u\n",
+		       crypto_shash_driver_name(tfm),
+		       crypto_shash_statesize(tfm), PEL_SHA256_STATE_SIZE);
+		crypto_free_shash(tfm);
+		return -EINVAL;
+	}
+	pel_sha256_tfm = tfm;
+	return 0;
+}
+
+void pel_ops_exit(void)
+{
+	crypto_free_shash(pel_sha256_tfm);
 }
 
 /* The checks every SQE gets: opcode, flags, reserved and unused fields. */
@@ -697,12 +998,21 @@ int pel_op_prep(struct pel_exec *x, struct pel_ctx *ctx,
 	x->kaddr = NULL;
 	x->kaddr2 = NULL;
 	x->karg0 = NULL;
-	if (sqe->opcode == PEL_OP_SHA256)
-		sha256_init(&x->sha);
 	/* Registered buffers: every address resolved now, or -EFAULT. */
-	if (sqe->flags & PEL_SQE_FIXED)
-		return pel_rbufs_prep(x);
-	return 0;
+	if (sqe->flags & PEL_SQE_FIXED) {
+		ret = pel_rbufs_prep(x);
+		if (ret)
+			return ret;
+	}
+	if (sqe->opcode == PEL_OP_SHA256) {
+		SHASH_DESC_ON_STACK(desc, pel_sha256_tfm);
+
+		desc->tfm = pel_sha256_tfm;
+		ret = crypto_shash_init(desc);
+		if (!ret)
+			pel_sha256_save(x, desc);
+	}
+	return ret;
 }
 
 /* XOR's source list is read once, into kernel memory, before any range. */
@@ -722,6 +1032,7 @@ static int pel_load_xor_srcs(struct pel_exec *x, struct pel_range *r)
 		if (!pel_range_ok(x->srcs[i], sqe->len))
 			return -EINVAL;
 		/* ... and so must each source be, wholly. */
+		x->ksrcs[i] = NULL;
 		if (x->rbufs) {
 			x->ksrcs[i] = pel_rbufs_resolve(x->rbufs, x->srcs[i],
 							sqe->len);

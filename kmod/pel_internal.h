@@ -42,7 +42,10 @@ struct file;
 #define PEL_MAX_BATCH		64
 /* Queues a thief keeps polling after it stole from them. */
 #define PEL_MAX_ADOPTED		4
-/* Bounce buffer a worker uses to copy user memory to user memory. */
+/*
+ * A runner's buffer: the slow path copies user memory through it; in place
+ * (data.c) it is the most a window takes, and XOR's accumulator.
+ */
 #define PEL_BOUNCE_SIZE		(64 * 1024)
 
 /*
@@ -247,6 +250,8 @@ enum pel_range_stop {
 };
 
 #define PEL_MAX_CHUNKS		64
+/* Room for the exported state of the "sha256" shash; checked at load. */
+#define PEL_SHA256_STATE_SIZE	128
 
 /*
  * One op being run: the kernel copy of its SQE and its progress, so that
@@ -277,7 +282,8 @@ struct pel_exec {
 	void *kaddr2;
 	void *karg0;
 	void *ksrcs[PEL_XOR_MAX_SRCS];	/* XOR with PEL_SQE_FIXED */
-	struct sha256_state sha;	/* SHA256: running state */
+	/* SHA256: the running state, as crypto_shash_export() gives it */
+	u8 sha_state[PEL_SHA256_STATE_SIZE] __aligned(8);
 	u8 digest[SHA256_DIGEST_SIZE];
 
 	/*
@@ -500,7 +506,8 @@ bool pel_op_exec(struct pel_exec *x, const struct pel_range *base,
 void pel_op_release(struct pel_exec *x);
 const char *pel_op_name(u8 opcode);
 bool pel_range_stopped(const struct pel_exec *x, struct pel_range *r);
-int pel_ops_check(void);
+int pel_ops_init(void);
+void pel_ops_exit(void);
 
 /* batch.c */
 void pel_batch_init(struct pel_batch *b, spinlock_t *lock);
