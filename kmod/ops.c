@@ -28,6 +28,7 @@
  * threshold, as chunks that several workers run at once (split.c); either
  * way its finish() turns what the ranges did into the CQE.
  */
+#include <linux/crc32.h>
 #include <linux/crc32c.h>
 #include <crypto/hash.h>
 #include <linux/kthread.h>
@@ -800,6 +801,57 @@ static int pel_prep_sha256(const struct pel_sqe *sqe)
 	return pel_prep_src(sqe);
 }
 
+/* Whether COPY's two ranges overlap: then it is never split. */
+static bool pel_copy_overlaps(const struct pel_sqe *sqe)
+{
+	return sqe->addr < sqe->addr2 + sqe->len &&
+	       sqe->addr2 < sqe->addr + sqe->len;
+}
+
+/*
+ * COPY has memmove semantics: into its own source's tail it runs back to
+ * front, and two ranges that overlap either way are never split (chunks
+ * running at once would overwrite each other's source).
+ */
+static int pel_init_copy(struct pel_exec *x)
+{
+	const struct pel_sqe *sqe = x->sqe;
+
+	x->backward = sqe->addr > sqe->addr2 && sqe->addr < sqe->addr2 + sqe->len;
+	x->no_split = pel_copy_overlaps(sqe);
+	return 0;
+}
+
+/* XOR's source list is read before its first range (pel_load_xor_srcs()). */
+static int pel_init_xor(struct pel_exec *x)
+{
+	x->loaded = false;
+	return 0;
+}
+
+static int pel_init_sha256(struct pel_exec *x)
+{
+	SHASH_DESC_ON_STACK(desc, pel_sha256_tfm);
+	int ret;
+
+	desc->tfm = pel_sha256_tfm;
+	ret = crypto_shash_init(desc);
+	if (!ret)
+		pel_sha256_save(x, desc);
+	return ret;
+}
+
+/* Chunk CRCs (raw, from 0) in order, as one range: __crc32c_le_shift(). */
+static void pel_merge_crc32c(struct pel_exec *x)
+{
+	unsigned int i;
+	u32 crc = x->crc;	/* the pre-inverted seed */
+
+	for (i = 0; i < x->nr_chunks; i++)
+		crc = __crc32c_le_shift(crc, pel_chunk_len(x, i)) ^ x->chunk_crc[i];
+	x->crc = crc;
+}
+
 static const struct pel_op_def pel_ops[PEL_OP_LAST] = {
 	[PEL_OP_NOP] = {
 		.name = "nop",
@@ -813,6 +865,7 @@ static const struct pel_op_def pel_ops[PEL_OP_LAST] = {
 		.prep = pel_prep_copy,
 		.range = pel_range_copy,
 		.finish = pel_finish_bytes,
+		.init = pel_init_copy,
 	},
 	[PEL_OP_FILL] = {
 		.name = "fill",
@@ -849,6 +902,7 @@ static const struct pel_op_def pel_ops[PEL_OP_LAST] = {
 		.prep = pel_prep_crc32c,
 		.range = pel_range_crc32c,
 		.finish = pel_finish_crc32c,
+		.merge = pel_merge_crc32c,
 	},
 	[PEL_OP_COPY_CRC32C] = {
 		.name = "copy_crc32c",
@@ -858,6 +912,7 @@ static const struct pel_op_def pel_ops[PEL_OP_LAST] = {
 		.prep = pel_prep_copy_crc32c,
 		.range = pel_range_crc32c,
 		.finish = pel_finish_crc32c,
+		.merge = pel_merge_crc32c,
 	},
 	[PEL_OP_DUALCAST] = {
 		.name = "dualcast",
@@ -876,6 +931,7 @@ static const struct pel_op_def pel_ops[PEL_OP_LAST] = {
 		.prep = pel_prep_xor,
 		.range = pel_range_xor,
 		.finish = pel_finish_bytes,
+		.init = pel_init_xor,
 	},
 	[PEL_OP_SHA256] = {
 		.name = "sha256",
@@ -884,6 +940,7 @@ static const struct pel_op_def pel_ops[PEL_OP_LAST] = {
 		.prep = pel_prep_sha256,
 		.range = pel_range_sha256,
 		.finish = pel_finish_sha256,
+		.init = pel_init_sha256,
 	},
 	[PEL_OP_CANCEL] = {
 		.name = "cancel",
@@ -901,7 +958,8 @@ static int pel_ops_check(void)
 		const struct pel_op_def *op = &pel_ops[i];
 
 		if (!op->name || !op->run == !op->range ||
-		    (op->range && !op->finish) || (op->can_split && !op->range)) {
+		    (op->range && !op->finish) || (op->can_split && !op->range) ||
+		    (op->merge && !op->can_split)) {
 			pr_err("pel: op %u is incomplete in the op table\n", i);
 			return -EINVAL;
 		}
@@ -962,13 +1020,6 @@ static int pel_prep_common(const struct pel_sqe *sqe,
 	return op->prep ? op->prep(sqe) : 0;
 }
 
-/* Whether COPY's two ranges overlap: then it is never split. */
-static bool pel_copy_overlaps(const struct pel_sqe *sqe)
-{
-	return sqe->addr < sqe->addr2 + sqe->len &&
-	       sqe->addr2 < sqe->addr + sqe->len;
-}
-
 /*
  * Validate the SQE (already a kernel copy) and make @x ready to run it.
  * Returns 0, or the -errno its CQE gets.
@@ -986,10 +1037,10 @@ int pel_op_prep(struct pel_exec *x, struct pel_ctx *ctx,
 	x->sqe = sqe;
 	x->op = op;
 	x->ctx = ctx;
-	x->loaded = sqe->opcode != PEL_OP_XOR;
-	x->backward = sqe->opcode == PEL_OP_COPY && sqe->addr > sqe->addr2 &&
-		      sqe->addr < sqe->addr2 + sqe->len;
+	x->loaded = true;
+	x->backward = false;
 	x->split = false;
+	x->no_split = false;
 	x->digest_ready = false;
 	x->done = 0;
 	x->diff = U64_MAX;
@@ -1004,15 +1055,7 @@ int pel_op_prep(struct pel_exec *x, struct pel_ctx *ctx,
 		if (ret)
 			return ret;
 	}
-	if (sqe->opcode == PEL_OP_SHA256) {
-		SHASH_DESC_ON_STACK(desc, pel_sha256_tfm);
-
-		desc->tfm = pel_sha256_tfm;
-		ret = crypto_shash_init(desc);
-		if (!ret)
-			pel_sha256_save(x, desc);
-	}
-	return ret;
+	return op->init ? op->init(x) : 0;
 }
 
 /* XOR's source list is read once, into kernel memory, before any range. */
@@ -1056,7 +1099,6 @@ bool pel_op_exec(struct pel_exec *x, const struct pel_range *base,
 	const struct pel_op_def *op = x->op;
 	const struct pel_sqe *sqe = x->sqe;
 	struct pel_range r = *base;
-	unsigned int split_bytes;
 	u64 result = 0, done;
 	s64 res;
 
@@ -1084,12 +1126,9 @@ bool pel_op_exec(struct pel_exec *x, const struct pel_range *base,
 		goto out;
 	}
 
-	if (!x->split && !x->done && op->can_split) {
-		split_bytes = READ_ONCE(pel_split_bytes);
-		if (pel_split_worthwhile(sqe->len, split_bytes) &&
-		    !(sqe->opcode == PEL_OP_COPY && pel_copy_overlaps(sqe)))
-			pel_split_run(x, &r, split_bytes);
-	}
+	/* Whether it runs as chunks on several workers is split.c's call. */
+	if (!x->split && !x->done)
+		pel_split_maybe(x, &r);
 	if (x->split) {
 		if (!pel_split_resume(x, &r))
 			goto stopped;

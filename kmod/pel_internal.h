@@ -265,6 +265,7 @@ struct pel_exec {
 	bool loaded;			/* XOR: srcs read from user memory */
 	bool backward;			/* COPY into its own source's tail */
 	bool split;			/* the chunk state below is in use */
+	bool no_split;			/* its init said: run it as one range */
 	bool digest_ready;		/* SHA256: digest computed */
 	u64 done;			/* bytes done; backward: from the end */
 	u64 diff;			/* COMPARE: first differing offset, or U64_MAX */
@@ -397,6 +398,11 @@ struct pel_op_def {
 	bool can_split;			/* ranges may run on several workers */
 	/* Op-specific checks of the fields it uses; NULL when none. */
 	int (*prep)(const struct pel_sqe *sqe);
+	/*
+	 * Op-specific start state in the exec (direction, digest state...),
+	 * once the SQE passed prep; 0 or the -errno of its CQE.  NULL: none.
+	 */
+	int (*init)(struct pel_exec *x);
 	/* Ops that are not byte ranges: run it, return cqe.res. */
 	s64 (*run)(struct pel_exec *x, u64 *result);
 	/*
@@ -411,6 +417,12 @@ struct pel_op_def {
 	 */
 	s64 (*finish)(struct pel_exec *x, struct pel_range *r, u64 done,
 		      u64 *result);
+	/*
+	 * A split op whose chunks all ran to their end: combine what the
+	 * chunks kept (chunk_crc[]) into what one range would have (x->crc).
+	 * NULL when the chunks keep nothing but their progress.
+	 */
+	void (*merge)(struct pel_exec *x);
 };
 
 /* main.c */
@@ -544,9 +556,8 @@ int pel_help_cancel(struct pel_ctx *ctx, u64 user_data);
 void pel_help_free(struct pel_ctx *ctx);
 
 /* split.c */
-bool pel_split_worthwhile(u64 len, unsigned int threshold);
-void pel_split_run(struct pel_exec *x, const struct pel_range *base,
-		   unsigned int threshold);
+void pel_split_maybe(struct pel_exec *x, const struct pel_range *base);
+u64 pel_chunk_len(const struct pel_exec *x, unsigned int i);
 bool pel_split_resume(struct pel_exec *x, struct pel_range *r);
 unsigned int pel_split_help(struct pel_worker *w, const struct pel_range *base);
 unsigned int pel_split_help_ctx(struct pel_ctx *ctx, const struct pel_range *base);

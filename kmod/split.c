@@ -20,8 +20,8 @@
  * would have been:
  *  - a fault: bytes done is the lowest faulting offset;
  *  - COMPARE: the lowest differing offset, if it precedes any fault;
- *  - CRC32C: chunk CRCs (raw, from 0) combined in order with
- *    __crc32c_le_shift(), so the result equals the unsplit CRC.
+ *  - what else the chunks kept, by the op's merge() (CRC32C: chunk CRCs,
+ *    raw, from 0, combined in order, so the result equals the unsplit CRC).
  * The op's one CQE is posted by its batch's runner, as for any op.
  *
  * Lifetime: a helper joins a split under pel_splits_lock (helpers++), the
@@ -30,7 +30,6 @@
  * under the lock, so the owner's stack frame and exec outlive every
  * helper's use.  Helpers attach the owner's mm: the owner holds a reference.
  */
-#include <linux/crc32.h>
 #include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/spinlock.h>
@@ -59,12 +58,12 @@ static LIST_HEAD(pel_splits);
  * and the chunk size must come from the same read (a write of 0 between
  * two reads would make the chunk size 0).
  */
-bool pel_split_worthwhile(u64 len, unsigned int threshold)
+static bool pel_split_worthwhile(u64 len, unsigned int threshold)
 {
 	return threshold && len > threshold && num_online_cpus() > 1;
 }
 
-static u64 pel_chunk_len(const struct pel_exec *x, unsigned int i)
+u64 pel_chunk_len(const struct pel_exec *x, unsigned int i)
 {
 	return min(x->chunk, x->sqe->len - (u64)i * x->chunk);
 }
@@ -134,8 +133,8 @@ static bool pel_split_finished(struct pel_split *s)
  * help.  On return every chunk was run once, fully or in part; @x says
  * how far each got, and pel_split_resume() finishes and merges them.
  */
-void pel_split_run(struct pel_exec *x, const struct pel_range *base,
-		   unsigned int threshold)
+static void pel_split_run(struct pel_exec *x, const struct pel_range *base,
+			  unsigned int threshold)
 {
 	u64 len = x->sqe->len, chunk = PAGE_ALIGN(threshold);
 	struct pel_split s = { .x = x };
@@ -186,6 +185,20 @@ void pel_split_run(struct pel_exec *x, const struct pel_range *base,
 }
 
 /*
+ * Split the op in @x, not yet started, if the op may be split (its table
+ * entry, and its init for this SQE) and it is long enough; then run its
+ * chunks (pel_split_run()).  Otherwise leave it to run as one range.
+ */
+void pel_split_maybe(struct pel_exec *x, const struct pel_range *base)
+{
+	unsigned int threshold = READ_ONCE(pel_split_bytes);
+
+	if (x->op->can_split && !x->no_split &&
+	    pel_split_worthwhile(x->sqe->len, threshold))
+		pel_split_run(x, base, threshold);
+}
+
+/*
  * Finish every chunk of @x that is not over, then merge.  A runner that may
  * not fault cannot: it returns false (r->stop set) and the op goes to the
  * slow path.  Returns true with x->first_fault, x->diff and x->crc final.
@@ -194,7 +207,6 @@ bool pel_split_resume(struct pel_exec *x, struct pel_range *r)
 {
 	u64 len = x->sqe->len;
 	unsigned int i;
-	u32 crc;
 
 	for (i = 0; i < x->nr_chunks; i++) {
 		if (test_bit(i, x->chunk_over))
@@ -211,15 +223,8 @@ bool pel_split_resume(struct pel_exec *x, struct pel_range *r)
 	}
 
 	if (x->first_fault == U64_MAX && x->first_diff == U64_MAX &&
-	    (x->sqe->opcode == PEL_OP_CRC32C ||
-	     x->sqe->opcode == PEL_OP_COPY_CRC32C)) {
-		/* x->crc holds the pre-inverted seed. */
-		crc = x->crc;
-		for (i = 0; i < x->nr_chunks; i++)
-			crc = __crc32c_le_shift(crc, pel_chunk_len(x, i)) ^
-			      x->chunk_crc[i];
-		x->crc = crc;
-	}
+	    x->op->merge)
+		x->op->merge(x);
 	x->diff = x->first_diff;
 	/* A later call (none today) must not combine again. */
 	x->split = false;
