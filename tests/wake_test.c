@@ -136,11 +136,13 @@ TEST_F(ring, polls_while_busy)
 	}
 	ASSERT_EQ(0, pel_test_worker_stats(0, &w0b));
 	ASSERT_EQ(0, pel_test_worker_stats(1, &w1b));
-	TH_LOG("worker 0: ops %llu sleeps %llu; worker 1: ops %llu sleeps %llu",
+	TH_LOG("worker 0: ops %llu sleeps %llu; worker 1: ops %llu sleeps %llu wakeups %llu state %u; helped %llu",
 	       (unsigned long long)(w0b.ops - w0a.ops),
 	       (unsigned long long)(w0b.sleeps - w0a.sleeps),
 	       (unsigned long long)(w1b.ops - w1a.ops),
-	       (unsigned long long)(w1b.sleeps - w1a.sleeps));
+	       (unsigned long long)(w1b.sleeps - w1a.sleeps),
+	       (unsigned long long)(w1b.wakeups - w1a.wakeups), w1b.state,
+	       (unsigned long long)pel_test_fdinfo_u64(busy.fd, "pel-helped"));
 	/* A few wake-ups are allowed: the host may preempt the vCPU. */
 	EXPECT_GT(10, woke);
 	lpel_exit(&busy);
