@@ -129,6 +129,7 @@ out:
 /* CANCEL's search of the batch a helping owner runs. */
 int pel_help_cancel(struct pel_ctx *ctx, u64 user_data)
 {
+	/* Pairs with the store-release in pel_help_alloc(). */
 	struct pel_help *h = smp_load_acquire(&ctx->help);
 
 	return h ? pel_batch_cancel(&h->batch, ctx, user_data) : -ENOENT;
