@@ -240,6 +240,8 @@ TEST(worker_usercopy_failures)
 	unsigned long long slow0;
 	struct lpel_ring ring;
 	struct copy_tally t;
+	struct pel_sqe *sqe;
+	struct pel_cqe cqe;
 
 	if (access(DBG "fail_usercopy/probability", W_OK))
 		SKIP(return, "no fail_usercopy (not the debug kernel)");
@@ -258,6 +260,16 @@ TEST(worker_usercopy_failures)
 	EXPECT_EQ(nr, t.good) TH_LOG("an injected failure in a worker reached a CQE");
 	munmap(dst, total);
 
+	dst = mmap(NULL, total, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, dst);
+	/* One op on untouched memory first: the slow thread exists to be marked. */
+	sqe = lpel_get_sqe(&ring);
+	ASSERT_NE(NULL, sqe);
+	lpel_prep_copy(sqe, dst, src, len);
+	ASSERT_EQ(0, pel_test_run_one_polled(&ring, &cqe));
+	ASSERT_EQ((int)len, cqe.res);
+	munmap(dst, total);
 	dst = mmap(NULL, total, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, dst);
