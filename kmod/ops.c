@@ -432,6 +432,13 @@ static u64 pel_place_copy(struct pel_exec *x, struct pel_range *r,
 	pel_walk_init(&w, x, r, n, false);
 	pel_walk_add(&w, sqe->addr + off, pel_kat(x->kaddr, off), true);
 	pel_walk_add(&w, sqe->addr2 + off, pel_kat(x->kaddr2, off), false);
+	if (x->stream) {
+		while ((len = pel_walk_next(&w)))
+			memcpy_flushcache(w.map[0], w.map[1], len);
+		/* Non-temporal stores are weakly ordered: before the CQE. */
+		wmb();
+		return pel_walk_end(&w, 0);
+	}
 	/* memmove: a destination below its source, front to back. */
 	while ((len = pel_walk_next(&w)))
 		memmove(w.map[0], w.map[1], len);
@@ -809,6 +816,15 @@ static bool pel_copy_overlaps(const struct pel_sqe *sqe)
 }
 
 /*
+ * A COPY this long streams: its destination would evict the caches and is
+ * not read back soon.  It is copied with non-temporal stores
+ * (memcpy_flushcache(): movnti on x86-64, plain memcpy() elsewhere), as
+ * glibc's memcpy() does past its own threshold.  Shorter ones use memmove(),
+ * whose "rep movsb" is also the slow case of an emulated CPU (TCG).
+ */
+#define PEL_STREAM_BYTES	(4 << 20)
+
+/*
  * COPY has memmove semantics: into its own source's tail it runs back to
  * front, and two ranges that overlap either way are never split (chunks
  * running at once would overwrite each other's source).
@@ -819,6 +835,7 @@ static int pel_init_copy(struct pel_exec *x)
 
 	x->backward = sqe->addr > sqe->addr2 && sqe->addr < sqe->addr2 + sqe->len;
 	x->no_split = pel_copy_overlaps(sqe);
+	x->stream = !x->no_split && sqe->len >= PEL_STREAM_BYTES;
 	return 0;
 }
 
@@ -1041,6 +1058,7 @@ int pel_op_prep(struct pel_exec *x, struct pel_ctx *ctx,
 	x->backward = false;
 	x->split = false;
 	x->no_split = false;
+	x->stream = false;
 	x->digest_ready = false;
 	x->done = 0;
 	x->diff = U64_MAX;

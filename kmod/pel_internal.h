@@ -266,6 +266,7 @@ struct pel_exec {
 	bool backward;			/* COPY into its own source's tail */
 	bool split;			/* the chunk state below is in use */
 	bool no_split;			/* its init said: run it as one range */
+	bool stream;			/* COPY: long, no overlap: non-temporal stores */
 	bool digest_ready;		/* SHA256: digest computed */
 	u64 done;			/* bytes done; backward: from the end */
 	u64 diff;			/* COMPARE: first differing offset, or U64_MAX */

@@ -13,6 +13,8 @@
 #             the library are the working tree's for every variant, so only
 #             the module differs.
 #   -R        rounds (default 2); -t seconds per run (default 1)
+#   -r FILE   the pelbench runs, one argument list a line (default: the
+#             workloads of the issue-13 targets, below)
 #   -o        where the VM's output goes (default .cache/vm/logs/ab.log);
 #             the summary (medians per variant) is printed at the end
 #
@@ -25,13 +27,15 @@ cpus=2
 rounds=2
 secs=1
 log=.cache/vm/logs/ab.log
-while getopts "k:c:R:t:o:h" opt; do
+runsfile=
+while getopts "k:c:R:t:o:r:h" opt; do
 	case $opt in
 	k) kernel=$OPTARG ;;
 	c) cpus=$OPTARG ;;
 	R) rounds=$OPTARG ;;
 	t) secs=$OPTARG ;;
 	o) log=$OPTARG ;;
+	r) runsfile=$OPTARG ;;
 	*) sed -n '2,/^set /p' "$0" | sed -n 's/^# \{0,1\}//p' >&2; exit 2 ;;
 	esac
 done
@@ -74,6 +78,9 @@ done
 make -s tools/pelbench
 
 # The runs: the issue-13 targets' workloads, each with its baselines.
+if [ -n "$runsfile" ]; then
+	cp "$runsfile" "$out/runs"
+else
 cat > "$out/runs" <<EOF
 -w nop -q 128 -b 32 -B io_uring
 -w nop -q 128 -b 32 -P block -B none
@@ -84,6 +91,7 @@ cat > "$out/runs" <<EOF
 -w crc32c -o 64M -q 2 -B cpu,pthread_pool
 -w crc32c -o 64M -q 2 -F -B none
 EOF
+fi
 cat > "$out/ab-vm.sh" <<EOF
 cd /pel
 for r in \$(seq 1 $rounds); do
@@ -105,30 +113,5 @@ tools/vm/run-vm.sh -k "$kver" -c "$cpus" -M crc32c_intel -M libcrc32c \
 grep -q '### ab done' "$log" || { echo "ab: the VM did not finish: $log" >&2; exit 1; }
 
 # Medians per variant and run of what the targets use.
-awk -v names="${names[*]}" '
-function median(s,   n, a, i, j, t) {
-	n = split(s, a, " ")
-	for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++)
-		if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
-	return n ? a[int((n + 1) / 2)] : "-"
-}
-/^### / && / r[0-9]+: / { v = $2; sub(/ r[0-9]+:.*/, "", $0); run = substr($0, index($0, ":") + 2); next }
-/^### / { next }
-/^### failed/ { next }
-$1 == "pel" && $2 == "total" { key = v SUBSEP run; ops[key] = ops[key] " " $3; mib[key] = mib[key] " " $4; p50[key] = p50[key] " " $6; p99[key] = p99[key] " " $7; runs[run] = 1 }
-/^pel \/ / && /throughput/ { key = v SUBSEP run SUBSEP $3 " " $4; gsub(/x,?/, "", $6); ratio[key] = ratio[key] " " $6; base[run SUBSEP $3 " " $4] = 1 }
-/PEL_IOC_ENTER/ { for (i = 1; i <= NF; i++) if ($(i + 1) ~ /^PEL_IOC_ENTER/) { key = v SUBSEP run; ent[key] = ent[key] " " $i } }
-END {
-	n = split(names, N, " ")
-	for (run in runs) {
-		printf "\n%s\n", run
-		for (i = 1; i <= n; i++) {
-			key = N[i] SUBSEP run
-			printf "  %-12s ops/s %10s  MiB/s %8s  p50 %8s us  p99 %8s us", N[i], median(ops[key]), median(mib[key]), median(p50[key]), median(p99[key])
-			for (b in base) { split(b, bb, SUBSEP); if (bb[1] == run) printf "  / %s %s", bb[2], median(ratio[N[i] SUBSEP run SUBSEP bb[2]]) }
-			if (ent[key] != "") printf "  ENTER %s", median(ent[key])
-			printf "\n"
-		}
-	}
-}' "$log"
+scripts/ab-summary.py "$log"
 echo "ab: full output in $log"
