@@ -4,6 +4,7 @@
  * context (ctx.c).  The file operations and the ioctl switch live here;
  * what they do lives with the objects they act on.
  */
+#include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
@@ -38,6 +39,22 @@ static struct pel_ctx *pel_ctx_ready(struct file *file)
 }
 
 /*
+ * The file's context for an ioctl that acts for its owner: set up
+ * (-ENXIO), and the caller is its owner: not after fork, not passed on
+ * (-EPERM).
+ */
+static struct pel_ctx *pel_ctx_of_owner(struct file *file)
+{
+	struct pel_ctx *ctx = pel_ctx_ready(file);
+
+	if (!ctx)
+		return ERR_PTR(-ENXIO);
+	if (current->mm != ctx->mm)
+		return ERR_PTR(-EPERM);
+	return ctx;
+}
+
+/*
  * The size-versioned structs (setup, info, stats) are dispatched on the
  * ioctl number alone, so that a later library's larger struct reaches us;
  * they carry their own size.  PEL_IOC_ENTER must match exactly.
@@ -63,27 +80,22 @@ static long pel_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case _IOC_NR(PEL_IOC_ENTER):
 		if (cmd != PEL_IOC_ENTER)
 			return -ENOTTY;
-		ctx = pel_ctx_ready(file);
-		if (!ctx)
-			return -ENXIO;
-		/* A context acts for its owner only: not after fork, not passed on. */
-		if (current->mm != ctx->mm)
-			return -EPERM;
+		ctx = pel_ctx_of_owner(file);
+		if (IS_ERR(ctx))
+			return PTR_ERR(ctx);
 		atomic64_inc(&ctx->enters);
 		return pel_ctx_enter(ctx, uarg);
 	case _IOC_NR(PEL_IOC_REGISTER_BUFFERS):
-	case _IOC_NR(PEL_IOC_UNREGISTER_BUFFERS):
-		if (cmd != PEL_IOC_REGISTER_BUFFERS &&
-		    cmd != PEL_IOC_UNREGISTER_BUFFERS)
+		if (cmd != PEL_IOC_REGISTER_BUFFERS)
 			return -ENOTTY;
-		ctx = pel_ctx_ready(file);
-		if (!ctx)
-			return -ENXIO;
-		if (current->mm != ctx->mm)
-			return -EPERM;
-		if (cmd == PEL_IOC_REGISTER_BUFFERS)
-			return pel_ioctl_register_buffers(ctx, uarg);
-		return pel_ioctl_unregister_buffers(ctx);
+		ctx = pel_ctx_of_owner(file);
+		return IS_ERR(ctx) ? PTR_ERR(ctx) :
+				     pel_ioctl_register_buffers(ctx, uarg);
+	case _IOC_NR(PEL_IOC_UNREGISTER_BUFFERS):
+		if (cmd != PEL_IOC_UNREGISTER_BUFFERS)
+			return -ENOTTY;
+		ctx = pel_ctx_of_owner(file);
+		return IS_ERR(ctx) ? PTR_ERR(ctx) : pel_ioctl_unregister_buffers(ctx);
 	default:
 		return -ENOTTY;
 	}

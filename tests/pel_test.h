@@ -319,8 +319,8 @@ static inline int pel_test_queue_of_cpu(struct lpel_ring *ring,
 	return -1;
 }
 
-/* Batches stolen by the workers of CPUs 0 .. nr_cpus - 1, in all. */
-static inline uint64_t pel_test_sum_stolen(unsigned int nr_cpus)
+/* The sum over the workers of CPUs 0 .. nr_cpus - 1 of a u64 counter. */
+static inline uint64_t pel_test_sum_workers(unsigned int nr_cpus, size_t off)
 {
 	struct pel_worker_stats st;
 	uint64_t n = 0;
@@ -328,8 +328,14 @@ static inline uint64_t pel_test_sum_stolen(unsigned int nr_cpus)
 
 	for (cpu = 0; cpu < nr_cpus; cpu++)
 		if (!pel_test_worker_stats(cpu, &st))
-			n += st.stolen;
+			n += *(uint64_t *)((char *)&st + off);
 	return n;
+}
+
+/* Batches stolen by the workers of CPUs 0 .. nr_cpus - 1, in all. */
+static inline uint64_t pel_test_sum_stolen(unsigned int nr_cpus)
+{
+	return pel_test_sum_workers(nr_cpus, offsetof(struct pel_worker_stats, stolen));
 }
 
 /*
@@ -424,5 +430,29 @@ static inline uint64_t pel_test_fdinfo_u64(int fd, const char *key)
 	fclose(f);
 	return v;
 }
+
+/* This process's context (the first it set up) in PEL_IOC_CTX_STATS. */
+static inline int pel_test_own_ctx_stats(struct pel_ctx_stats *st)
+{
+	int fd = pel_test_open();
+	unsigned int i;
+
+	if (fd < 0)
+		return -errno;
+	for (i = 0; i < 1024; i++) {
+		memset(st, 0, sizeof(*st));
+		st->size = sizeof(*st);
+		st->index = i;
+		if (ioctl(fd, PEL_IOC_CTX_STATS, st) < 0)
+			break;
+		if (st->pid == getpid()) {
+			close(fd);
+			return 0;
+		}
+	}
+	close(fd);
+	return -ENOENT;
+}
+
 
 #endif /* PEL_TEST_H */

@@ -43,29 +43,6 @@ static int unreg_raw(int fd)
 	return ioctl(fd, PEL_IOC_UNREGISTER_BUFFERS) < 0 ? -errno : 0;
 }
 
-/* This process's context in PEL_IOC_CTX_STATS. */
-static int own_ctx_stats(struct pel_ctx_stats *st)
-{
-	int fd = pel_test_open();
-	unsigned int i;
-
-	if (fd < 0)
-		return -errno;
-	for (i = 0; i < 1024; i++) {
-		memset(st, 0, sizeof(*st));
-		st->size = sizeof(*st);
-		st->index = i;
-		if (ioctl(fd, PEL_IOC_CTX_STATS, st) < 0)
-			break;
-		if (st->pid == getpid()) {
-			close(fd);
-			return 0;
-		}
-	}
-	close(fd);
-	return -ENOENT;
-}
-
 /* The "pel-buffers:" line of fd's fdinfo: count and bytes. */
 static int fdinfo_buffers(int fd, unsigned int *nr, unsigned long long *bytes)
 {
@@ -391,7 +368,7 @@ TEST(bad_args)
 	munmap(hole + 2 * pg, pg);
 
 	/* Nothing stuck: none registered, and a good table goes in. */
-	ASSERT_EQ(0, own_ctx_stats(&st));
+	ASSERT_EQ(0, pel_test_own_ctx_stats(&st));
 	EXPECT_EQ(0, st.nr_buffers);
 	EXPECT_EQ(0, st.buffer_bytes);
 	EXPECT_EQ(-ENXIO, unreg_raw(ring.fd));
@@ -400,7 +377,7 @@ TEST(bad_args)
 	EXPECT_EQ(0, reg_raw(ring.fd, bufs, 2));
 	/* Twice: -EBUSY, the first stays. */
 	EXPECT_EQ(-EBUSY, reg_raw(ring.fd, bufs, 1));
-	ASSERT_EQ(0, own_ctx_stats(&st));
+	ASSERT_EQ(0, pel_test_own_ctx_stats(&st));
 	EXPECT_EQ(2, st.nr_buffers);
 	EXPECT_EQ(0, unreg_raw(ring.fd));
 	EXPECT_EQ(-ENXIO, unreg_raw(ring.fd));
@@ -425,7 +402,7 @@ TEST(max_buffers)
 			(uint64_t)(uintptr_t)p +
 				(uint64_t)(PEL_MAX_BUFFERS - 1 - i) * 4096 + 8, 4000 };
 	ASSERT_EQ(0, reg_raw(ring.fd, bufs, PEL_MAX_BUFFERS));
-	ASSERT_EQ(0, own_ctx_stats(&st));
+	ASSERT_EQ(0, pel_test_own_ctx_stats(&st));
 	EXPECT_EQ(PEL_MAX_BUFFERS, st.nr_buffers);
 	EXPECT_EQ(PEL_MAX_BUFFERS * 4000ULL, st.buffer_bytes);
 	for (i = 0; i < PEL_MAX_BUFFERS; i += 97) {
@@ -455,14 +432,14 @@ TEST(stats)
 
 	ASSERT_NE(NULL, p);
 	ASSERT_EQ(0, lpel_init(&ring, 8));
-	ASSERT_EQ(0, own_ctx_stats(&st));
+	ASSERT_EQ(0, pel_test_own_ctx_stats(&st));
 	EXPECT_EQ(0, st.nr_buffers);
 	ASSERT_EQ(0, fdinfo_buffers(ring.fd, &nr, &bytes));
 	EXPECT_EQ(0, nr);
 	iov[0] = (struct iovec){ p + 1, 1000 };
 	iov[1] = (struct iovec){ p + SMALL, 2 * SMALL };
 	ASSERT_EQ(0, lpel_register_buffers(&ring, iov, 2));
-	ASSERT_EQ(0, own_ctx_stats(&st));
+	ASSERT_EQ(0, pel_test_own_ctx_stats(&st));
 	EXPECT_EQ(2, st.nr_buffers);
 	EXPECT_EQ(1000 + 2 * SMALL, st.buffer_bytes);
 	EXPECT_EQ(0, st.resv1);
@@ -470,7 +447,7 @@ TEST(stats)
 	EXPECT_EQ(2, nr);
 	EXPECT_EQ(1000 + 2 * SMALL, bytes);
 	ASSERT_EQ(0, lpel_unregister_buffers(&ring));
-	ASSERT_EQ(0, own_ctx_stats(&st));
+	ASSERT_EQ(0, pel_test_own_ctx_stats(&st));
 	EXPECT_EQ(0, st.nr_buffers);
 	EXPECT_EQ(0, st.buffer_bytes);
 	lpel_exit(&ring);
@@ -530,7 +507,7 @@ TEST_F(rbuf, unregister_in_flight)
 		lpel_cqe_seen(&self->ring, cqe);
 	}
 	TH_LOG("%u of %u ops had taken the table before the unregister", ok, n);
-	ASSERT_EQ(0, own_ctx_stats(&st));
+	ASSERT_EQ(0, pel_test_own_ctx_stats(&st));
 	EXPECT_EQ(0, st.nr_buffers);
 	lpel_prep_copy(&s, self->dst, self->src, 64);
 	fixed_op(_metadata, &self->ring, &s, -EFAULT, 0, "copy after unregister");

@@ -25,28 +25,6 @@ static int op_stats(unsigned int op, struct pel_op_stats *st)
 	return ret;
 }
 
-/* This process's context (the only one it has set up). */
-static int my_ctx_stats(struct pel_ctx_stats *st)
-{
-	int fd = pel_test_open(), i;
-
-	if (fd < 0)
-		return -errno;
-	for (i = 0; i < 1000; i++) {
-		memset(st, 0, sizeof(*st));
-		st->size = sizeof(*st);
-		st->index = i;
-		if (ioctl(fd, PEL_IOC_CTX_STATS, st) < 0)
-			break;
-		if (st->pid == getpid()) {
-			close(fd);
-			return 0;
-		}
-	}
-	close(fd);
-	return -ENOENT;
-}
-
 static void submit_wait_all(struct __test_metadata *_metadata,
 			    struct lpel_ring *ring, unsigned int n)
 {
@@ -98,7 +76,7 @@ TEST(counters_match_workload)
 	}
 	submit_wait_all(_metadata, &ring, 21);
 
-	ASSERT_EQ(0, my_ctx_stats(&cs));
+	ASSERT_EQ(0, pel_test_own_ctx_stats(&cs));
 	EXPECT_EQ(21, cs.submitted);
 	EXPECT_EQ(21, cs.completed);
 	EXPECT_EQ(0, cs.inflight);

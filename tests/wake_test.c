@@ -52,26 +52,12 @@ static uint32_t sq_flags(struct lpel_ring *ring, unsigned int q)
 
 static uint64_t total_ops(unsigned int nr_cpus)
 {
-	struct pel_worker_stats st;
-	uint64_t ops = 0;
-	unsigned int cpu;
-
-	for (cpu = 0; cpu < nr_cpus; cpu++)
-		if (!pel_test_worker_stats(cpu, &st))
-			ops += st.ops;
-	return ops;
+	return pel_test_sum_workers(nr_cpus, offsetof(struct pel_worker_stats, ops));
 }
 
 static uint64_t total_wakeups(unsigned int nr_cpus)
 {
-	struct pel_worker_stats st;
-	uint64_t n = 0;
-	unsigned int cpu;
-
-	for (cpu = 0; cpu < nr_cpus; cpu++)
-		if (!pel_test_worker_stats(cpu, &st))
-			n += st.wakeups;
-	return n;
+	return pel_test_sum_workers(nr_cpus, offsetof(struct pel_worker_stats, wakeups));
 }
 
 /*
