@@ -129,8 +129,12 @@ TEST_F(ring, polls_while_busy)
 	       (unsigned long long)(w1b.sleeps - w1a.sleeps),
 	       (unsigned long long)(w1b.wakeups - w1a.wakeups), w1b.state,
 	       (unsigned long long)pel_test_fdinfo_u64(busy.fd, "pel-helped"));
-	/* A few wake-ups are allowed: the host may preempt the vCPU. */
-	EXPECT_GT(10, woke);
+	/*
+	 * Some are allowed: a worker whose CPU has other tasks to run steps
+	 * aside (leaves its queues, NEED_WAKEUP, looks again) each turn, and
+	 * the host may preempt the vCPU.  Without polling it is all 50.
+	 */
+	EXPECT_GT(25, woke);
 	lpel_exit(&busy);
 }
 
