@@ -326,7 +326,12 @@ TEST_F(numa, steal_prefers_own_node)
 	lpel_prep_copy(sqe, dst, region, sizeof(dst));
 	lpel_sqe_set_data(sqe, 1);
 	publish_quietly(&self->ring, ql);
-	/* Wakes T alone: its queue says NEED_WAKEUP and T is online. */
+	/*
+	 * Wakes T alone: its queue says NEED_WAKEUP and T is online.  From
+	 * another CPU than T's: from T's own, the wake-up would go to a
+	 * worker elsewhere (it would preempt the caller).
+	 */
+	ASSERT_EQ(0, pel_test_pin_to_queue_cpu(&self->ring, qr));
 	ASSERT_EQ(0, lpel_wake(&self->ring, qt));
 
 	pfd.fd = self->uffd;
