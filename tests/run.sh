@@ -19,7 +19,7 @@
 # -D, or PEL_CHECK_DEBUG=0: skip the debug stage (quick local runs);
 # -S: only the debug stage.
 # PEL_DEBUG_TESTS: the debug stage's tests (default: fuzz, lifetime,
-# faultinj, rbuf and, once it exists, hardening).
+# faultinj, rbuf, fastpath, pinned and, once it exists, hardening).
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -46,7 +46,7 @@ done
 # and registered buffers (pins, vmaps, refcounts) (and the hardening tests
 # once tests/hardening_test.c is there), on the kernel whose detectors make
 # their findings visible.
-debug_tests=${PEL_DEBUG_TESTS:-fuzz_test lifetime_test faultinj_test rbuf_test}
+debug_tests=${PEL_DEBUG_TESTS:-fuzz_test lifetime_test faultinj_test rbuf_test fastpath_test pinned_test}
 [ -n "${PEL_DEBUG_TESTS:-}" ] || [ ! -f tests/hardening_test.c ] ||
 	debug_tests="$debug_tests hardening_test"
 # ... with its long tests shorter than on the Debian kernels (KASAN and
