@@ -409,21 +409,16 @@ u32 pel_ctx_cq_ready(struct pel_ctx *ctx, u32 qi)
  * the queue's home worker when the caller runs on its CPU (the library
  * submits to the queue of the CPU it runs on): woken there, it would
  * preempt the submitter and hand the work straight back.  A worker
- * elsewhere takes it instead: one that is awake finds it by stealing; else
- * a sleeping one is woken.  Only with no other CPU to run it, or when the
- * caller is about to sleep (@caller_waits), is the home worker woken here.
+ * elsewhere is kicked instead, and steals: one that polls (it looks again
+ * before it sleeps), else a sleeping one.  Only with no other CPU online,
+ * or when the caller is about to sleep (@caller_waits), is the home worker
+ * woken on the caller's CPU.
  */
 static void pel_ctx_wake_queue(struct pel_queue *q, bool caller_waits)
 {
 	unsigned int cpu = raw_smp_processor_id();
 
-	if (caller_waits || q->cpu != cpu || num_online_cpus() == 1) {
-		pel_worker_kick(q->cpu);
-		return;
-	}
-	if (pel_worker_others_awake(cpu))
-		return;
-	if (!pel_worker_kick_idle(cpu_to_node(cpu), cpu, -1, 1))
+	if (caller_waits || q->cpu != cpu || !pel_worker_kick_other(cpu))
 		pel_worker_kick(q->cpu);
 }
 

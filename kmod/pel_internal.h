@@ -503,7 +503,7 @@ void pel_worker_detach(struct pel_queue *q);
 void pel_worker_kick(unsigned int cpu);
 unsigned int pel_worker_kick_idle(int node, int exclude, int exclude2,
 				  unsigned int max);
-bool pel_worker_others_awake(unsigned int cpu);
+bool pel_worker_kick_other(unsigned int cpu);
 bool pel_worker_stuck(unsigned int cpu);
 int pel_worker_use_mm(struct pel_worker *w, struct mm_struct *mm);
 void pel_worker_drop_mm(struct pel_worker *w);

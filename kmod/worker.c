@@ -73,24 +73,6 @@ bool pel_worker_stuck(unsigned int cpu)
 	       (s64)(local_clock() - READ_ONCE(w->state_since)) > PEL_STUCK_NS;
 }
 
-/*
- * Whether a worker other than @cpu's is awake (polling or running): it
- * looks at every queue with work before it sleeps, so SQEs submitted on
- * @cpu need no wake-up to be taken.
- */
-bool pel_worker_others_awake(unsigned int cpu)
-{
-	unsigned int c;
-
-	for_each_online_cpu(c) {
-		u32 state = READ_ONCE(pel_worker_of(c)->state);
-
-		if (c != cpu && (state == PEL_WORKER_POLLING ||
-				 state == PEL_WORKER_RUNNING))
-			return true;
-	}
-	return false;
-}
 
 /* Attach the context's mm for ops that touch user memory. */
 int pel_worker_use_mm(struct pel_worker *w, struct mm_struct *mm)
@@ -558,6 +540,33 @@ unsigned int pel_worker_kick_idle(int node, int exclude, int exclude2,
 		}
 	}
 	return woken;
+}
+
+/*
+ * Get a worker other than @cpu's to look for work, by stealing: one that
+ * polls (the kick makes it look again before it sleeps: smpboot runs it
+ * once more when kick is set), else a sleeping one, else one running a
+ * batch (it looks when that is done).  False when @cpu's is the only
+ * online worker.
+ */
+bool pel_worker_kick_other(unsigned int cpu)
+{
+	static const u32 order[] = {
+		PEL_WORKER_POLLING, PEL_WORKER_SLEEPING, PEL_WORKER_RUNNING,
+	};
+	unsigned int i, c;
+
+	for (i = 0; i < ARRAY_SIZE(order); i++) {
+		for_each_online_cpu(c) {
+			struct pel_worker *w = pel_worker_of(c);
+
+			if (c != cpu && READ_ONCE(w->state) == order[i]) {
+				pel_worker_wake(w);
+				return true;
+			}
+		}
+	}
+	return false;
 }
 
 /* Wake @cpu's worker; if that CPU is offline, someone who can steal. */
