@@ -29,7 +29,12 @@ FIXTURE_TEARDOWN(ring)
 	lpel_exit(&self->ring);
 }
 
-static int nop_on(struct lpel_ring *ring, unsigned int q, uint64_t data)
+/*
+ * One NOP on queue q, waited for (a blocking wait may run it itself: the
+ * owner helps), or, @polled, reaped by polling: the workers run it.
+ */
+static int nop_run(struct lpel_ring *ring, unsigned int q, uint64_t data,
+		   bool polled)
 {
 	struct pel_sqe *sqe = lpel_get_sqe_on(ring, q);
 	struct pel_cqe cqe;
@@ -39,27 +44,21 @@ static int nop_on(struct lpel_ring *ring, unsigned int q, uint64_t data)
 		return -EBUSY;
 	lpel_prep_nop(sqe);
 	lpel_sqe_set_data(sqe, data);
-	ret = pel_test_run_one(ring, sqe, &cqe);
+	ret = polled ? pel_test_run_one_polled(ring, &cqe) :
+		       pel_test_run_one(ring, sqe, &cqe);
 	if (ret)
 		return ret;
 	return cqe.user_data == data && cqe.res == 0 ? 0 : -EIO;
 }
 
-/* The same, reaped by polling: the workers, not a waiting owner, run it. */
+static int nop_on(struct lpel_ring *ring, unsigned int q, uint64_t data)
+{
+	return nop_run(ring, q, data, false);
+}
+
 static int nop_on_polled(struct lpel_ring *ring, unsigned int q, uint64_t data)
 {
-	struct pel_sqe *sqe = lpel_get_sqe_on(ring, q);
-	struct pel_cqe cqe;
-	int ret;
-
-	if (!sqe)
-		return -EBUSY;
-	lpel_prep_nop(sqe);
-	lpel_sqe_set_data(sqe, data);
-	ret = pel_test_run_one_polled(ring, &cqe);
-	if (ret)
-		return ret;
-	return cqe.user_data == data && cqe.res == 0 ? 0 : -EIO;
+	return nop_run(ring, q, data, true);
 }
 
 static uint32_t sq_flags(struct lpel_ring *ring, unsigned int q)
