@@ -86,7 +86,7 @@ static bool pel_help_may_go_on(struct pel_ctx *ctx)
  */
 unsigned int pel_help_run(struct pel_ctx *ctx)
 {
-	unsigned int i, n, done = 0, chunks, batch = READ_ONCE(pel_batch);
+	unsigned int i, n, first, done = 0, chunks, batch = READ_ONCE(pel_batch);
 	struct pel_range fast = { .nofault = true };
 	struct pel_range slow = { };
 	struct pel_help *h;
@@ -102,9 +102,9 @@ unsigned int pel_help_run(struct pel_ctx *ctx)
 	batch = clamp(batch, 1U, (unsigned int)PEL_MAX_BATCH);
 
 	chunks = pel_split_help_ctx(ctx, &fast);
+	first = pel_help_first(ctx);
 	for (i = 0; i < ctx->nr_queues && pel_help_may_go_on(ctx); i++) {
-		struct pel_queue *q = &ctx->queues[(pel_help_first(ctx) + i) %
-						   ctx->nr_queues];
+		struct pel_queue *q = &ctx->queues[(first + i) % ctx->nr_queues];
 
 		while (pel_help_may_go_on(ctx) && pel_queue_can_take(q)) {
 			n = pel_queue_take(q, h->batch.sqes, batch, &link_failed);

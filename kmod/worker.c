@@ -73,7 +73,6 @@ bool pel_worker_stuck(unsigned int cpu)
 	       (s64)(local_clock() - READ_ONCE(w->state_since)) > PEL_STUCK_NS;
 }
 
-
 /* Attach the context's mm for ops that touch user memory. */
 int pel_worker_use_mm(struct pel_worker *w, struct mm_struct *mm)
 {
@@ -210,9 +209,9 @@ static unsigned int pel_worker_run_adopted(struct pel_worker *w)
 
 /*
  * PEL_OP_CANCEL: find the op of @ctx with @user_data among the ops workers
- * have taken, its waiting owner has, or its slow path has.  0 if it had not started (it
- * completes with -ECANCELED), -EALREADY if it is running, -ENOENT if no
- * taken op has that user_data.
+ * have taken, its waiting owner has, or its slow path has.  0 if it had
+ * not started (it completes with -ECANCELED), -EALREADY if it is running,
+ * -ENOENT if no taken op has that user_data.
  */
 int pel_worker_cancel(struct pel_ctx *ctx, u64 user_data)
 {
