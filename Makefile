@@ -30,7 +30,7 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter \
 STATIC  ?= -static
 
 LIB_MAJOR := 1
-LIB_VERSION := 1.0.0
+LIB_VERSION := 1.2.0
 LIB_SRCS := lib/lpel.c
 LIB_OBJS := $(LIB_SRCS:.c=.o)
 LIB_PIC_OBJS := $(LIB_SRCS:.c=.pic.o)
@@ -80,7 +80,7 @@ lib/%.o: lib/%.c lib/lpel.h include/uapi/pel.h
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 lib/%.pic.o: lib/%.c lib/lpel.h include/uapi/pel.h
-	$(CC) $(CFLAGS) -fPIC -c -o $@ $<
+	$(CC) $(CFLAGS) -fPIC -DLPEL_SHARED -c -o $@ $<
 
 lib/liblpel.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^

@@ -137,6 +137,7 @@ struct lpel_priv {
 	uint64_t ticks_per_us;		/* the spin clock's rate */
 	uint64_t cal_tick, cal_ns;	/* lpel_ticks(), monotonic_raw_ns() at setup */
 	bool calibrated;
+	int backend;			/* LPEL_BACKEND_KERNEL or _USER */
 	unsigned int published[];	/* lpel_publish() scratch, nr_queues */
 };
 
@@ -157,6 +158,7 @@ static struct lpel_priv *lpel_priv_alloc(unsigned int nr_queues)
 	p->cal_tick = lpel_ticks();
 	p->cal_ns = monotonic_raw_ns();
 	p->calibrated = !LPEL_HAVE_TSC;
+	p->backend = LPEL_BACKEND_KERNEL;
 	return p;
 }
 
@@ -405,6 +407,63 @@ static int lpel_build_cpu_table(struct lpel_ring *ring)
 	return 0;
 }
 
+static const char *const lpel_backend_names[] = {
+	[LPEL_BACKEND_DEFAULT] = "default",
+	[LPEL_BACKEND_KERNEL] = "kernel",
+	[LPEL_BACKEND_USER] = "user",
+	[LPEL_BACKEND_AUTO] = "auto",
+};
+
+const char *lpel_backend_name(int backend)
+{
+	if (backend < 0 || (size_t)backend >= ARRAY_SIZE(lpel_backend_names))
+		return NULL;
+	return lpel_backend_names[backend];
+}
+
+int lpel_backend(const struct lpel_ring *ring)
+{
+	return ring->published ? lpel_priv(ring)->backend : LPEL_BACKEND_KERNEL;
+}
+
+static int lpel_params_check(const struct lpel_params *p)
+{
+	size_t i;
+
+	if (p->backend > LPEL_BACKEND_AUTO || (p->lib_flags & ~LPEL_LIB_FLAGS_ALL))
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(p->resv); i++)
+		if (p->resv[i])
+			return -EINVAL;
+	return 0;
+}
+
+/*
+ * The backend asked for: the parameter, else $LPEL_BACKEND ("kernel",
+ * "user", "auto"; anything else is -EINVAL rather than a silent default).
+ * AUTO is resolved by the caller, which knows whether /dev/pel opened.
+ */
+static int lpel_choose_backend(const struct lpel_params *p)
+{
+	const char *env;
+	int b;
+
+	if (p->backend != LPEL_BACKEND_DEFAULT)
+		return (int)p->backend;
+	env = getenv("LPEL_BACKEND");
+	if (!env || !*env)
+		return LPEL_BACKEND_KERNEL;
+	for (b = LPEL_BACKEND_KERNEL; b <= LPEL_BACKEND_AUTO; b++)
+		if (!strcmp(env, lpel_backend_names[b]))
+			return b;
+	return -EINVAL;
+}
+
+#ifdef LPEL_SHARED
+__attribute__((visibility("hidden")))
+int lpel_init_params(struct lpel_ring *ring, const struct lpel_params *p);
+#endif
+
 int lpel_init(struct lpel_ring *ring, unsigned int entries)
 {
 	struct lpel_params p = { .sq_entries = entries };
@@ -412,18 +471,68 @@ int lpel_init(struct lpel_ring *ring, unsigned int entries)
 	return lpel_init_params(ring, &p);
 }
 
+#ifdef LPEL_SHARED
+/*
+ * The shared library exports lpel_init_params() twice, by version: the
+ * plain name stays inside, each version below wraps it.
+ *
+ * LIBLPEL_1.0's lpel_init_params() took the struct up to max_inflight:
+ * programs linked against it still get that, and nothing read past it.
+ */
+struct lpel_params_v1_0 {
+	unsigned int sq_entries;
+	unsigned int cq_entries;
+	unsigned int idle_us;
+	unsigned int flags;
+	unsigned int max_inflight;
+};
+
+__attribute__((symver("lpel_init_params@LIBLPEL_1.0")))
+int lpel_init_params_v1_0(struct lpel_ring *ring,
+			  const struct lpel_params_v1_0 *old);
+int lpel_init_params_v1_0(struct lpel_ring *ring,
+			  const struct lpel_params_v1_0 *old)
+{
+	struct lpel_params p = { 0 };
+
+	if (old) {
+		p.sq_entries = old->sq_entries;
+		p.cq_entries = old->cq_entries;
+		p.idle_us = old->idle_us;
+		p.flags = old->flags;
+		p.max_inflight = old->max_inflight;
+	}
+	return lpel_init_params(ring, &p);
+}
+
+__attribute__((symver("lpel_init_params@@LIBLPEL_1.2")))
+int lpel_init_params_v1_2(struct lpel_ring *ring, const struct lpel_params *p);
+int lpel_init_params_v1_2(struct lpel_ring *ring, const struct lpel_params *p)
+{
+	return lpel_init_params(ring, p);
+}
+#endif
+
 int lpel_init_params(struct lpel_ring *ring, const struct lpel_params *p)
 {
 	static const struct lpel_params defaults;
 	struct lpel_priv *priv;
 	struct pel_setup s;
 	unsigned int i;
-	int ret;
+	int ret, backend;
 
 	memset(ring, 0, sizeof(*ring));
 	ring->fd = -1;
 	if (!p)
 		p = &defaults;
+	ret = lpel_params_check(p);
+	if (ret)
+		return ret;
+	backend = lpel_choose_backend(p);
+	if (backend < 0)
+		return backend;
+	if (backend == LPEL_BACKEND_USER)
+		return -ENOSYS;		/* the user backend comes in lib/user.c */
 
 	ring->fd = open(PEL_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 	if (ring->fd < 0) {

@@ -59,18 +59,45 @@ struct lpel_ring {
 	unsigned int *published;	/* lpel_submit() scratch, nr_queues */
 };
 
+/*
+ * Where a ring's ops run (lpel_params.backend).  The kernel is the default;
+ * the user backend runs the same rings, with the same protocol, ops, results
+ * and errors, on a pool of threads in this process (Documentation/user.md).
+ */
+enum lpel_backend {
+	LPEL_BACKEND_DEFAULT = 0,	/* $LPEL_BACKEND if set, else KERNEL */
+	LPEL_BACKEND_KERNEL = 1,	/* /dev/pel; -ENODEV without the module */
+	LPEL_BACKEND_USER = 2,		/* threads in this process */
+	LPEL_BACKEND_AUTO = 3,		/* KERNEL, else USER when the module is absent */
+};
+
+/* lpel_params.lib_flags */
+/* AUTO falls back to USER without its one line on stderr ($LPEL_QUIET=1). */
+#define LPEL_LIB_QUIET		(1U << 0)
+#define LPEL_LIB_FLAGS_ALL	(LPEL_LIB_QUIET)
+
 /* Parameters for lpel_init_params(); zero fields take defaults. */
 struct lpel_params {
 	unsigned int sq_entries;
 	unsigned int cq_entries;
 	unsigned int idle_us;
 	unsigned int flags;		/* PEL_SETUP_* */
-	unsigned int max_inflight;	/* cap on ops in flight; 0: the module's */
+	unsigned int max_inflight;	/* cap on ops in flight; 0: the default */
+	/* since LIBLPEL_1.2: */
+	unsigned int backend;		/* enum lpel_backend */
+	unsigned int lib_flags;		/* LPEL_LIB_* */
+	unsigned int nr_threads;	/* user backend's workers; 0: online CPUs */
+	unsigned int resv[4];		/* must be zero */
 };
 
 int lpel_init(struct lpel_ring *ring, unsigned int entries);
 int lpel_init_params(struct lpel_ring *ring, const struct lpel_params *p);
 void lpel_exit(struct lpel_ring *ring);
+
+/* LPEL_BACKEND_KERNEL or LPEL_BACKEND_USER: where this ring's ops run. */
+int lpel_backend(const struct lpel_ring *ring);
+/* "kernel", "user", "auto", "default"; NULL for anything else. */
+const char *lpel_backend_name(int backend);
 
 /* A free SQE on the calling CPU's queue, or on queue q; NULL when full. */
 struct pel_sqe *lpel_get_sqe(struct lpel_ring *ring);
@@ -97,7 +124,11 @@ void lpel_cqe_seen(struct lpel_ring *ring, struct pel_cqe *cqe);
 
 /* CQEs ready to be reaped over all queues. */
 unsigned int lpel_cq_ready(const struct lpel_ring *ring);
-/* The context fd, for poll()/epoll: readable when a CQE is ready. */
+/*
+ * The context fd, for poll()/epoll and io_uring POLL_ADD: readable when a
+ * CQE is ready (the user backend's is an eventfd, which may also be
+ * readable for a moment after the last CQE was reaped).
+ */
 static inline int lpel_fd(const struct lpel_ring *ring)
 {
 	return ring->fd;
