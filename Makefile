@@ -34,6 +34,10 @@ LIB_VERSION := 1.2.0
 LIB_SRCS := lib/lpel.c
 LIB_OBJS := $(LIB_SRCS:.c=.o)
 LIB_PIC_OBJS := $(LIB_SRCS:.c=.pic.o)
+# What liblpel itself links: ISA-L (libisal-dev, shared only: Debian ships
+# no libisal.a) and libcrypto (libssl-dev) for the user backend's CRC32C,
+# XOR and SHA-256, and threads.  A program that links liblpel.a needs them too.
+LIB_LIBS := -lisal -lcrypto -lpthread
 
 KSELFTEST_DIR ?= $(TOP)/.cache/linux-src/tools/testing/selftests
 # The harness compares int literals with unsigned values by design.

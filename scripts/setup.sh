@@ -82,7 +82,7 @@ for k in "${want[@]}"; do
 done
 
 pkgs=(build-essential bc kmod cpio xz-utils busybox-static qemu-system-x86
-      dwarves liburing-dev pkg-config)
+      dwarves liburing-dev libisal-dev libssl-dev pkg-config)
 [ -n "$demo_only" ] || pkgs+=(sparse trinity stress-ng linux-source-6.12)
 for kv in "${kvers[@]}"; do
 	pkgs+=("linux-headers-$kv")

@@ -101,7 +101,7 @@ TEST_F(ring, one_queue_many_workers)
 	struct snap a, b;
 	unsigned int i, got = 0;
 	struct pel_cqe *cqe;
-	uint64_t helped;
+	uint64_t helped, slow;
 
 	ASSERT_TRUE(src && dst);
 	pel_test_pattern(src, (size_t)nr * len, 3);
@@ -112,6 +112,7 @@ TEST_F(ring, one_queue_many_workers)
 	 */
 	memset(dst, 0x5a, (size_t)nr * len);
 	helped = pel_test_fdinfo_u64(lpel_fd(&self->ring), "pel-helped");
+	slow = pel_test_fdinfo_u64(lpel_fd(&self->ring), "pel-slow-batches");
 	snapshot(&a);
 	for (i = 0; i < nr; i++) {
 		struct pel_sqe *sqe = lpel_get_sqe_on(&self->ring, 0);
@@ -130,9 +131,18 @@ TEST_F(ring, one_queue_many_workers)
 	snapshot(&b);
 	EXPECT_EQ(0, memcmp(src, dst, (size_t)nr * len));
 	helped = pel_test_fdinfo_u64(lpel_fd(&self->ring), "pel-helped") - helped;
-	TH_LOG("%u workers ran ops, the waiter %llu", grew(&a, &b,
-	       offsetof(struct pel_worker_stats, ops)), (unsigned long long)helped);
-	EXPECT_LE(2, grew(&a, &b, offsetof(struct pel_worker_stats, ops)) + !!helped)
+	slow = pel_test_fdinfo_u64(lpel_fd(&self->ring), "pel-slow-batches") - slow;
+	TH_LOG("%u workers ran ops, the waiter %llu, the slow path %llu batches",
+	       grew(&a, &b, offsetof(struct pel_worker_stats, ops)),
+	       (unsigned long long)helped, (unsigned long long)slow);
+	/*
+	 * The slow path is a runner too: on a NUMA machine, automatic NUMA
+	 * balancing makes PTEs PROT_NONE for its hinting faults, which the
+	 * workers' fault-free lookups (GUP-fast) cannot take, so whole
+	 * batches may go there.
+	 */
+	EXPECT_LE(2, grew(&a, &b, offsetof(struct pel_worker_stats, ops)) +
+		  !!helped + !!slow)
 		TH_LOG("all ops of one queue ran on one runner");
 	EXPECT_LT(sum(&a, offsetof(struct pel_worker_stats, stolen)),
 		  sum(&b, offsetof(struct pel_worker_stats, stolen)));
