@@ -47,7 +47,7 @@ TEST_BINS := $(patsubst tests/%.c,tests/bin/%,$(TEST_SRCS))
 EXAMPLE_SRCS := $(wildcard examples/*.c)
 EXAMPLE_BINS := $(patsubst examples/%.c,examples/bin/%,$(EXAMPLE_SRCS))
 
-.PHONY: all module module-build kout lib tools tests examples setup demo check clean
+.PHONY: all module module-build kout lib tools tests examples setup demo check host-check clean
 
 all: module lib tools
 
@@ -134,6 +134,15 @@ demo:
 
 check:
 	tests/run.sh
+
+# The host stage alone: the tests of tests/host-tests.list on the user
+# backend, plain and under ASan+UBSan and TSan (tests/host.sh).
+host-check:
+	tests/host.sh
+
+# `make -s print-VAR`: a variable's value, for scripts.
+print-%:
+	@echo '$($*)'
 
 # ---------------------------------------------------------------------------
 # Installing.  PREFIX and DESTDIR as usual; the module goes where the kernel

@@ -11,7 +11,12 @@
 # tests, and kmemleak scans at the end.  Ends with "N passed, N failed";
 # exits non-zero on any failure or kernel-log finding.
 #
-#   tests/run.sh [-k 6.1|6.12|debug]... [-c NCPUS|4numa] [-t TEST_GLOB] [-D|-S]
+#   tests/run.sh [-k 6.1|6.12|debug]... [-c NCPUS|4numa] [-t TEST_GLOB] [-D|-S|-H]
+#
+# First, before any VM boots, the host stage (tests/host.sh): the programs
+# of tests/host-tests.list against liblpel's user backend, plain and under
+# ASan+UBSan and TSan.  -H: only the host stage; -k, or PEL_CHECK_HOST=0,
+# skips it.
 #
 # -k: only these kernels (no debug stage unless -k debug); -k debug: the
 # whole suite (or -t) on the debug kernel, both machines (or -c).
@@ -29,14 +34,16 @@ kernels=()
 cpus=
 glob='*_test'
 debug_stage=${PEL_CHECK_DEBUG:-1}
+host_stage=${PEL_CHECK_HOST:-1}
 debian=1
-while getopts "k:c:t:DSh" opt; do
+while getopts "k:c:t:DSHh" opt; do
 	case $opt in
-	k) kernels+=("$OPTARG"); debug_stage=0 ;;
+	k) kernels+=("$OPTARG"); debug_stage=0; host_stage=0 ;;
 	c) cpus=$OPTARG ;;
 	t) glob=$OPTARG ;;
 	D) debug_stage=0 ;;
-	S) debian=0; debug_stage=1 ;;
+	S) debian=0; debug_stage=1; host_stage=0 ;;
+	H) debian=0; debug_stage=0; host_stage=1 ;;
 	*) sed -n '2,/^set /p' "$0" | sed -n 's/^# \{0,1\}//p' >&2; exit 2 ;;
 	esac
 done
@@ -90,6 +97,27 @@ if ! make -s lib tools tests examples; then
 	echo "tests: user-space build failed"
 	echo "0 passed, 1 failed"
 	exit 1
+fi
+
+# The host stage: the user backend against the same tests, before any VM.
+if [ "$host_stage" != 0 ]; then
+	echo "=== host stage (tests/host.sh)"
+	t0=$(date +%s)
+	tests/host.sh | tee "build/host.log"
+	line=$(grep -a '^HOST_SUITE ' build/host.log | tail -n 1)
+	if [ -z "$line" ]; then
+		fail_note "host stage: did not finish (build/host.log)"
+	else
+		passed=$((passed + $(sed -n 's/.*passed=\([0-9]*\).*/\1/p' <<<"$line")))
+		failed=$((failed + $(sed -n 's/.*failed=\([0-9]*\).*/\1/p' <<<"$line")))
+		skipped=$((skipped + $(sed -n 's/.*skipped=\([0-9]*\).*/\1/p' <<<"$line")))
+	fi
+	echo "tests: time: host stage $(($(date +%s) - t0)) s"
+	if [ "$debian" = 0 ] && [ "$debug_stage" = 0 ]; then
+		echo "$passed passed, $failed failed, $skipped skipped"
+		[ "$failed" -eq 0 ]
+		exit
+	fi
 fi
 
 # The library as an outside program gets it: `make install-lib` into a
