@@ -832,6 +832,9 @@ void lpel_cqe_seen(struct lpel_ring *ring, struct pel_cqe *cqe)
 		head = __atomic_load_n(q->cq_head, __ATOMIC_RELAXED);
 		/* [C2]: done reading the CQE before the kernel reuses it. */
 		__atomic_store_n(q->cq_head, head + 1, __ATOMIC_RELEASE);
+		/* The user backend's fd is readable while a CQE is ready. */
+		if (lpel_user_of(ring))
+			lpel_user_seen(ring, q);
 		return;
 	}
 }

@@ -65,6 +65,9 @@ LPEL_HIDDEN int lpel_user_enter(struct lpel_ring *ring, unsigned int flags,
 /* lpel_peek_cqe() found nothing: keep the eventfd's readiness honest. */
 LPEL_HIDDEN int lpel_user_peek_empty(struct lpel_ring *ring,
 				     struct pel_cqe **cqe);
+/* lpel_cqe_seen() reaped a CQE of q: the eventfd too. */
+LPEL_HIDDEN void lpel_user_seen(struct lpel_ring *ring,
+				const struct lpel_queue *q);
 LPEL_HIDDEN int lpel_user_register_buffers(struct lpel_ring *ring,
 					   const struct iovec *iovs,
 					   unsigned int nr);

@@ -104,7 +104,8 @@ int lpel_uop_check(struct lpel_uop *op, const struct lpel_ubufs *bufs)
 		return -EINVAL;
 	if (s->len > PEL_MAX_OP_LEN)
 		return -EINVAL;
-	if (!range_ok(s->addr, s->len) || !range_ok(s->addr2, s->len))
+	if (!range_ok(s->addr, s->len) ||
+	    (s->opcode != PEL_OP_XOR && !range_ok(s->addr2, s->len)))
 		return -EINVAL;
 	switch (s->opcode) {
 	case PEL_OP_CRC32C:
@@ -117,7 +118,8 @@ int lpel_uop_check(struct lpel_uop *op, const struct lpel_ubufs *bufs)
 			return -EINVAL;
 		break;
 	case PEL_OP_XOR:
-		if (!s->arg0 || s->arg0 > PEL_XOR_MAX_SRCS)
+		if (!s->arg0 || s->arg0 > PEL_XOR_MAX_SRCS ||
+		    !range_ok(s->addr2, s->arg0 * 8))
 			return -EINVAL;
 		break;
 	case PEL_OP_SHA256:
@@ -150,6 +152,9 @@ int lpel_uop_check(struct lpel_uop *op, const struct lpel_ubufs *bufs)
 		op->nr_srcs = (unsigned int)s->arg0;
 		if (rd(op->srcs, s->addr2, op->nr_srcs * 8) != op->nr_srcs * 8)
 			return -EFAULT;
+		for (i = 0; i < op->nr_srcs; i++)
+			if (!range_ok(op->srcs[i], s->len))
+				return -EINVAL;
 		for (i = 0; s->flags & PEL_SQE_FIXED && i < op->nr_srcs; i++)
 			if (!in_bufs(bufs, op->srcs[i], s->len))
 				return -EFAULT;

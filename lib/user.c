@@ -60,12 +60,14 @@
  *   [E1] the eventfd (ring->fd): readable while a CQE is ready.  efd_armed
  *        says "the fd has been drained since the last write".  A poster,
  *        after [C1] and the [K2] barrier, clears efd_armed (exchange) and
- *        writes the eventfd only if it was set.  lpel_peek_cqe() finding
- *        every CQ empty drains the fd if it was written, sets efd_armed,
- *        full barrier, and looks at the CQs again: a CQE that raced in is
- *        returned, and the fd made readable again if nobody did.  One
- *        write and one read per burst of CQEs; the fd may be readable for
- *        a moment after the last CQE was reaped (lpel.h says so).
+ *        writes the eventfd only if it was set.  lpel_cqe_seen() reaping
+ *        the last ready CQE (or lpel_peek_cqe() finding every CQ empty)
+ *        drains the fd if it was written, sets efd_armed, full barrier,
+ *        and looks at the CQs again: if a CQE raced in, the fd is made
+ *        readable again unless a poster did.  One write and one read per
+ *        burst of CQEs, none while efd_armed stays set; the fd may be
+ *        readable for a moment after the last CQE was reaped (a poster's
+ *        write racing the drain), as lpel.h says.
  *
  * Waiting (PEL_ENTER_WAIT) is the kernel's pel_ctx_wait(): in periods of
  * U_RESCUE_NS, each starting with the waiter running its ring's SQEs and
@@ -1206,15 +1208,18 @@ static unsigned int u_help(struct lpel_user *u)
 			first = i;
 			break;
 		}
+	/*
+	 * One batch a queue, then back to the waiter's count: a helper that
+	 * took batch after batch would starve the workers polling beside it
+	 * (at max_inflight, it would take every slot they free).
+	 */
 	for (i = 0; i < u->nr_queues && !LOAD(&u->stop); i++) {
 		struct uq *q = &u->queues[(first + i) % u->nr_queues];
 
-		while (!LOAD(&u->stop) && uq_can_take(q)) {
-			n = ub_take_run(u, &u->help_batch, q, NULL);
-			if (!n)
-				break;
-			done += n;
-		}
+		if (!uq_can_take(q))
+			continue;
+		n = ub_take_run(u, &u->help_batch, q, NULL);
+		done += n;
 	}
 	pthread_mutex_unlock(&u->help_mutex);
 	return done;
@@ -1287,22 +1292,22 @@ int lpel_user_enter(struct lpel_ring *ring, unsigned int flags,
 	return (int)u_cq_ready(u, queue);
 }
 
-/* [E1]: every CQ looked empty to lpel_peek_cqe(). */
-int lpel_user_peek_empty(struct lpel_ring *ring, struct pel_cqe **cqe)
+/*
+ * [E1]: the CQs look empty and the fd was written since it was last
+ * drained: drain it, re-arm, look again.  True when a CQE raced in (the
+ * fd is then made readable again, unless a poster did).
+ */
+static bool u_efd_rearm(struct lpel_ring *ring, struct lpel_user *u)
 {
-	struct lpel_user *u = lpel_user_of(ring);
 	uint64_t v;
 
-	if (LOAD(&u->efd_armed) || u_forked(u))
-		return -EAGAIN;
-	/* Written since we last drained it: drain, re-arm, look again. */
 	if (read(u->efd, &v, sizeof(v)) < 0) {
 		/* EAGAIN: the write is still to come; it finds us armed. */
 	}
 	__atomic_store_n(&u->efd_armed, 1, __ATOMIC_SEQ_CST);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (lpel_peek_scan(ring, cqe))
-		return -EAGAIN;
+	if (!lpel_cq_ready(ring))
+		return false;
 	/* A CQE raced in, maybe unannounced: the fd must say it is there. */
 	if (__atomic_exchange_n(&u->efd_armed, 0, __ATOMIC_SEQ_CST)) {
 		v = 1;
@@ -1310,7 +1315,37 @@ int lpel_user_peek_empty(struct lpel_ring *ring, struct pel_cqe **cqe)
 			/* EAGAIN: full, readable anyway. */
 		}
 	}
-	return 0;
+	return true;
+}
+
+/* Every CQ looked empty to lpel_peek_cqe(). */
+int lpel_user_peek_empty(struct lpel_ring *ring, struct pel_cqe **cqe)
+{
+	struct lpel_user *u = lpel_user_of(ring);
+
+	if (LOAD(&u->efd_armed) || u_forked(u))
+		return -EAGAIN;
+	if (!u_efd_rearm(ring, u))
+		return -EAGAIN;
+	return lpel_peek_scan(ring, cqe);
+}
+
+/*
+ * lpel_cqe_seen() reaped a CQE of q: if that was the last one ready, the
+ * fd stops being readable now, as the kernel's poll() would say.  Only
+ * when the fd was written, and q's CQ is empty, are the others looked at.
+ */
+void lpel_user_seen(struct lpel_ring *ring, const struct lpel_queue *q)
+{
+	struct lpel_user *u = lpel_user_of(ring);
+
+	if (LOAD(&u->efd_armed))
+		return;
+	if (LOAD_ACQ(q->cq_tail) != LOAD(q->cq_head))
+		return;
+	if (lpel_cq_ready(ring) || u_forked(u))
+		return;
+	u_efd_rearm(ring, u);
 }
 
 /* ---- Registering buffers ------------------------------------------------- */
