@@ -204,7 +204,7 @@ void lpel_uop_run(const struct lpel_uop *op, uint64_t off, uint64_t len,
 	while (done < len) {
 		uint64_t o = off + done, n = len - done, got = 0, i, j;
 
-		if (stop && *stop) {
+		if (stop && __atomic_load_n(stop, __ATOMIC_RELAXED)) {
 			piece->res = -ECANCELED;
 			goto out;
 		}
