@@ -31,7 +31,11 @@ STATIC  ?= -static
 
 LIB_MAJOR := 1
 LIB_VERSION := 1.2.0
-LIB_SRCS := lib/lpel.c
+# The user backend's ops: lib/uops.c; until it lands, the temporary
+# lib/uops_stub.c stands in for it.
+LIB_UOPS := $(if $(wildcard lib/uops.c),lib/uops.c,lib/uops_stub.c)
+LIB_SRCS := lib/lpel.c lib/user.c $(LIB_UOPS)
+LIB_HDRS := lib/lpel.h lib/lpel_internal.h lib/uops.h include/uapi/pel.h
 LIB_OBJS := $(LIB_SRCS:.c=.o)
 LIB_PIC_OBJS := $(LIB_SRCS:.c=.pic.o)
 # What liblpel itself links: ISA-L (libisal-dev, shared only: Debian ships
@@ -80,10 +84,10 @@ kout:
 
 lib: lib/liblpel.a lib/liblpel.so
 
-lib/%.o: lib/%.c lib/lpel.h include/uapi/pel.h
+lib/%.o: lib/%.c $(LIB_HDRS)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-lib/%.pic.o: lib/%.c lib/lpel.h include/uapi/pel.h
+lib/%.pic.o: lib/%.c $(LIB_HDRS)
 	$(CC) $(CFLAGS) -fPIC -DLPEL_SHARED -c -o $@ $<
 
 lib/liblpel.a: $(LIB_OBJS)
@@ -91,7 +95,8 @@ lib/liblpel.a: $(LIB_OBJS)
 
 lib/liblpel.so: $(LIB_PIC_OBJS) lib/liblpel.map
 	$(CC) -shared -Wl,-soname,liblpel.so.$(LIB_MAJOR) \
-		-Wl,--version-script=lib/liblpel.map -o lib/liblpel.so.$(LIB_VERSION) $(LIB_PIC_OBJS)
+		-Wl,--version-script=lib/liblpel.map -o lib/liblpel.so.$(LIB_VERSION) $(LIB_PIC_OBJS) \
+		$(LIB_LIBS)
 	ln -sf liblpel.so.$(LIB_VERSION) lib/liblpel.so.$(LIB_MAJOR)
 	ln -sf liblpel.so.$(LIB_VERSION) $@
 

@@ -33,6 +33,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -41,6 +42,7 @@
 #include <unistd.h>
 
 #include "lpel.h"
+#include "lpel_internal.h"
 
 /*
  * lpel_wait_cqe()'s spin is a time budget, not a count: twice the recent
@@ -127,27 +129,7 @@ static inline uint64_t lpel_ticks(void)
 }
 #endif
 
-/*
- * liblpel's own state of a ring, in the allocation of ring->published (so
- * that struct lpel_ring, which applications embed, keeps its size).
- */
-struct lpel_priv {
-	uint64_t submit_tick;		/* the last lpel_publish() that published */
-	uint64_t lat_ticks;		/* EWMA, submit to awaited CQE; 0: none yet */
-	uint64_t ticks_per_us;		/* the spin clock's rate */
-	uint64_t cal_tick, cal_ns;	/* lpel_ticks(), monotonic_raw_ns() at setup */
-	bool calibrated;
-	int backend;			/* LPEL_BACKEND_KERNEL or _USER */
-	unsigned int published[];	/* lpel_publish() scratch, nr_queues */
-};
-
-static inline struct lpel_priv *lpel_priv(const struct lpel_ring *ring)
-{
-	return (struct lpel_priv *)((char *)ring->published -
-				    offsetof(struct lpel_priv, published));
-}
-
-static struct lpel_priv *lpel_priv_alloc(unsigned int nr_queues)
+struct lpel_priv *lpel_priv_alloc(unsigned int nr_queues)
 {
 	struct lpel_priv *p;
 
@@ -217,6 +199,9 @@ static int lpel_enter(struct lpel_ring *ring, unsigned int flags,
 	};
 	int ret;
 
+	if (lpel_user_of(ring))
+		return lpel_user_enter(ring, flags, queue, min_complete,
+				       timeout_ns);
 	ret = ioctl(ring->fd, PEL_IOC_ENTER, &e);
 	return ret < 0 ? -errno : ret;
 }
@@ -335,19 +320,16 @@ static bool lpel_setup_ok(const struct pel_setup *s)
 			     size, sizeof(uint64_t));
 }
 
-static int lpel_map_queue(struct lpel_ring *ring, const struct pel_setup *s,
-			  unsigned int index)
+/*
+ * Point q into its shared region map (map_size bytes, laid out as o says),
+ * either backend's: the kernel's mapping of the fd, or the user backend's
+ * anonymous one.
+ */
+void lpel_setup_queue(struct lpel_queue *q, char *map, size_t map_size,
+		      const struct pel_queue_offsets *o, unsigned int index)
 {
-	struct lpel_queue *q = &ring->queues[index];
-	const struct pel_queue_offsets *o = &s->off;
-	char *map;
-
-	map = mmap(NULL, s->queue_map_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		   ring->fd, PEL_QUEUE_MMAP_OFFSET(index));
-	if (map == MAP_FAILED)
-		return -errno;
 	q->map = map;
-	q->map_size = s->queue_map_size;
+	q->map_size = map_size;
 	q->index = index;
 
 	q->sq_head = (unsigned int *)(map + o->sq_head);
@@ -367,6 +349,19 @@ static int lpel_map_queue(struct lpel_ring *ring, const struct pel_setup *s,
 
 	/* Our SQE cursor starts where the shared tail is. */
 	q->sqe_tail = __atomic_load_n(q->sq_tail, __ATOMIC_RELAXED);
+}
+
+static int lpel_map_queue(struct lpel_ring *ring, const struct pel_setup *s,
+			  unsigned int index)
+{
+	struct lpel_queue *q = &ring->queues[index];
+	char *map;
+
+	map = mmap(NULL, s->queue_map_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   ring->fd, PEL_QUEUE_MMAP_OFFSET(index));
+	if (map == MAP_FAILED)
+		return -errno;
+	lpel_setup_queue(q, map, s->queue_map_size, &s->off, index);
 
 	/* The arrays were bounds-checked with the sizes setup returned. */
 	if (q->sq_entries != s->sq_entries || q->sq_mask != s->sq_entries - 1 ||
@@ -380,7 +375,7 @@ static int lpel_map_queue(struct lpel_ring *ring, const struct pel_setup *s,
  * sched_getcpu() and one load.  A CPU without a queue of its own (offline at
  * setup) shares one: cpu % nr_queues.
  */
-static int lpel_build_cpu_table(struct lpel_ring *ring)
+int lpel_build_cpu_table(struct lpel_ring *ring)
 {
 	unsigned int i, nr_cpus = 0;
 
@@ -459,6 +454,22 @@ static int lpel_choose_backend(const struct lpel_params *p)
 	return -EINVAL;
 }
 
+/*
+ * AUTO fell back to the user backend: say so on stderr, once per process,
+ * unless told not to (LPEL_LIB_QUIET, or $LPEL_QUIET=1).
+ */
+static void lpel_fallback_note(const struct lpel_params *p)
+{
+	static int said;
+	const char *env = getenv("LPEL_QUIET");
+
+	if (p->lib_flags & LPEL_LIB_QUIET || (env && !strcmp(env, "1")))
+		return;
+	if (__atomic_exchange_n(&said, 1, __ATOMIC_RELAXED))
+		return;
+	fprintf(stderr, "liblpel: /dev/pel absent (pel.ko not loaded): running on the user backend (LPEL_BACKEND=user to choose it, LPEL_QUIET=1 to silence)\n");
+}
+
 #ifdef LPEL_SHARED
 __attribute__((visibility("hidden")))
 int lpel_init_params(struct lpel_ring *ring, const struct lpel_params *p);
@@ -532,13 +543,17 @@ int lpel_init_params(struct lpel_ring *ring, const struct lpel_params *p)
 	if (backend < 0)
 		return backend;
 	if (backend == LPEL_BACKEND_USER)
-		return -ENOSYS;		/* the user backend comes in lib/user.c */
+		return lpel_user_init(ring, p);
 
 	ring->fd = open(PEL_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 	if (ring->fd < 0) {
 		/* No device node (or a stale one): the module is not loaded. */
 		ret = (errno == ENOENT || errno == ENXIO) ? -ENODEV : -errno;
 		ring->fd = -1;
+		if (ret == -ENODEV && backend == LPEL_BACKEND_AUTO) {
+			lpel_fallback_note(p);
+			return lpel_user_init(ring, p);
+		}
 		return ret;
 	}
 
@@ -602,6 +617,9 @@ void lpel_exit(struct lpel_ring *ring)
 	 */
 	if (!ring->queues)
 		return;
+	/* The user backend's workers stop before their rings go. */
+	if (lpel_user_of(ring))
+		lpel_user_exit(ring);
 	lpel_unmap_queues(ring);
 	free(ring->queues);
 	lpel_priv_free(ring);
@@ -753,7 +771,8 @@ int lpel_submit_and_wait(struct lpel_ring *ring, unsigned int wait_nr)
 	}
 }
 
-int lpel_peek_cqe(struct lpel_ring *ring, struct pel_cqe **cqe)
+/* lpel_peek_cqe() without the user backend's eventfd upkeep. */
+int lpel_peek_scan(struct lpel_ring *ring, struct pel_cqe **cqe)
 {
 	unsigned int i, index = ring->next_cq;
 
@@ -776,6 +795,16 @@ int lpel_peek_cqe(struct lpel_ring *ring, struct pel_cqe **cqe)
 		}
 	}
 	*cqe = NULL;
+	return -EAGAIN;
+}
+
+int lpel_peek_cqe(struct lpel_ring *ring, struct pel_cqe **cqe)
+{
+	if (!lpel_peek_scan(ring, cqe))
+		return 0;
+	/* All CQs empty: the user backend's fd must say so (user.c). */
+	if (lpel_user_of(ring))
+		return lpel_user_peek_empty(ring, cqe);
 	return -EAGAIN;
 }
 
@@ -803,6 +832,9 @@ void lpel_cqe_seen(struct lpel_ring *ring, struct pel_cqe *cqe)
 		head = __atomic_load_n(q->cq_head, __ATOMIC_RELAXED);
 		/* [C2]: done reading the CQE before the kernel reuses it. */
 		__atomic_store_n(q->cq_head, head + 1, __ATOMIC_RELEASE);
+		/* The user backend's fd is readable while a CQE is ready. */
+		if (lpel_user_of(ring))
+			lpel_user_seen(ring, q);
 		return;
 	}
 }
@@ -990,6 +1022,8 @@ int lpel_register_buffers(struct lpel_ring *ring, const struct iovec *iovs,
 		return -EOPNOTSUPP;
 	if (!nr || nr > PEL_MAX_BUFFERS || !iovs)
 		return -EINVAL;
+	if (lpel_user_of(ring))
+		return lpel_user_register_buffers(ring, iovs, nr);
 	bufs = calloc(nr, sizeof(*bufs));
 	if (!bufs)
 		return -ENOMEM;
@@ -1010,6 +1044,8 @@ int lpel_unregister_buffers(struct lpel_ring *ring)
 {
 	if (!(ring->features & PEL_FEAT_REGISTERED_BUFFERS))
 		return -EOPNOTSUPP;
+	if (lpel_user_of(ring))
+		return lpel_user_unregister_buffers(ring);
 	if (ioctl(ring->fd, PEL_IOC_UNREGISTER_BUFFERS) < 0)
 		return -errno;
 	return 0;

@@ -63,7 +63,9 @@ int lpel_uop_check(struct lpel_uop *op, const struct lpel_ubufs *bufs);
  * Run bytes [off, off + len) of a checked op in the calling thread.  A bad
  * address faults into a handler that ends the piece with -EFAULT and
  * piece->done exact: the process does not crash.  *stop, when non-NULL and
- * set (the ring closing), ends the piece with -ECANCELED between chunks.
+ * set (the ring closing), ends the piece with -ECANCELED between chunks;
+ * another thread sets it, so read it with __atomic_load_n(stop,
+ * __ATOMIC_RELAXED) (a plain read is a data race to TSan).
  */
 void lpel_uop_run(const struct lpel_uop *op, uint64_t off, uint64_t len,
 		  const volatile int *stop, struct lpel_upiece *piece);

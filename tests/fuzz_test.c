@@ -310,6 +310,8 @@ TEST(corrupt_rings)
 	uint64_t end;
 	int i, rounds = 0;
 
+	PEL_TEST_KERNEL_ONLY("raw PEL_IOC_ENTER on the ring fd");
+
 	ASSERT_EQ(0, lpel_init(&ring, 64));
 	sc.ring = &ring;
 	sc.stop = 0;
@@ -354,6 +356,8 @@ TEST(random_ioctls_and_maps)
 	static uint8_t junk[8192];
 	struct lpel_ring ring;
 	int i, fd;
+
+	PEL_TEST_KERNEL_ONLY("ioctls and mmap on /dev/pel");
 
 	rng = seed_from_env() ^ 0xabcdef;
 	ASSERT_EQ(0, lpel_init(&ring, 16));

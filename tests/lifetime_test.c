@@ -207,6 +207,8 @@ TEST(munmap_in_flight)
 	struct lpel_ring ring;
 	int round;
 
+	PEL_TEST_KERNEL_ONLY("raw PEL_IOC_ENTER on the ring fd");
+
 	ASSERT_TRUE(src && dst);
 	memset(src, 4, BIG);
 	for (round = 0; round < 20; round++) {

@@ -24,6 +24,25 @@
 #include "lpel.h"
 #include "kselftest_harness.h"
 
+/*
+ * Whether the tests run on liblpel's user backend (LPEL_BACKEND=user): no
+ * pel.ko, so no ioctls on the ring fd (an eventfd), no worker or context
+ * stats, fdinfo, module parameters or /dev/pel.
+ */
+static inline bool pel_test_user_backend(void)
+{
+	const char *b = getenv("LPEL_BACKEND");
+
+	return b && !strcmp(b, "user");
+}
+
+/* In a TEST(): SKIP it on the user backend, which lacks what it checks. */
+#define PEL_TEST_KERNEL_ONLY(what)					\
+	do {								\
+		if (pel_test_user_backend())				\
+			SKIP(return, "kernel backend only: %s", what);	\
+	} while (0)
+
 /* An address in the kernel's half: copies to or from it must fault. */
 #define PEL_TEST_KERNEL_ADDR	0xffffffff81000000ULL
 
@@ -47,7 +66,21 @@ static inline int pel_test_enter(int fd, struct pel_enter *e)
 
 static inline int pel_test_info(struct pel_info *info)
 {
-	int fd = pel_test_open(), ret;
+	int fd, ret;
+
+	/* The user backend mirrors the module's defaults (lib/user.c). */
+	if (pel_test_user_backend()) {
+		memset(info, 0, sizeof(*info));
+		info->size = sizeof(*info);
+		info->abi_version = PEL_ABI_VERSION;
+		info->features = PEL_FEATURES_ALL & ~PEL_FEAT_STATS;
+		info->idle_us = 500;
+		info->batch = 32;
+		info->split_bytes = 1U << 20;
+		info->max_inflight = 4096;
+		return 0;
+	}
+	fd = pel_test_open();
 
 	if (fd < 0)
 		return -errno;

@@ -86,6 +86,8 @@ TEST_F(ring, sleep_then_wake)
 {
 	unsigned int q, ncpu = sysconf(_SC_NPROCESSORS_CONF);
 
+	PEL_TEST_KERNEL_ONLY("worker stats");
+
 	for (q = 0; q < self->ring.nr_queues; q++) {
 		struct pel_worker_stats before, after;
 		unsigned int cpu = self->ring.queues[q].cpu;
@@ -127,6 +129,8 @@ TEST_F(ring, polls_while_busy)
 	struct pel_worker_stats w0a, w0b, w1a, w1b;
 	struct lpel_ring busy;
 	unsigned int i, woke = 0;
+
+	PEL_TEST_KERNEL_ONLY("worker stats");
 
 	if (self->ring.nr_queues < 2)
 		SKIP(return, "needs two CPUs");
