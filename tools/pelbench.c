@@ -23,10 +23,16 @@
  *   spsc_ring        a raw single-producer/single-consumer SQ/CQ ring pair
  *                    between two user threads pinned to different CPUs:
  *                    the limit of any shared-memory hand-off;
- *   cpu              one thread doing the op itself: memcpy, memset,
- *                    memcmp, an SSE4.2 CRC-32C, XOR, SHA-256;
- *   pthread_pool     a pool of one thread per CPU, each large op split
- *                    across them: what users write instead of PEL.
+ *   cpu              one thread doing the op itself with what a user
+ *                    would pick instead of PEL: glibc's memcpy, memset,
+ *                    memcmp; ISA-L's crc32_iscsi (CRC-32C) and xor_gen;
+ *                    OpenSSL's SHA-256;
+ *   pthread_pool     a pool of one thread per CPU running the same code,
+ *                    each large op split across them: what users write
+ *                    instead of PEL;
+ *   cpu_naive        one thread, hand-written code for CRC32C (an SSE4.2
+ *                    crc32 instruction loop) and XOR (a 64-bit word loop):
+ *                    a reference row, not a baseline to beat.
  * -S runs a fixed suite of all of these, prints Markdown tables and the
  * targets of issue 13 (met, missed, not valid on this host, n/a), and writes the whole as JSON (-J).
  *
@@ -64,10 +70,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <isa-l/crc.h>
+#include <isa-l/raid.h>
 #include <liburing.h>
+#include <openssl/sha.h>
 
 #include "lpel.h"
-#include "sha256_ref.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <x86intrin.h>
@@ -124,17 +132,24 @@ static const char *const workload_names[W_NR] = {
 
 /* What the single-thread baseline does for each workload. */
 static const char *const cpu_names[W_NR] = {
-	"nothing", "memcpy", "memset", "memcmp", "crc32c (SSE4.2)",
-	"memcpy + crc32c", "xor", "sha256",
+	"nothing", "memcpy", "memset", "memcmp", "ISA-L crc32c",
+	"memcpy + ISA-L crc32c", "ISA-L xor_gen", "OpenSSL sha256",
+};
+
+/* ... and the naive reference row (only where it differs). */
+static const char *const naive_names[W_NR] = {
+	[W_CRC32C] = "naive SSE4.2 crc32c loop",
+	[W_COPY_CRC32C] = "memcpy + naive SSE4.2 loop",
+	[W_XOR] = "naive xor loop",
 };
 
 enum engine {
-	E_PEL, E_URING, E_SQPOLL, E_SPSC, E_CPU, E_POOL, E_NR
+	E_PEL, E_URING, E_SQPOLL, E_SPSC, E_CPU, E_POOL, E_NAIVE, E_NR
 };
 
 static const char *const engine_names[E_NR] = {
 	"pel", "io_uring", "io_uring_sqpoll", "spsc_ring", "cpu",
-	"pthread_pool",
+	"pthread_pool", "cpu_naive",
 };
 
 enum wait_mode { WAIT_POLL, WAIT_BLOCK };
@@ -287,41 +302,35 @@ static double hist_quantile(const struct hist *h, uint64_t n, double p)
 
 /* ------------------------------------------------------------------------
  * CRC-32C (Castagnoli, reflected 0x82f63b78, pre- and post-inverted as
- * PEL's): the SSE4.2 instruction where there is one, a table otherwise, and
- * zlib's combination of two CRCs for the pthread pool's chunks.
+ * PEL's): ISA-L's crc32_iscsi(), which does neither inversion and takes an
+ * int length; the naive reference, a loop over the SSE4.2 instruction; and
+ * zlib's combination of two CRCs for the pthread pool's chunks (ISA-L has
+ * none).
  */
 #define CRC32C_POLY	0x82f63b78U
 
-static uint32_t crc32c_table[256];
 static uint32_t crc32c_x2n[32];
 static bool have_sse42;
 
-static void crc32c_sw_init(void)
+static uint32_t crc32c(uint32_t crc, const void *buf, size_t len)
 {
-	uint32_t i, j, c;
-
-	for (i = 0; i < 256; i++) {
-		c = i;
-		for (j = 0; j < 8; j++)
-			c = c & 1 ? (c >> 1) ^ CRC32C_POLY : c >> 1;
-		crc32c_table[i] = c;
-	}
-}
-
-static uint32_t crc32c_sw(uint32_t crc, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
+	const unsigned char *p = buf;
 
 	crc = ~crc;
-	while (len--)
-		crc = crc32c_table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+	while (len) {
+		int n = len > (size_t)INT32_MAX ? 1 << 30 : (int)len;
+
+		crc = crc32_iscsi((unsigned char *)p, n, crc);
+		p += n;
+		len -= (size_t)n;
+	}
 	return ~crc;
 }
 
 #if HAVE_TSC && defined(__x86_64__)
 /* Only this function is built for SSE4.2; have_sse42 guards its use. */
 __attribute__((target("sse4.2")))
-static uint32_t crc32c_hw(uint32_t crc, const void *buf, size_t len)
+static uint32_t crc32c_naive(uint32_t crc, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
 	uint64_t c = ~crc;
@@ -342,16 +351,12 @@ static uint32_t crc32c_hw(uint32_t crc, const void *buf, size_t len)
 		c = __builtin_ia32_crc32qi((uint32_t)c, *p++);
 	return ~(uint32_t)c;
 }
-#endif
-
-static uint32_t crc32c(uint32_t crc, const void *buf, size_t len)
+#else
+static uint32_t crc32c_naive(uint32_t crc, const void *buf, size_t len)
 {
-#if HAVE_TSC && defined(__x86_64__)
-	if (have_sse42)
-		return crc32c_hw(crc, buf, len);
-#endif
-	return crc32c_sw(crc, buf, len);
+	return crc32c(crc, buf, len);	/* never used: no SSE4.2 */
 }
+#endif
 
 /* a * b modulo the CRC polynomial, bit-reflected (zlib's multmodp()). */
 static uint32_t crc32c_multmodp(uint32_t a, uint32_t b)
@@ -389,7 +394,6 @@ static void crc32c_init(void)
 	uint32_t p = 1U << 30;
 	unsigned int n;
 
-	crc32c_sw_init();
 	crc32c_x2n[0] = p;
 	for (n = 1; n < 32; n++)
 		crc32c_x2n[n] = p = crc32c_multmodp(p, p);
@@ -485,7 +489,8 @@ static bool w_has_dst(enum workload w)
 	return w == W_COPY || w == W_FILL || w == W_COPY_CRC32C || w == W_XOR;
 }
 
-static void xor_range(uint8_t *dst, uint8_t *const *srcs, unsigned int nr,
+/* The naive XOR: 64-bit words, then bytes (also -y's reference). */
+static void xor_naive(uint8_t *dst, uint8_t *const *srcs, unsigned int nr,
 		      uint64_t off, uint64_t n)
 {
 	uint64_t i;
@@ -507,6 +512,33 @@ static void xor_range(uint8_t *dst, uint8_t *const *srcs, unsigned int nr,
 		for (; i < n; i++)
 			d[i] ^= x[i];
 	}
+}
+
+/*
+ * ISA-L's xor_gen(): its sources, then the destination; at least two
+ * sources, every pointer 32-byte aligned.  One source is a copy; a range
+ * that is not aligned (a size that is no multiple of 32 puts the slots'
+ * destinations off) falls back to the naive loop.
+ */
+static void xor_isal(uint8_t *dst, uint8_t *const *srcs, unsigned int nr,
+		     uint64_t off, uint64_t n)
+{
+	void *v[PEL_XOR_MAX_SRCS + 1];
+	uintptr_t bits = (uintptr_t)(dst + off);
+	unsigned int s;
+
+	if (nr == 1) {
+		memcpy(dst + off, srcs[0] + off, n);
+		return;
+	}
+	for (s = 0; s < nr; s++) {
+		v[s] = srcs[s] + off;
+		bits |= (uintptr_t)v[s];
+	}
+	v[nr] = dst + off;
+	if ((bits & 31) || n > INT32_MAX ||
+	    xor_gen((int)nr + 1, (int)n, v))
+		xor_naive(dst, srcs, nr, off, n);
 }
 
 static void wbuf_free(struct wbuf *b)
@@ -577,12 +609,12 @@ static int wbuf_init(struct wbuf *b, const struct cfg *c, unsigned int seed)
 	if (w == W_CRC32C || w == W_COPY_CRC32C)
 		b->crc_ref = crc32c(0, b->src, sz);
 	if (w == W_SHA256)
-		sha256_ref(b->src, sz, b->sha_ref);
+		SHA256(b->src, sz, b->sha_ref);
 	if (w == W_XOR) {
 		b->ref = buf_alloc(sz);
 		if (!b->ref)
 			goto nomem;
-		xor_range(b->ref, b->xsrc, c->nsrcs, 0, sz);
+		xor_naive(b->ref, b->xsrc, c->nsrcs, 0, sz);
 	}
 	return 0;
 nomem:
@@ -615,10 +647,13 @@ struct rres {
 	uint64_t diff;			/* first differing offset, or UINT64_MAX */
 };
 
-/* Run bytes [off, off + n) of @slot's op on this CPU. */
+/*
+ * Run bytes [off, off + n) of @slot's op on this CPU: with the libraries'
+ * code, or (@naive) the hand-written loops of the cpu_naive row.
+ */
 static void cpu_range(const struct cfg *c, const struct wbuf *b,
 		      unsigned int slot, uint64_t off, uint64_t n,
-		      struct rres *r)
+		      bool naive, struct rres *r)
 {
 	uint8_t *dst = b->dst ? slot_dst(b, slot) : NULL;
 	uint64_t i;
@@ -643,17 +678,22 @@ static void cpu_range(const struct cfg *c, const struct wbuf *b,
 		}
 		break;
 	case W_CRC32C:
-		r->crc = crc32c(0, b->src + off, n);
+		r->crc = naive ? crc32c_naive(0, b->src + off, n) :
+				 crc32c(0, b->src + off, n);
 		break;
 	case W_COPY_CRC32C:
 		cpu_copy(dst + off, b->src + off, n);
-		r->crc = crc32c(0, b->src + off, n);
+		r->crc = naive ? crc32c_naive(0, b->src + off, n) :
+				 crc32c(0, b->src + off, n);
 		break;
 	case W_XOR:
-		xor_range(dst, b->xsrc, c->nsrcs, off, n);
+		if (naive)
+			xor_naive(dst, b->xsrc, c->nsrcs, off, n);
+		else
+			xor_isal(dst, b->xsrc, c->nsrcs, off, n);
 		break;
 	case W_SHA256:
-		sha256_ref(b->src, b->size, slot_digest(b, slot));
+		SHA256(b->src, b->size, slot_digest(b, slot));
 		break;
 	case W_NR:
 		break;
@@ -1223,7 +1263,8 @@ static int cpu_submit(struct tctx *t, unsigned int n)
 		struct rres r;
 		int64_t res;
 
-		cpu_range(t->cfg, &t->wb, slot, 0, t->cfg->size, &r);
+		cpu_range(t->cfg, &t->wb, slot, 0, t->cfg->size,
+			  t->e == E_NAIVE, &r);
 		cpu_result(t->cfg, &r, &res, &result);
 		complete(t, slot, res, result, now_ticks());
 	}
@@ -1279,7 +1320,7 @@ static void *pool_worker(void *arg)
 		struct pool_op *op = &t->pops[task->slot];
 
 		cpu_range(t->cfg, &t->wb, task->slot, task->off, task->len,
-			  &op->r[task->chunk]);
+			  false, &op->r[task->chunk]);
 		/* The last chunk done hands the op to its submitter. */
 		if (atomic_fetch_sub_explicit(&op->left, 1, memory_order_acq_rel) == 1) {
 			pthread_mutex_lock(&t->cmu);
@@ -1458,6 +1499,7 @@ static const struct engine_ops *const engine_ops[E_NR] = {
 	[E_SPSC] = &spsc_engine,
 	[E_CPU] = &cpu_engine,
 	[E_POOL] = &pool_engine,
+	[E_NAIVE] = &cpu_engine,
 };
 
 /* ------------------------------------------------------------------------
@@ -1675,6 +1717,8 @@ static bool engine_supports(enum engine e, enum workload w)
 {
 	if (e == E_URING || e == E_SQPOLL || e == E_SPSC)
 		return w == W_NOP;
+	if (e == E_NAIVE)
+		return naive_names[w] != NULL;
 	return true;
 }
 
@@ -1907,6 +1951,10 @@ static const char *result_label(enum engine e, const struct cfg *c, char *buf,
 		snprintf(buf, n, "%s, 1 thread",
 			 cpu_copy_movsb && c->w == W_COPY ? "rep movsb" : cpu_names[c->w]);
 		break;
+	case E_NAIVE:
+		snprintf(buf, n, "%s, 1 thread",
+			 naive_names[c->w] ? naive_names[c->w] : "naive");
+		break;
 	case E_POOL:
 		snprintf(buf, n, "pthread pool x%u", nr_online_cpus());
 		break;
@@ -1948,7 +1996,7 @@ static int run_engine(enum engine e, const struct cfg *cfg, struct result *r)
 
 	memset(r, 0, sizeof(*r));
 	r->e = e;
-	if (e == E_CPU) {
+	if (e == E_CPU || e == E_NAIVE) {
 		c.threads = 1;
 		c.depth = 1;
 		c.batch = 1;
@@ -1957,8 +2005,13 @@ static int run_engine(enum engine e, const struct cfg *cfg, struct result *r)
 	result_label(e, &c, r->label, sizeof(r->label));
 	if (!engine_supports(e, c.w)) {
 		r->skipped = true;
-		snprintf(r->errmsg, sizeof(r->errmsg), "%s runs only nop",
-			 engine_names[e]);
+		snprintf(r->errmsg, sizeof(r->errmsg), "%s runs only %s",
+			 engine_names[e], e == E_NAIVE ? "crc32c, copy_crc32c and xor" : "nop");
+		return 0;
+	}
+	if (e == E_NAIVE && c.w != W_XOR && !have_sse42) {
+		r->skipped = true;
+		snprintf(r->errmsg, sizeof(r->errmsg), "n/a: no SSE4.2");
 		return 0;
 	}
 	if (e == E_PEL && c.fixed &&
@@ -2347,7 +2400,7 @@ static void fmt_size(char *buf, size_t n, uint64_t v)
 
 static void text_header(FILE *f)
 {
-	fprintf(f, "%-26s %6s %12s %10s %9s %9s %9s %9s %7s %7s\n",
+	fprintf(f, "%-36s %6s %12s %10s %9s %9s %9s %9s %7s %7s\n",
 		"engine", "thread", "ops/s", "MiB/s", "avg(us)", "p50(us)",
 		"p99(us)", "max(us)", "failed", "miscmp");
 }
@@ -2357,17 +2410,17 @@ static void text_result(FILE *f, const struct result *r, bool per_thread)
 	unsigned int i;
 
 	if (r->skipped) {
-		fprintf(f, "%-26s skipped: %s\n", r->label, r->errmsg);
+		fprintf(f, "%-36s skipped: %s\n", r->label, r->errmsg);
 		return;
 	}
 	if (r->err) {
-		fprintf(f, "%-26s error: %s\n", r->label, r->errmsg);
+		fprintf(f, "%-36s error: %s\n", r->label, r->errmsg);
 		return;
 	}
 	for (i = 0; per_thread && r->nthreads > 1 && i < r->nthreads; i++) {
 		const struct tstats *st = &r->th[i];
 
-		fprintf(f, "%-26s %6u %12.0f %10.1f %9.2f %9.2f %9.2f %9.2f %7" PRIu64 " %7" PRIu64 "\n",
+		fprintf(f, "%-36s %6u %12.0f %10.1f %9.2f %9.2f %9.2f %9.2f %7" PRIu64 " %7" PRIu64 "\n",
 			r->label, i, r->th_ops_s[i], r->th_mib_s[i],
 			st->ops ? ticks_to_ns((double)st->lat_sum / (double)st->ops) / 1e3 : 0,
 			ticks_to_ns(hist_quantile(&st->h, st->ops, 0.5)) / 1e3,
@@ -2375,7 +2428,7 @@ static void text_result(FILE *f, const struct result *r, bool per_thread)
 			ticks_to_ns((double)st->lat_max) / 1e3,
 			st->failed, st->miscompares);
 	}
-	fprintf(f, "%-26s %6s %12.0f %10.1f %9.2f %9.2f %9.2f %9.2f %7" PRIu64 " %7" PRIu64 "\n",
+	fprintf(f, "%-36s %6s %12.0f %10.1f %9.2f %9.2f %9.2f %9.2f %7" PRIu64 " %7" PRIu64 "\n",
 		r->label, "total", r->ops_s, r->mib_s, r->lat_avg / 1e3,
 		r->lat_p50 / 1e3, r->lat_p99 / 1e3, r->lat_max / 1e3,
 		r->failed, r->miscompares);
@@ -2398,6 +2451,8 @@ static unsigned int default_baselines(enum workload w)
 {
 	if (w == W_NOP)
 		return 1U << E_URING | 1U << E_SQPOLL | 1U << E_SPSC;
+	if (naive_names[w])
+		return 1U << E_CPU | 1U << E_POOL | 1U << E_NAIVE;
 	return 1U << E_CPU | 1U << E_POOL;
 }
 
@@ -2419,7 +2474,8 @@ static int parse_baselines(const char *s, unsigned int *mask)
 			if (!strcmp(tok, engine_names[e]) ||
 			    (e == E_SQPOLL && !strcmp(tok, "sqpoll")) ||
 			    (e == E_SPSC && !strcmp(tok, "ring")) ||
-			    (e == E_POOL && !strcmp(tok, "pool")))
+			    (e == E_POOL && !strcmp(tok, "pool")) ||
+			    (e == E_NAIVE && !strcmp(tok, "naive")))
 				break;
 		if (e == E_NR) {
 			free(dup);
@@ -3373,7 +3429,11 @@ static void usage(FILE *f)
 	fprintf(f,
 		"  -B LIST      baselines, comma-separated engines, 'all' or 'none'\n"
 		"               (default: io_uring,io_uring_sqpoll,spsc_ring for nop;\n"
-		"               cpu,pthread_pool otherwise)\n"
+		"               cpu,pthread_pool otherwise, and cpu_naive for crc32c,\n"
+		"               copy_crc32c and xor)\n"
+		"               cpu, pthread_pool: glibc mem*, ISA-L crc32_iscsi and\n"
+		"               xor_gen, OpenSSL SHA-256; cpu_naive: an SSE4.2 crc32\n"
+		"               loop, a word XOR loop (a reference, not a baseline)\n"
 		"  -j           JSON output\n"
 		"  -S, --suite  run the fixed suite (-t default 0.5 there)\n"
 		"  -R ROUNDS    -S: rounds of the runs that targets use; medians (default 3)\n"
