@@ -5,7 +5,7 @@
  *	pelbench [-w WORKLOAD] [-q DEPTH] [-b BATCH] [-o SIZE] [-T THREADS]
  *		 [-t SECONDS] [-y] [-P poll|block] [-x NSRCS] [-F] [-e ENGINE]
  *		 [-B BASELINES] [-j]
- *	pelbench -S [-t SECONDS] [-J FILE] [-j]
+ *	pelbench -S [-t SECONDS] [-J FILE] [-j] [-e user|kernel]
  *
  * Modelled on SPDK's accel_perf: a workload (-w) of ops of one transfer
  * size (-o), DEPTH ops in flight per submitting thread (-q), submitted BATCH
@@ -33,6 +33,10 @@
  *   cpu_naive        one thread, hand-written code for CRC32C (an SSE4.2
  *                    crc32 instruction loop) and XOR (a 64-bit word loop):
  *                    a reference row, not a baseline to beat.
+ * PEL's rings run on pel.ko (-e kernel, the default; -e pel is the same)
+ * or on liblpel's user backend (-e user, LPEL_BACKEND_USER); every run says
+ * which.  The kernel's own figures (PEL_IOC_ENTER/s, the workers' counters,
+ * the pel/N threads' CPU time) are n/a on the user backend.
  * -S runs a fixed suite of all of these, prints Markdown tables and the
  * targets of issue 13 (met, missed, not valid on this host, n/a), and writes the whole as JSON (-J).
  *
@@ -116,6 +120,14 @@
 #define MAX_WORKERS		256
 
 static const char *prog = "pelbench";
+
+/* -e user|kernel: the backend PEL's rings ask for (lpel_params.backend). */
+static unsigned int pel_backend_req = LPEL_BACKEND_KERNEL;
+
+static bool pel_on_kernel(void)
+{
+	return pel_backend_req == LPEL_BACKEND_KERNEL;
+}
 
 /* ------------------------------------------------------------------------
  * Configuration
@@ -1670,6 +1682,7 @@ static void pel_snapshot(struct pel_snap *s)
  */
 struct result {
 	enum engine e;
+	int backend;			/* PEL: lpel_backend() of its rings; else -1 */
 	struct cfg cfg;
 	char label[48];
 	int err;
@@ -1781,11 +1794,15 @@ static int tctx_setup(struct tctx *t, enum engine e, const struct cfg *c,
 		struct lpel_params p = {
 			.sq_entries = entries,
 			.cq_entries = entries * 2,
+			.backend = pel_backend_req,
 		};
 
 		ret = lpel_init_params(&t->pel, &p);
+		if (ret == -ENOSYS && !pel_on_kernel())
+			return t_fail(t, ret, "lpel_init_params: the user backend is not in this liblpel");
 		if (ret)
-			return t_fail(t, ret, "lpel_init (is pel.ko loaded?)");
+			return t_fail(t, ret, pel_on_kernel() ? "lpel_init (is pel.ko loaded?)" :
+				      "lpel_init_params, user backend");
 		t->pel_up = true;
 		if (c->fixed) {
 			struct iovec iov[PEL_XOR_MAX_SRCS + 8];
@@ -1959,7 +1976,8 @@ static const char *result_label(enum engine e, const struct cfg *c, char *buf,
 		snprintf(buf, n, "pthread pool x%u", nr_online_cpus());
 		break;
 	case E_PEL:
-		snprintf(buf, n, "pel%s%s", c->wait == WAIT_BLOCK ? " (blocking)" : "",
+		snprintf(buf, n, "pel%s%s%s", pel_on_kernel() ? "" : " (user)",
+			 c->wait == WAIT_BLOCK ? " (blocking)" : "",
 			 c->fixed ? " (fixed)" : "");
 		break;
 	default:
@@ -1990,12 +2008,13 @@ static int run_engine(enum engine e, const struct cfg *cfg, struct result *r)
 	struct pel_snap *s0 = NULL, *s1 = NULL;
 	struct rusage ru0, ru1;
 	uint64_t t0, t1, en0 = 0, en1 = 0, he0 = 0, he1 = 0;
-	bool have_en = false;
+	bool have_en = false, kern = false;
 	unsigned int i, started = 0, spsc_started = 0;
 	int ret = 0;
 
 	memset(r, 0, sizeof(*r));
 	r->e = e;
+	r->backend = -1;
 	if (e == E_CPU || e == E_NAIVE) {
 		c.threads = 1;
 		c.depth = 1;
@@ -2014,7 +2033,7 @@ static int run_engine(enum engine e, const struct cfg *cfg, struct result *r)
 		snprintf(r->errmsg, sizeof(r->errmsg), "n/a: no SSE4.2");
 		return 0;
 	}
-	if (e == E_PEL && c.fixed &&
+	if (e == E_PEL && c.fixed && pel_on_kernel() &&
 	    !pel_has_feature(PEL_FEAT_REGISTERED_BUFFERS)) {
 		r->skipped = true;
 		snprintf(r->errmsg, sizeof(r->errmsg),
@@ -2054,13 +2073,18 @@ static int run_engine(enum engine e, const struct cfg *cfg, struct result *r)
 			}
 			if (e == E_PEL && c.fixed && ret == -EOPNOTSUPP) {
 				snprintf(r->errmsg, sizeof(r->errmsg),
-					 "n/a: module lacks registered buffers");
+					 pel_on_kernel() ? "n/a: module lacks registered buffers" :
+					 "n/a: the user backend lacks registered buffers");
 				r->skipped = true;
 				ret = 0;
 			}
 			goto out_teardown;
 		}
 	}
+	/* Where the rings run, as the library says; the kernel's figures only there. */
+	if (e == E_PEL)
+		r->backend = lpel_backend(&t[0].pel);
+	kern = e == E_PEL && r->backend == LPEL_BACKEND_KERNEL;
 	if (e == E_SPSC) {
 		for (i = 0; i < c.threads; i++, spsc_started++) {
 			ret = start_thread(&t[i].spsc->tid, t[i].spsc->cpu,
@@ -2089,7 +2113,7 @@ static int run_engine(enum engine e, const struct cfg *cfg, struct result *r)
 	sleep_s(c.seconds < 5 * WARMUP_S ? c.seconds / 5 : WARMUP_S);
 	getrusage(RUSAGE_SELF, &ru0);
 	pel_kthreads_cpu(&s0->kthread_ns, &s0->nr_kthreads);
-	if (e == E_PEL)
+	if (kern)
 		have_en = pel_own_enters(&en0, &he0);
 	t0 = now_ticks();
 	atomic_store(&phase, PH_RUN);
@@ -2115,6 +2139,8 @@ static int run_engine(enum engine e, const struct cfg *cfg, struct result *r)
 	r->cpu_user_s = rusage_s(&ru1.ru_utime) - rusage_s(&ru0.ru_utime);
 	r->cpu_sys_s = rusage_s(&ru1.ru_stime) - rusage_s(&ru0.ru_stime);
 	r->kthread_cpu_s = (double)(s1->kthread_ns - s0->kthread_ns) / 1e9;
+	if (e == E_PEL && !kern)
+		r->kthread_cpu_s = NAN;		/* no pel/N threads serve it */
 
 out_join:
 	for (i = 0; i < started; i++)
@@ -2140,7 +2166,7 @@ out_stop:
 				 i, t[i].err_what, strerror(-ret));
 		}
 	}
-	if (!ret && e == E_PEL && s0->ok && s1->ok) {
+	if (!ret && kern && s0->ok && s1->ok) {
 		r->have_workers = true;
 		r->nr_workers = s1->nr < s0->nr ? s1->nr : s0->nr;
 		for (i = 0; i < r->nr_workers; i++) {
@@ -2325,6 +2351,9 @@ static void json_result(struct jw *jw, const char *key, const char *id,
 	if (id)
 		jw_str(jw, "id", id);
 	jw_str(jw, "engine", engine_names[r->e]);
+	if (r->e == E_PEL)
+		jw_str(jw, "backend", r->backend >= 0 ? lpel_backend_name(r->backend) :
+		       lpel_backend_name((int)pel_backend_req));
 	jw_str(jw, "label", r->label);
 	json_cfg(jw, &r->cfg);
 	if (r->skipped || r->err) {
@@ -2527,6 +2556,7 @@ static int run_single(const struct cfg *c, enum engine primary,
 		jw_open(&jw, "config", '{');
 		json_cfg(&jw, c);
 		jw_str(&jw, "clock", use_tsc ? "tsc" : "clock_gettime");
+		jw_str(&jw, "pel_backend", lpel_backend_name((int)pel_backend_req));
 		jw_u64(&jw, "cpus", nr_online_cpus());
 		jw_close(&jw, '}');
 		jw_open(&jw, "results", '[');
@@ -2558,6 +2588,13 @@ static int run_single(const struct cfg *c, enum engine primary,
 			       ratio(res[0].lat_p50, res[i].lat_p50),
 			       ratio(res[0].lat_p99, res[i].lat_p99));
 		}
+		if (res[0].e == E_PEL)
+			printf("pel backend: %s%s%s\n",
+			       lpel_backend_name(res[0].backend >= 0 ? res[0].backend :
+						 (int)pel_backend_req),
+			       res[0].backend >= 0 ? "" : " (asked for; no ring was set up)",
+			       pel_on_kernel() ? "" :
+			       "; PEL_IOC_ENTER/s, worker counters, pel/N threads' CPU: n/a (kernel only)");
 		if (res[0].have_workers)
 			printf("pel workers: %" PRIu64 " wakeups, %" PRIu64 " sleeps, %" PRIu64 " ops stolen, %" PRIu64 " split chunks; CPU: %.2f s user, %.2f s sys, %.2f s pel/N threads over %.2f s\n",
 			       res[0].wakeups, res[0].sleeps, res[0].stolen,
@@ -3102,6 +3139,7 @@ static int suite_json(const char *path, const struct idle_res *ir,
 	jw_num(&jw, "seconds", suite_seconds);
 	jw_u64(&jw, "rounds", suite_rounds);
 	jw_str(&jw, "clock", use_tsc ? "tsc" : "clock_gettime");
+	jw_str(&jw, "pel_backend", lpel_backend_name((int)pel_backend_req));
 	jw_bool(&jw, "sse4_2", have_sse42);
 	if (have_info) {
 		jw_open(&jw, "module", '{');
@@ -3285,8 +3323,10 @@ static int run_suite(const char *json_path)
 	int ret;
 
 	uname(&u);
-	if (!have_info)
+	if (!have_info && pel_on_kernel())
 		fprintf(stderr, "%s: PEL is not loaded: PEL runs will fail\n", prog);
+	fprintf(stderr, "%s: PEL runs on the %s backend\n", prog,
+		lpel_backend_name((int)pel_backend_req));
 	suite_plan(ncpu);
 	for (round = 0; round < suite_rounds; round++) {
 		for (i = 0; i < nr_sruns; i++) {
@@ -3317,7 +3357,10 @@ static int run_suite(const char *json_path)
 	for (i = 0; i < nr_sruns; i++)
 		srun_summarise(&sruns[i]);
 
-	measure_idle(&ir);
+	if (pel_on_kernel())
+		measure_idle(&ir);
+	else
+		memset(&ir, 0, sizeof(ir));
 
 	spsc_p50_us = srun_val("lat.nop.spsc_ring", '5') / 1e3;
 	if (!(spsc_p50_us < COSCHED_MAX_US))
@@ -3343,7 +3386,7 @@ static int run_suite(const char *json_path)
 				  srun_val("copy.64M.cpu", 'm'));
 	if (!(pool_copy_scaling >= COPY_PARALLEL_MIN * ncpu))
 		copy_parallel_invalid = "the pthread pool's COPY 64 MiB did not reach 0.9 N x one thread";
-	if (!pel_has_feature(PEL_FEAT_REGISTERED_BUFFERS))
+	if (pel_on_kernel() && !pel_has_feature(PEL_FEAT_REGISTERED_BUFFERS))
 		fixed_na = "module lacks registered buffers";
 
 	target_add("nop_vs_io_uring", "NOP b32 polled: PEL / io_uring plain",
@@ -3356,7 +3399,8 @@ static int run_suite(const char *json_path)
 		   ratio(srun_val("nop.b32.pel_block", 'o'), srun_val("nop.b32.io_uring", 'o')),
 		   1.0, CMP_GE);
 	target_add("nop_enters", "NOP b32 polled: PEL_IOC_ENTER/s",
-		   srun_val("nop.b32.pel", 'E'), 0, CMP_EQ);
+		   srun_val("nop.b32.pel", 'E'), 0, CMP_EQ)->na =
+		pel_on_kernel() ? NULL : "kernel backend only";
 	target_add("copy64m_vs_pool", "COPY 64 MiB: PEL / pthread pool",
 		   ratio(srun_val("copy.64M.pel", 'm'), srun_val("copy.64M.pthread_pool", 'm')),
 		   1.0, CMP_GE);
@@ -3378,7 +3422,8 @@ static int run_suite(const char *json_path)
 	target_add("lat_p99_vs_sum", "COPY 4 KiB depth 1 p99: PEL / (io_uring NOP p50 + memcpy 4 KiB p50)",
 		   ratio(srun_val("lat.copy4k.pel", '9'), lat_sum), 10.0, CMP_LE);
 	target_add("idle", "Idle: % of one CPU, 1 s after the last op",
-		   ir.ok ? ir.pct_one_cpu : NAN, 0, CMP_EQ);
+		   ir.ok ? ir.pct_one_cpu : NAN, 0, CMP_EQ)->na =
+		pel_on_kernel() ? NULL : "kernel backend only (the pel/N threads)";
 
 	suite_markdown(&ir, ncpu, u.release);
 	ret = suite_json(json_path, &ir, ncpu, u.release, &info, have_info);
@@ -3423,8 +3468,11 @@ static void usage(FILE *f)
 		"  -F, --fixed  PEL: register the buffers (PEL_IOC_REGISTER_BUFFERS) and\n"
 		"               set PEL_SQE_FIXED on every SQE; needs the module's\n"
 		"               PEL_FEAT_REGISTERED_BUFFERS (else the run is n/a)\n"
-		"  -e ENGINE    what -w runs on (default pel): ", PEL_XOR_MAX_SRCS);
-	for (i = 0; i < E_NR; i++)
+		"  -e ENGINE    what -w runs on (default pel): kernel or pel: PEL on pel.ko;\n"
+		"               user: PEL on liblpel's user backend (LPEL_BACKEND_USER;\n"
+		"               the kernel-only figures, ENTER/s and the workers', are n/a;\n"
+		"               -S too); or a baseline: ", PEL_XOR_MAX_SRCS);
+	for (i = 1; i < E_NR; i++)
 		fprintf(f, "%s%s", engine_names[i], i + 1 < E_NR ? ", " : "\n");
 	fprintf(f,
 		"  -B LIST      baselines, comma-separated engines, 'all' or 'none'\n"
@@ -3569,12 +3617,20 @@ int main(int argc, char **argv)
 				goto bad;
 			break;
 		case 'e':
+			if (!strcmp(optarg, "user") || !strcmp(optarg, "kernel")) {
+				primary = E_PEL;
+				pel_backend_req = optarg[0] == 'u' ? LPEL_BACKEND_USER :
+						  LPEL_BACKEND_KERNEL;
+				break;
+			}
 			for (i = 0; i < E_NR; i++)
 				if (!strcmp(optarg, engine_names[i]))
 					break;
 			if (i == E_NR)
 				goto bad;
 			primary = i;
+			if (i == E_PEL)
+				pel_backend_req = LPEL_BACKEND_KERNEL;
 			break;
 		case 'B':
 			blist = optarg;
