@@ -203,6 +203,9 @@ pelctl_json_not_loaded() {
 }
 check "pelctl -j says not loaded" pelctl_json_not_loaded
 check "pelctl set fails when not loaded" sh -c '! pelctl set idle_us 500'
+# ... and says where liblpel programs go instead under LPEL_BACKEND=auto.
+check "pelctl: liblpel on the user backend without the module" sh -c \
+	'LPEL_BACKEND=auto pelctl status 2>/dev/null | grep -q "^liblpel: programs here run on the user backend (LPEL_BACKEND=auto, module absent)$"'
 
 if [ -e $leakfile ]; then
 	check "leak scan after rmmod: no unreferenced objects" leak_scan "after rmmod"
