@@ -26,8 +26,11 @@ AR      ?= ar
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter \
 	   -I$(TOP)/include/uapi -I$(TOP)/lib
-# Binaries meant for the VM's busybox initramfs must be static.
-STATIC  ?= -static
+# Programs link dynamically: liblpel needs ISA-L, of which Debian ships no
+# static library.  They link lib/liblpel.a (so they run from any checkout,
+# with no rpath) and the shared system libraries; tools/vm/run-vm.sh puts
+# the loader and every shared object a staged program needs in the VM.
+LDFLAGS ?=
 
 LIB_MAJOR := 1
 LIB_VERSION := 1.2.0
@@ -94,21 +97,21 @@ lib/liblpel.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
 lib/liblpel.so: $(LIB_PIC_OBJS) lib/liblpel.map
-	$(CC) -shared -Wl,-soname,liblpel.so.$(LIB_MAJOR) \
-		-Wl,--version-script=lib/liblpel.map -o lib/liblpel.so.$(LIB_VERSION) $(LIB_PIC_OBJS) \
-		$(LIB_LIBS)
+	$(CC) -shared $(LDFLAGS) -Wl,-soname,liblpel.so.$(LIB_MAJOR) \
+		-Wl,--version-script=lib/liblpel.map -o lib/liblpel.so.$(LIB_VERSION) \
+		$(LIB_PIC_OBJS) $(LIB_LIBS)
 	ln -sf liblpel.so.$(LIB_VERSION) lib/liblpel.so.$(LIB_MAJOR)
 	ln -sf liblpel.so.$(LIB_VERSION) $@
 
 tools: tools/pelctl tools/pelbench
 
 tools/pelctl: tools/pelctl.c lib/liblpel.a include/uapi/pel.h
-	$(CC) $(CFLAGS) $(STATIC) -o $@ $< lib/liblpel.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< lib/liblpel.a $(LIB_LIBS)
 
-# pelbench: liburing (liburing-dev) for its io_uring baselines, and the
-# selftests' SHA-256 reference for its own.
-tools/pelbench: tools/pelbench.c lib/liblpel.a lib/lpel.h include/uapi/pel.h tests/sha256_ref.h
-	$(CC) $(CFLAGS) -I$(TOP)/tests $(STATIC) -o $@ $< lib/liblpel.a -luring -lpthread -lm
+# pelbench: liburing (liburing-dev) for its io_uring baselines, and ISA-L
+# and libcrypto (in LIB_LIBS) for its CPU and pthread-pool baselines.
+tools/pelbench: tools/pelbench.c lib/liblpel.a lib/lpel.h include/uapi/pel.h
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< lib/liblpel.a -luring $(LIB_LIBS) -lm
 
 # Benchmarks in VMs with 2 and 4 vCPUs: Documentation/performance.md.
 .PHONY: bench
@@ -120,7 +123,7 @@ tests: $(TEST_BINS)
 tests/bin/%: tests/%.c tests/pel_test.h lib/liblpel.a lib/lpel.h include/uapi/pel.h
 	@test -f $(KSELFTEST_DIR)/kselftest_harness.h || { echo "kselftest_harness.h missing: run 'make setup'" >&2; exit 1; }
 	@mkdir -p tests/bin
-	$(CC) $(CFLAGS) $(TEST_CFLAGS) -I$(KSELFTEST_DIR) -Itests $(STATIC) -o $@ $< lib/liblpel.a -lpthread
+	$(CC) $(CFLAGS) $(TEST_CFLAGS) -I$(KSELFTEST_DIR) -Itests $(LDFLAGS) -o $@ $< lib/liblpel.a $(LIB_LIBS)
 
 examples: $(EXAMPLE_BINS)
 
@@ -129,7 +132,7 @@ EXAMPLE_LIBS_uring_poll := -luring
 
 examples/bin/%: examples/%.c lib/liblpel.a lib/lpel.h include/uapi/pel.h
 	@mkdir -p examples/bin
-	$(CC) $(CFLAGS) $(STATIC) -o $@ $< lib/liblpel.a $(EXAMPLE_LIBS_$*)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< lib/liblpel.a $(EXAMPLE_LIBS_$*) $(LIB_LIBS)
 
 setup:
 	scripts/setup.sh

@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "uops.h"
-#include "../tests/sha256_ref.h"
+#include <openssl/evp.h>
 
 #define STUB_BOUNCE	(64 * 1024)
 
@@ -191,7 +191,7 @@ void lpel_uop_run(const struct lpel_uop *op, uint64_t off, uint64_t len,
 	const struct pel_sqe *s = &op->sqe;
 	uint8_t *a = malloc(STUB_BOUNCE), *b = malloc(STUB_BOUNCE);
 	uint64_t done = 0;
-	struct sha256_ref md;
+	EVP_MD_CTX *md = NULL;
 
 	memset(piece, 0, sizeof(*piece));
 	piece->crc = ~(uint32_t)s->arg0;
@@ -199,8 +199,13 @@ void lpel_uop_run(const struct lpel_uop *op, uint64_t off, uint64_t len,
 		piece->res = -ENOMEM;
 		goto out;
 	}
-	if (s->opcode == PEL_OP_SHA256)
-		sha256_ref_init(&md);
+	if (s->opcode == PEL_OP_SHA256) {
+		md = EVP_MD_CTX_new();
+		if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+			piece->res = -ENOMEM;
+			goto out;
+		}
+	}
 	while (done < len) {
 		uint64_t o = off + done, n = len - done, got = 0, i, j;
 
@@ -274,7 +279,7 @@ void lpel_uop_run(const struct lpel_uop *op, uint64_t off, uint64_t len,
 			break;
 		case PEL_OP_SHA256:
 			got = rd(a, s->addr2 + o, n);
-			sha256_ref_update(&md, a, got);
+			EVP_DigestUpdate(md, a, got);
 			break;
 		default:
 			got = n;
@@ -287,8 +292,9 @@ void lpel_uop_run(const struct lpel_uop *op, uint64_t off, uint64_t len,
 		}
 	}
 	if (s->opcode == PEL_OP_SHA256 && !piece->res)
-		sha256_ref_final(&md, piece->digest);
+		EVP_DigestFinal_ex(md, piece->digest, NULL);
 out:
+	EVP_MD_CTX_free(md);
 	if (!piece->differ)
 		piece->done = done;
 	free(a);

@@ -34,7 +34,7 @@ for line in open(sys.argv[1], errors='replace'):
     m = re.match(r'^pel / (.*): throughput ([0-9.]+)x', line)
     if m:
         cur['/ ' + m.group(1)].append(float(m.group(2)))
-    m = re.match(r'^(memcpy, 1 thread|pthread pool x\d+|io_uring|crc32c.*?)\s+total\s+(\S+)\s+(\S+)\s+\S+\s+(\S+)\s+(\S+)', line)
+    m = re.match(r'^(memcpy, 1 thread|pthread pool x\d+|io_uring|ISA-L crc32c.*?|naive .*?|crc32c.*?)\s+total\s+(\S+)\s+(\S+)\s+\S+\s+(\S+)\s+(\S+)', line)
     if m:
         cur['base ' + m.group(1) + ' ops/s'].append(float(m.group(2)))
         cur['base ' + m.group(1) + ' MiB/s'].append(float(m.group(3)))

@@ -111,7 +111,7 @@ static void expected(uint64_t i, const struct bufs *b, int32_t *res,
 		break;
 	case K_CRC:
 		*res = (int32_t)len;
-		*result = pel_test_crc32c((uint32_t)mix(i + 2), b->src + off_of(i), len);
+		*result = pel_ref_crc32c((uint32_t)mix(i + 2), b->src + off_of(i), len);
 		break;
 	case K_BADOP:
 		*res = -EINVAL;

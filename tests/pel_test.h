@@ -307,30 +307,6 @@ static inline void pel_test_expect_op(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, cqe.flags) TH_LOG("%s: cqe.flags %#x", what, cqe.flags);
 }
 
-/*
- * The reference CRC-32C (Castagnoli, reflected 0x82f63b78, pre- and
- * post-inverted) of buf continued from seed (0 for a new CRC).
- */
-static inline uint32_t pel_test_crc32c(uint32_t seed, const void *buf,
-				       size_t len)
-{
-	static uint32_t crc_table[256];
-	const uint8_t *p = buf;
-	uint32_t crc = ~seed, i, j, c;
-
-	if (!crc_table[1]) {
-		for (i = 0; i < 256; i++) {
-			c = i;
-			for (j = 0; j < 8; j++)
-				c = (c >> 1) ^ (0x82f63b78U & -(c & 1));
-			crc_table[i] = c;
-		}
-	}
-	while (len--)
-		crc = crc_table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
-	return ~crc;
-}
-
 /* The state (PEL_WORKER_*) of cpu's worker, or -errno. */
 static inline int pel_test_worker_state(unsigned int cpu)
 {
@@ -487,5 +463,43 @@ static inline int pel_test_own_ctx_stats(struct pel_ctx_stats *st)
 	return -ENOENT;
 }
 
+/* ------------------------------------------------------------------------
+ * References: what the best userspace code says an op's result is.  CRC-32C
+ * from ISA-L, SHA-256 from OpenSSL's libcrypto (both also what liblpel's
+ * user backend runs on).  crc32c_test.c and sha256_test.c check these
+ * against published known answers, so a wrong reference cannot pass.
+ */
+#include <limits.h>
+#include <isa-l/crc.h>
+#include <openssl/sha.h>
+
+/*
+ * The CRC-32C (Castagnoli, reflected 0x82f63b78, pre- and post-inverted:
+ * "123456789" gives 0xe3069283) of buf, continued from seed: 0 for a new
+ * CRC, or the result for the bytes before buf.  ISA-L's crc32_iscsi() does
+ * neither inversion, and takes an int length.
+ */
+static inline uint32_t pel_ref_crc32c(uint32_t seed, const void *buf,
+				      size_t len)
+{
+	const unsigned char *p = buf;
+	uint32_t crc = ~seed;
+
+	while (len) {
+		int n = len > (size_t)INT_MAX ? 1 << 30 : (int)len;
+
+		crc = crc32_iscsi((unsigned char *)p, n, crc);
+		p += n;
+		len -= (size_t)n;
+	}
+	return ~crc;
+}
+
+/* The SHA-256 digest of len bytes at buf. */
+static inline void pel_ref_sha256(const void *buf, size_t len,
+				  uint8_t out[SHA256_DIGEST_LENGTH])
+{
+	SHA256(buf, len, out);
+}
 
 #endif /* PEL_TEST_H */

@@ -6,7 +6,9 @@
  * object commands, `watch -n`, `get` and `set` (split_bytes on and off
  * changes whether a 64 MiB COPY runs in chunks), and the error paths:
  * unknown names and commands (exit 2), values the module refuses and a
- * user who is not root (exit 1), {"error": ...} in JSON mode.
+ * user who is not root (exit 1), {"error": ...} in JSON mode; what status
+ * says liblpel programs run on under $LPEL_BACKEND, with the module and
+ * without it (/dev hidden in a mount namespace of pelctl's own).
  *
  * pelctl is run through sh from PATH (/pel in the VM), or $PELCTL.
  */
@@ -419,9 +421,13 @@ static void slurp(FILE *f, char *buf, size_t len)
 	fclose(f);
 }
 
+/* run_pelctl in a mount namespace whose /dev is an empty tmpfs: no /dev/pel. */
+static bool hide_dev;
+
 /*
  * sh -c "pelctl ARGS" with stdout and stderr kept apart; as uid when it is
- * not 0 (the caller must be root for that).
+ * not 0 (the caller must be root for that); exit 125 when hide_dev cannot
+ * be done.
  */
 static int run_pelctl(struct run *r, uid_t uid, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -447,6 +453,10 @@ static int run_pelctl(struct run *r, uid_t uid, const char *fmt, ...)
 	fflush(NULL);
 	pid = fork();
 	if (pid == 0) {
+		if (hide_dev && (unshare(CLONE_NEWNS) ||
+				 mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+				 mount("tmpfs", "/dev", "tmpfs", 0, NULL)))
+			_exit(125);
 		if (uid && (setgroups(0, NULL) || setgid(uid) || setuid(uid)))
 			_exit(126);
 		dup2(fileno(out), STDOUT_FILENO);
@@ -1346,6 +1356,80 @@ TEST_F(pelctl, no_access)
 	ASSERT_NE(NULL, doc) TH_LOG("%s: %s", err, self->r->out);
 	EXPECT_NE(NULL, jstr(doc, "error"));
 	jfree(doc);
+}
+
+/* status -j's "liblpel": {"LPEL_BACKEND": env, "backend": want}, or none. */
+static void expect_liblpel_json(struct __test_metadata *_metadata,
+				const char *out, const char *env,
+				const char *want)
+{
+	const struct jv *l;
+	const char *err;
+	struct jv *doc;
+
+	doc = json_parse(out, &err, NULL);
+	ASSERT_NE(NULL, doc) TH_LOG("%s: %s", err, out);
+	l = jget(doc, "liblpel");
+	if (!env) {
+		EXPECT_EQ(NULL, l) TH_LOG("a liblpel member without LPEL_BACKEND");
+	} else {
+		ASSERT_NE(NULL, l) TH_LOG("no liblpel member: %s", out);
+		EXPECT_STREQ(env, jstr(l, "LPEL_BACKEND"));
+		EXPECT_STREQ(want, jstr(l, "backend"));
+	}
+	jfree(doc);
+}
+
+/*
+ * What status says liblpel programs run on: with the module, a line only
+ * for LPEL_BACKEND=user; without it (pelctl in a mount namespace with an
+ * empty /dev), LPEL_BACKEND=auto's user backend, on stdout beside the
+ * error; in JSON, "liblpel" whenever LPEL_BACKEND is set.
+ */
+TEST_F(pelctl, liblpel_backend)
+{
+	ASSERT_EQ(0, setenv("LPEL_BACKEND", "user", 1));
+	EXPECT_EQ(0, run_pelctl(self->r, 0, "status")) TH_LOG("%s", self->r->err);
+	EXPECT_NE(NULL, strstr(self->r->out,
+			       "liblpel: programs here run on the user backend (LPEL_BACKEND=user)\n"))
+		TH_LOG("%s", self->r->out);
+	EXPECT_EQ(0, run_pelctl(self->r, 0, "status -j"));
+	expect_liblpel_json(_metadata, self->r->out, "user", "user");
+
+	ASSERT_EQ(0, setenv("LPEL_BACKEND", "auto", 1));
+	EXPECT_EQ(0, run_pelctl(self->r, 0, "status"));
+	EXPECT_EQ(NULL, strstr(self->r->out, "liblpel:")) TH_LOG("%s", self->r->out);
+	EXPECT_EQ(0, run_pelctl(self->r, 0, "status -j"));
+	expect_liblpel_json(_metadata, self->r->out, "auto", "kernel");
+
+	ASSERT_EQ(0, unsetenv("LPEL_BACKEND"));
+	EXPECT_EQ(0, run_pelctl(self->r, 0, "status"));
+	EXPECT_EQ(NULL, strstr(self->r->out, "liblpel:")) TH_LOG("%s", self->r->out);
+	EXPECT_EQ(0, run_pelctl(self->r, 0, "status -j"));
+	expect_liblpel_json(_metadata, self->r->out, NULL, NULL);
+
+	/* The module out of sight. */
+	if (geteuid())
+		SKIP(return, "needs root for a mount namespace");
+	hide_dev = true;
+	ASSERT_EQ(0, setenv("LPEL_BACKEND", "auto", 1));
+	run_pelctl(self->r, 0, "status");
+	if (self->r->status == 125) {
+		hide_dev = false;
+		SKIP(return, "no mount namespace with an empty /dev");
+	}
+	EXPECT_EQ(1, self->r->status);
+	EXPECT_NE(NULL, strstr(self->r->err, "not loaded")) TH_LOG("%s", self->r->err);
+	EXPECT_NE(NULL, strstr(self->r->out,
+			       "liblpel: programs here run on the user backend (LPEL_BACKEND=auto, module absent)\n"))
+		TH_LOG("%s", self->r->out);
+	EXPECT_EQ(1, run_pelctl(self->r, 0, "status -j"));
+	EXPECT_NE(NULL, strstr(self->r->out, "not loaded")) TH_LOG("%s", self->r->out);
+	expect_liblpel_json(_metadata, self->r->out, "auto", "user");
+	ASSERT_EQ(0, unsetenv("LPEL_BACKEND"));
+	EXPECT_EQ(1, run_pelctl(self->r, 0, "status -j"));
+	expect_liblpel_json(_metadata, self->r->out, NULL, NULL);
+	hide_dev = false;
 }
 
 /* watch -n 2: two blocks, then exit 0; in JSON, two documents. */

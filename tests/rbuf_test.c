@@ -12,7 +12,6 @@
 #include <sys/wait.h>
 
 #include "pel_test.h"
-#include "sha256_ref.h"
 #include "kselftest_harness.h"
 
 #define MIB		(1024 * 1024)
@@ -132,12 +131,12 @@ TEST_F(rbuf, copy_fill_crc)
 
 		lpel_prep_crc32c(&s, self->src + 7, len, 0x1234);
 		fixed_op(_metadata, &self->ring, &s, (int)len,
-			 pel_test_crc32c(0x1234, self->src + 7, len), "crc32c");
+			 pel_ref_crc32c(0x1234, self->src + 7, len), "crc32c");
 
 		memset(self->dst, 0xd5, AREA);
 		lpel_prep_copy_crc32c(&s, self->dst, self->src, len, 0);
 		fixed_op(_metadata, &self->ring, &s, (int)len,
-			 pel_test_crc32c(0, self->src, len), "copy_crc32c");
+			 pel_ref_crc32c(0, self->src, len), "copy_crc32c");
 		ASSERT_EQ(0, memcmp(self->dst, self->src, len));
 	}
 
@@ -194,7 +193,7 @@ TEST_F(rbuf, compare_xor_sha_dualcast)
 	/* SHA256 of src, the digest in misc. */
 	lpel_prep_sha256(&s, digest, self->src + 5, BIG - 5);
 	fixed_op(_metadata, &self->ring, &s, BIG - 5, 0, "sha256");
-	sha256_ref(self->src + 5, BIG - 5, ref);
+	pel_ref_sha256(self->src + 5, BIG - 5, ref);
 	ASSERT_EQ(0, memcmp(digest, ref, 32));
 
 	/* DUALCAST into both halves of dst. */
@@ -576,7 +575,7 @@ TEST_F(rbuf, munmap_registered)
 	lpel_sqe_set_fixed(&s);
 	pel_test_run_sqe(_metadata, &r2, &s, &cqe, "crc32c of unmapped range");
 	EXPECT_EQ(MIB, cqe.res);
-	EXPECT_EQ(pel_test_crc32c(0, save, MIB), cqe.result);
+	EXPECT_EQ(pel_ref_crc32c(0, save, MIB), cqe.result);
 	ASSERT_EQ(0, lpel_unregister_buffers(&r2));
 	lpel_exit(&r2);
 	free(save);

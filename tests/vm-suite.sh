@@ -149,6 +149,10 @@ for w in fill compare crc32c copy_crc32c xor sha256; do
 	check "pelbench smoke $w" pelbench -w $w -o 2M -q 2 -b 1 -x 3 -t 0.3 -y -B none
 done
 check "pelbench smoke crc32c vs pool" pelbench -w crc32c -o 256K -q 8 -t 0.3 -y -B pool
+# The default baselines of CRC32C and XOR: one thread and the pool (ISA-L)
+# and the naive loops, every result checked.
+check "pelbench smoke copy_crc32c vs its baselines" pelbench -w copy_crc32c -o 256K -q 2 -t 0.3 -y
+check "pelbench smoke xor vs its baselines" pelbench -w xor -o 256K -q 2 -x 3 -t 0.3 -y
 
 # Leak scans (kmemleak, the debug kernel): one with pel.ko still loaded,
 # whose report names pel.ko's functions, then one after rmmod for what its
@@ -199,6 +203,9 @@ pelctl_json_not_loaded() {
 }
 check "pelctl -j says not loaded" pelctl_json_not_loaded
 check "pelctl set fails when not loaded" sh -c '! pelctl set idle_us 500'
+# ... and says where liblpel programs go instead under LPEL_BACKEND=auto.
+check "pelctl: liblpel on the user backend without the module" sh -c \
+	'LPEL_BACKEND=auto pelctl status 2>/dev/null | grep -q "^liblpel: programs here run on the user backend (LPEL_BACKEND=auto, module absent)$"'
 
 if [ -e $leakfile ]; then
 	check "leak scan after rmmod: no unreferenced objects" leak_scan "after rmmod"

@@ -5,7 +5,7 @@
  *	pelbench [-w WORKLOAD] [-q DEPTH] [-b BATCH] [-o SIZE] [-T THREADS]
  *		 [-t SECONDS] [-y] [-P poll|block] [-x NSRCS] [-F] [-e ENGINE]
  *		 [-B BASELINES] [-j]
- *	pelbench -S [-t SECONDS] [-J FILE] [-j]
+ *	pelbench -S [-t SECONDS] [-J FILE] [-j] [-e user|kernel]
  *
  * Modelled on SPDK's accel_perf: a workload (-w) of ops of one transfer
  * size (-o), DEPTH ops in flight per submitting thread (-q), submitted BATCH
@@ -23,10 +23,20 @@
  *   spsc_ring        a raw single-producer/single-consumer SQ/CQ ring pair
  *                    between two user threads pinned to different CPUs:
  *                    the limit of any shared-memory hand-off;
- *   cpu              one thread doing the op itself: memcpy, memset,
- *                    memcmp, an SSE4.2 CRC-32C, XOR, SHA-256;
- *   pthread_pool     a pool of one thread per CPU, each large op split
- *                    across them: what users write instead of PEL.
+ *   cpu              one thread doing the op itself with what a user
+ *                    would pick instead of PEL: glibc's memcpy, memset,
+ *                    memcmp; ISA-L's crc32_iscsi (CRC-32C) and xor_gen;
+ *                    OpenSSL's SHA-256;
+ *   pthread_pool     a pool of one thread per CPU running the same code,
+ *                    each large op split across them: what users write
+ *                    instead of PEL;
+ *   cpu_naive        one thread, hand-written code for CRC32C (an SSE4.2
+ *                    crc32 instruction loop) and XOR (a 64-bit word loop):
+ *                    a reference row, not a baseline to beat.
+ * PEL's rings run on pel.ko (-e kernel, the default; -e pel is the same)
+ * or on liblpel's user backend (-e user, LPEL_BACKEND_USER); every run says
+ * which.  The kernel's own figures (PEL_IOC_ENTER/s, the workers' counters,
+ * the pel/N threads' CPU time) are n/a on the user backend.
  * -S runs a fixed suite of all of these, prints Markdown tables and the
  * targets of issue 13 (met, missed, not valid on this host, n/a), and writes the whole as JSON (-J).
  *
@@ -64,10 +74,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <isa-l/crc.h>
+#include <isa-l/raid.h>
 #include <liburing.h>
+#include <openssl/sha.h>
 
 #include "lpel.h"
-#include "sha256_ref.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <x86intrin.h>
@@ -109,6 +121,14 @@
 
 static const char *prog = "pelbench";
 
+/* -e user|kernel: the backend PEL's rings ask for (lpel_params.backend). */
+static unsigned int pel_backend_req = LPEL_BACKEND_KERNEL;
+
+static bool pel_on_kernel(void)
+{
+	return pel_backend_req == LPEL_BACKEND_KERNEL;
+}
+
 /* ------------------------------------------------------------------------
  * Configuration
  */
@@ -124,17 +144,24 @@ static const char *const workload_names[W_NR] = {
 
 /* What the single-thread baseline does for each workload. */
 static const char *const cpu_names[W_NR] = {
-	"nothing", "memcpy", "memset", "memcmp", "crc32c (SSE4.2)",
-	"memcpy + crc32c", "xor", "sha256",
+	"nothing", "memcpy", "memset", "memcmp", "ISA-L crc32c",
+	"memcpy + ISA-L crc32c", "ISA-L xor_gen", "OpenSSL sha256",
+};
+
+/* ... and the naive reference row (only where it differs). */
+static const char *const naive_names[W_NR] = {
+	[W_CRC32C] = "naive SSE4.2 crc32c loop",
+	[W_COPY_CRC32C] = "memcpy + naive SSE4.2 loop",
+	[W_XOR] = "naive xor loop",
 };
 
 enum engine {
-	E_PEL, E_URING, E_SQPOLL, E_SPSC, E_CPU, E_POOL, E_NR
+	E_PEL, E_URING, E_SQPOLL, E_SPSC, E_CPU, E_POOL, E_NAIVE, E_NR
 };
 
 static const char *const engine_names[E_NR] = {
 	"pel", "io_uring", "io_uring_sqpoll", "spsc_ring", "cpu",
-	"pthread_pool",
+	"pthread_pool", "cpu_naive",
 };
 
 enum wait_mode { WAIT_POLL, WAIT_BLOCK };
@@ -287,41 +314,35 @@ static double hist_quantile(const struct hist *h, uint64_t n, double p)
 
 /* ------------------------------------------------------------------------
  * CRC-32C (Castagnoli, reflected 0x82f63b78, pre- and post-inverted as
- * PEL's): the SSE4.2 instruction where there is one, a table otherwise, and
- * zlib's combination of two CRCs for the pthread pool's chunks.
+ * PEL's): ISA-L's crc32_iscsi(), which does neither inversion and takes an
+ * int length; the naive reference, a loop over the SSE4.2 instruction; and
+ * zlib's combination of two CRCs for the pthread pool's chunks (ISA-L has
+ * none).
  */
 #define CRC32C_POLY	0x82f63b78U
 
-static uint32_t crc32c_table[256];
 static uint32_t crc32c_x2n[32];
 static bool have_sse42;
 
-static void crc32c_sw_init(void)
+static uint32_t crc32c(uint32_t crc, const void *buf, size_t len)
 {
-	uint32_t i, j, c;
-
-	for (i = 0; i < 256; i++) {
-		c = i;
-		for (j = 0; j < 8; j++)
-			c = c & 1 ? (c >> 1) ^ CRC32C_POLY : c >> 1;
-		crc32c_table[i] = c;
-	}
-}
-
-static uint32_t crc32c_sw(uint32_t crc, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
+	const unsigned char *p = buf;
 
 	crc = ~crc;
-	while (len--)
-		crc = crc32c_table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+	while (len) {
+		int n = len > (size_t)INT32_MAX ? 1 << 30 : (int)len;
+
+		crc = crc32_iscsi((unsigned char *)p, n, crc);
+		p += n;
+		len -= (size_t)n;
+	}
 	return ~crc;
 }
 
 #if HAVE_TSC && defined(__x86_64__)
 /* Only this function is built for SSE4.2; have_sse42 guards its use. */
 __attribute__((target("sse4.2")))
-static uint32_t crc32c_hw(uint32_t crc, const void *buf, size_t len)
+static uint32_t crc32c_naive(uint32_t crc, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
 	uint64_t c = ~crc;
@@ -342,16 +363,12 @@ static uint32_t crc32c_hw(uint32_t crc, const void *buf, size_t len)
 		c = __builtin_ia32_crc32qi((uint32_t)c, *p++);
 	return ~(uint32_t)c;
 }
-#endif
-
-static uint32_t crc32c(uint32_t crc, const void *buf, size_t len)
+#else
+static uint32_t crc32c_naive(uint32_t crc, const void *buf, size_t len)
 {
-#if HAVE_TSC && defined(__x86_64__)
-	if (have_sse42)
-		return crc32c_hw(crc, buf, len);
-#endif
-	return crc32c_sw(crc, buf, len);
+	return crc32c(crc, buf, len);	/* never used: no SSE4.2 */
 }
+#endif
 
 /* a * b modulo the CRC polynomial, bit-reflected (zlib's multmodp()). */
 static uint32_t crc32c_multmodp(uint32_t a, uint32_t b)
@@ -389,7 +406,6 @@ static void crc32c_init(void)
 	uint32_t p = 1U << 30;
 	unsigned int n;
 
-	crc32c_sw_init();
 	crc32c_x2n[0] = p;
 	for (n = 1; n < 32; n++)
 		crc32c_x2n[n] = p = crc32c_multmodp(p, p);
@@ -485,7 +501,8 @@ static bool w_has_dst(enum workload w)
 	return w == W_COPY || w == W_FILL || w == W_COPY_CRC32C || w == W_XOR;
 }
 
-static void xor_range(uint8_t *dst, uint8_t *const *srcs, unsigned int nr,
+/* The naive XOR: 64-bit words, then bytes (also -y's reference). */
+static void xor_naive(uint8_t *dst, uint8_t *const *srcs, unsigned int nr,
 		      uint64_t off, uint64_t n)
 {
 	uint64_t i;
@@ -507,6 +524,33 @@ static void xor_range(uint8_t *dst, uint8_t *const *srcs, unsigned int nr,
 		for (; i < n; i++)
 			d[i] ^= x[i];
 	}
+}
+
+/*
+ * ISA-L's xor_gen(): its sources, then the destination; at least two
+ * sources, every pointer 32-byte aligned.  One source is a copy; a range
+ * that is not aligned (a size that is no multiple of 32 puts the slots'
+ * destinations off) falls back to the naive loop.
+ */
+static void xor_isal(uint8_t *dst, uint8_t *const *srcs, unsigned int nr,
+		     uint64_t off, uint64_t n)
+{
+	void *v[PEL_XOR_MAX_SRCS + 1];
+	uintptr_t bits = (uintptr_t)(dst + off);
+	unsigned int s;
+
+	if (nr == 1) {
+		memcpy(dst + off, srcs[0] + off, n);
+		return;
+	}
+	for (s = 0; s < nr; s++) {
+		v[s] = srcs[s] + off;
+		bits |= (uintptr_t)v[s];
+	}
+	v[nr] = dst + off;
+	if ((bits & 31) || n > INT32_MAX ||
+	    xor_gen((int)nr + 1, (int)n, v))
+		xor_naive(dst, srcs, nr, off, n);
 }
 
 static void wbuf_free(struct wbuf *b)
@@ -577,12 +621,12 @@ static int wbuf_init(struct wbuf *b, const struct cfg *c, unsigned int seed)
 	if (w == W_CRC32C || w == W_COPY_CRC32C)
 		b->crc_ref = crc32c(0, b->src, sz);
 	if (w == W_SHA256)
-		sha256_ref(b->src, sz, b->sha_ref);
+		SHA256(b->src, sz, b->sha_ref);
 	if (w == W_XOR) {
 		b->ref = buf_alloc(sz);
 		if (!b->ref)
 			goto nomem;
-		xor_range(b->ref, b->xsrc, c->nsrcs, 0, sz);
+		xor_naive(b->ref, b->xsrc, c->nsrcs, 0, sz);
 	}
 	return 0;
 nomem:
@@ -615,10 +659,13 @@ struct rres {
 	uint64_t diff;			/* first differing offset, or UINT64_MAX */
 };
 
-/* Run bytes [off, off + n) of @slot's op on this CPU. */
+/*
+ * Run bytes [off, off + n) of @slot's op on this CPU: with the libraries'
+ * code, or (@naive) the hand-written loops of the cpu_naive row.
+ */
 static void cpu_range(const struct cfg *c, const struct wbuf *b,
 		      unsigned int slot, uint64_t off, uint64_t n,
-		      struct rres *r)
+		      bool naive, struct rres *r)
 {
 	uint8_t *dst = b->dst ? slot_dst(b, slot) : NULL;
 	uint64_t i;
@@ -643,17 +690,22 @@ static void cpu_range(const struct cfg *c, const struct wbuf *b,
 		}
 		break;
 	case W_CRC32C:
-		r->crc = crc32c(0, b->src + off, n);
+		r->crc = naive ? crc32c_naive(0, b->src + off, n) :
+				 crc32c(0, b->src + off, n);
 		break;
 	case W_COPY_CRC32C:
 		cpu_copy(dst + off, b->src + off, n);
-		r->crc = crc32c(0, b->src + off, n);
+		r->crc = naive ? crc32c_naive(0, b->src + off, n) :
+				 crc32c(0, b->src + off, n);
 		break;
 	case W_XOR:
-		xor_range(dst, b->xsrc, c->nsrcs, off, n);
+		if (naive)
+			xor_naive(dst, b->xsrc, c->nsrcs, off, n);
+		else
+			xor_isal(dst, b->xsrc, c->nsrcs, off, n);
 		break;
 	case W_SHA256:
-		sha256_ref(b->src, b->size, slot_digest(b, slot));
+		SHA256(b->src, b->size, slot_digest(b, slot));
 		break;
 	case W_NR:
 		break;
@@ -1223,7 +1275,8 @@ static int cpu_submit(struct tctx *t, unsigned int n)
 		struct rres r;
 		int64_t res;
 
-		cpu_range(t->cfg, &t->wb, slot, 0, t->cfg->size, &r);
+		cpu_range(t->cfg, &t->wb, slot, 0, t->cfg->size,
+			  t->e == E_NAIVE, &r);
 		cpu_result(t->cfg, &r, &res, &result);
 		complete(t, slot, res, result, now_ticks());
 	}
@@ -1279,7 +1332,7 @@ static void *pool_worker(void *arg)
 		struct pool_op *op = &t->pops[task->slot];
 
 		cpu_range(t->cfg, &t->wb, task->slot, task->off, task->len,
-			  &op->r[task->chunk]);
+			  false, &op->r[task->chunk]);
 		/* The last chunk done hands the op to its submitter. */
 		if (atomic_fetch_sub_explicit(&op->left, 1, memory_order_acq_rel) == 1) {
 			pthread_mutex_lock(&t->cmu);
@@ -1458,6 +1511,7 @@ static const struct engine_ops *const engine_ops[E_NR] = {
 	[E_SPSC] = &spsc_engine,
 	[E_CPU] = &cpu_engine,
 	[E_POOL] = &pool_engine,
+	[E_NAIVE] = &cpu_engine,
 };
 
 /* ------------------------------------------------------------------------
@@ -1628,6 +1682,7 @@ static void pel_snapshot(struct pel_snap *s)
  */
 struct result {
 	enum engine e;
+	int backend;			/* PEL: lpel_backend() of its rings; else -1 */
 	struct cfg cfg;
 	char label[48];
 	int err;
@@ -1675,6 +1730,8 @@ static bool engine_supports(enum engine e, enum workload w)
 {
 	if (e == E_URING || e == E_SQPOLL || e == E_SPSC)
 		return w == W_NOP;
+	if (e == E_NAIVE)
+		return naive_names[w] != NULL;
 	return true;
 }
 
@@ -1737,11 +1794,15 @@ static int tctx_setup(struct tctx *t, enum engine e, const struct cfg *c,
 		struct lpel_params p = {
 			.sq_entries = entries,
 			.cq_entries = entries * 2,
+			.backend = pel_backend_req,
 		};
 
 		ret = lpel_init_params(&t->pel, &p);
+		if (ret == -ENOSYS && !pel_on_kernel())
+			return t_fail(t, ret, "lpel_init_params: the user backend is not in this liblpel");
 		if (ret)
-			return t_fail(t, ret, "lpel_init (is pel.ko loaded?)");
+			return t_fail(t, ret, pel_on_kernel() ? "lpel_init (is pel.ko loaded?)" :
+				      "lpel_init_params, user backend");
 		t->pel_up = true;
 		if (c->fixed) {
 			struct iovec iov[PEL_XOR_MAX_SRCS + 8];
@@ -1907,11 +1968,16 @@ static const char *result_label(enum engine e, const struct cfg *c, char *buf,
 		snprintf(buf, n, "%s, 1 thread",
 			 cpu_copy_movsb && c->w == W_COPY ? "rep movsb" : cpu_names[c->w]);
 		break;
+	case E_NAIVE:
+		snprintf(buf, n, "%s, 1 thread",
+			 naive_names[c->w] ? naive_names[c->w] : "naive");
+		break;
 	case E_POOL:
 		snprintf(buf, n, "pthread pool x%u", nr_online_cpus());
 		break;
 	case E_PEL:
-		snprintf(buf, n, "pel%s%s", c->wait == WAIT_BLOCK ? " (blocking)" : "",
+		snprintf(buf, n, "pel%s%s%s", pel_on_kernel() ? "" : " (user)",
+			 c->wait == WAIT_BLOCK ? " (blocking)" : "",
 			 c->fixed ? " (fixed)" : "");
 		break;
 	default:
@@ -1942,13 +2008,14 @@ static int run_engine(enum engine e, const struct cfg *cfg, struct result *r)
 	struct pel_snap *s0 = NULL, *s1 = NULL;
 	struct rusage ru0, ru1;
 	uint64_t t0, t1, en0 = 0, en1 = 0, he0 = 0, he1 = 0;
-	bool have_en = false;
+	bool have_en = false, kern = false;
 	unsigned int i, started = 0, spsc_started = 0;
 	int ret = 0;
 
 	memset(r, 0, sizeof(*r));
 	r->e = e;
-	if (e == E_CPU) {
+	r->backend = -1;
+	if (e == E_CPU || e == E_NAIVE) {
 		c.threads = 1;
 		c.depth = 1;
 		c.batch = 1;
@@ -1957,11 +2024,16 @@ static int run_engine(enum engine e, const struct cfg *cfg, struct result *r)
 	result_label(e, &c, r->label, sizeof(r->label));
 	if (!engine_supports(e, c.w)) {
 		r->skipped = true;
-		snprintf(r->errmsg, sizeof(r->errmsg), "%s runs only nop",
-			 engine_names[e]);
+		snprintf(r->errmsg, sizeof(r->errmsg), "%s runs only %s",
+			 engine_names[e], e == E_NAIVE ? "crc32c, copy_crc32c and xor" : "nop");
 		return 0;
 	}
-	if (e == E_PEL && c.fixed &&
+	if (e == E_NAIVE && c.w != W_XOR && !have_sse42) {
+		r->skipped = true;
+		snprintf(r->errmsg, sizeof(r->errmsg), "n/a: no SSE4.2");
+		return 0;
+	}
+	if (e == E_PEL && c.fixed && pel_on_kernel() &&
 	    !pel_has_feature(PEL_FEAT_REGISTERED_BUFFERS)) {
 		r->skipped = true;
 		snprintf(r->errmsg, sizeof(r->errmsg),
@@ -2001,13 +2073,18 @@ static int run_engine(enum engine e, const struct cfg *cfg, struct result *r)
 			}
 			if (e == E_PEL && c.fixed && ret == -EOPNOTSUPP) {
 				snprintf(r->errmsg, sizeof(r->errmsg),
-					 "n/a: module lacks registered buffers");
+					 pel_on_kernel() ? "n/a: module lacks registered buffers" :
+					 "n/a: the user backend lacks registered buffers");
 				r->skipped = true;
 				ret = 0;
 			}
 			goto out_teardown;
 		}
 	}
+	/* Where the rings run, as the library says; the kernel's figures only there. */
+	if (e == E_PEL)
+		r->backend = lpel_backend(&t[0].pel);
+	kern = e == E_PEL && r->backend == LPEL_BACKEND_KERNEL;
 	if (e == E_SPSC) {
 		for (i = 0; i < c.threads; i++, spsc_started++) {
 			ret = start_thread(&t[i].spsc->tid, t[i].spsc->cpu,
@@ -2036,7 +2113,7 @@ static int run_engine(enum engine e, const struct cfg *cfg, struct result *r)
 	sleep_s(c.seconds < 5 * WARMUP_S ? c.seconds / 5 : WARMUP_S);
 	getrusage(RUSAGE_SELF, &ru0);
 	pel_kthreads_cpu(&s0->kthread_ns, &s0->nr_kthreads);
-	if (e == E_PEL)
+	if (kern)
 		have_en = pel_own_enters(&en0, &he0);
 	t0 = now_ticks();
 	atomic_store(&phase, PH_RUN);
@@ -2062,6 +2139,8 @@ static int run_engine(enum engine e, const struct cfg *cfg, struct result *r)
 	r->cpu_user_s = rusage_s(&ru1.ru_utime) - rusage_s(&ru0.ru_utime);
 	r->cpu_sys_s = rusage_s(&ru1.ru_stime) - rusage_s(&ru0.ru_stime);
 	r->kthread_cpu_s = (double)(s1->kthread_ns - s0->kthread_ns) / 1e9;
+	if (e == E_PEL && !kern)
+		r->kthread_cpu_s = NAN;		/* no pel/N threads serve it */
 
 out_join:
 	for (i = 0; i < started; i++)
@@ -2087,7 +2166,7 @@ out_stop:
 				 i, t[i].err_what, strerror(-ret));
 		}
 	}
-	if (!ret && e == E_PEL && s0->ok && s1->ok) {
+	if (!ret && kern && s0->ok && s1->ok) {
 		r->have_workers = true;
 		r->nr_workers = s1->nr < s0->nr ? s1->nr : s0->nr;
 		for (i = 0; i < r->nr_workers; i++) {
@@ -2272,6 +2351,9 @@ static void json_result(struct jw *jw, const char *key, const char *id,
 	if (id)
 		jw_str(jw, "id", id);
 	jw_str(jw, "engine", engine_names[r->e]);
+	if (r->e == E_PEL)
+		jw_str(jw, "backend", r->backend >= 0 ? lpel_backend_name(r->backend) :
+		       lpel_backend_name((int)pel_backend_req));
 	jw_str(jw, "label", r->label);
 	json_cfg(jw, &r->cfg);
 	if (r->skipped || r->err) {
@@ -2347,7 +2429,7 @@ static void fmt_size(char *buf, size_t n, uint64_t v)
 
 static void text_header(FILE *f)
 {
-	fprintf(f, "%-26s %6s %12s %10s %9s %9s %9s %9s %7s %7s\n",
+	fprintf(f, "%-36s %6s %12s %10s %9s %9s %9s %9s %7s %7s\n",
 		"engine", "thread", "ops/s", "MiB/s", "avg(us)", "p50(us)",
 		"p99(us)", "max(us)", "failed", "miscmp");
 }
@@ -2357,17 +2439,17 @@ static void text_result(FILE *f, const struct result *r, bool per_thread)
 	unsigned int i;
 
 	if (r->skipped) {
-		fprintf(f, "%-26s skipped: %s\n", r->label, r->errmsg);
+		fprintf(f, "%-36s skipped: %s\n", r->label, r->errmsg);
 		return;
 	}
 	if (r->err) {
-		fprintf(f, "%-26s error: %s\n", r->label, r->errmsg);
+		fprintf(f, "%-36s error: %s\n", r->label, r->errmsg);
 		return;
 	}
 	for (i = 0; per_thread && r->nthreads > 1 && i < r->nthreads; i++) {
 		const struct tstats *st = &r->th[i];
 
-		fprintf(f, "%-26s %6u %12.0f %10.1f %9.2f %9.2f %9.2f %9.2f %7" PRIu64 " %7" PRIu64 "\n",
+		fprintf(f, "%-36s %6u %12.0f %10.1f %9.2f %9.2f %9.2f %9.2f %7" PRIu64 " %7" PRIu64 "\n",
 			r->label, i, r->th_ops_s[i], r->th_mib_s[i],
 			st->ops ? ticks_to_ns((double)st->lat_sum / (double)st->ops) / 1e3 : 0,
 			ticks_to_ns(hist_quantile(&st->h, st->ops, 0.5)) / 1e3,
@@ -2375,7 +2457,7 @@ static void text_result(FILE *f, const struct result *r, bool per_thread)
 			ticks_to_ns((double)st->lat_max) / 1e3,
 			st->failed, st->miscompares);
 	}
-	fprintf(f, "%-26s %6s %12.0f %10.1f %9.2f %9.2f %9.2f %9.2f %7" PRIu64 " %7" PRIu64 "\n",
+	fprintf(f, "%-36s %6s %12.0f %10.1f %9.2f %9.2f %9.2f %9.2f %7" PRIu64 " %7" PRIu64 "\n",
 		r->label, "total", r->ops_s, r->mib_s, r->lat_avg / 1e3,
 		r->lat_p50 / 1e3, r->lat_p99 / 1e3, r->lat_max / 1e3,
 		r->failed, r->miscompares);
@@ -2398,6 +2480,8 @@ static unsigned int default_baselines(enum workload w)
 {
 	if (w == W_NOP)
 		return 1U << E_URING | 1U << E_SQPOLL | 1U << E_SPSC;
+	if (naive_names[w])
+		return 1U << E_CPU | 1U << E_POOL | 1U << E_NAIVE;
 	return 1U << E_CPU | 1U << E_POOL;
 }
 
@@ -2419,7 +2503,8 @@ static int parse_baselines(const char *s, unsigned int *mask)
 			if (!strcmp(tok, engine_names[e]) ||
 			    (e == E_SQPOLL && !strcmp(tok, "sqpoll")) ||
 			    (e == E_SPSC && !strcmp(tok, "ring")) ||
-			    (e == E_POOL && !strcmp(tok, "pool")))
+			    (e == E_POOL && !strcmp(tok, "pool")) ||
+			    (e == E_NAIVE && !strcmp(tok, "naive")))
 				break;
 		if (e == E_NR) {
 			free(dup);
@@ -2471,6 +2556,7 @@ static int run_single(const struct cfg *c, enum engine primary,
 		jw_open(&jw, "config", '{');
 		json_cfg(&jw, c);
 		jw_str(&jw, "clock", use_tsc ? "tsc" : "clock_gettime");
+		jw_str(&jw, "pel_backend", lpel_backend_name((int)pel_backend_req));
 		jw_u64(&jw, "cpus", nr_online_cpus());
 		jw_close(&jw, '}');
 		jw_open(&jw, "results", '[');
@@ -2502,6 +2588,13 @@ static int run_single(const struct cfg *c, enum engine primary,
 			       ratio(res[0].lat_p50, res[i].lat_p50),
 			       ratio(res[0].lat_p99, res[i].lat_p99));
 		}
+		if (res[0].e == E_PEL)
+			printf("pel backend: %s%s%s\n",
+			       lpel_backend_name(res[0].backend >= 0 ? res[0].backend :
+						 (int)pel_backend_req),
+			       res[0].backend >= 0 ? "" : " (asked for; no ring was set up)",
+			       pel_on_kernel() ? "" :
+			       "; PEL_IOC_ENTER/s, worker counters, pel/N threads' CPU: n/a (kernel only)");
 		if (res[0].have_workers)
 			printf("pel workers: %" PRIu64 " wakeups, %" PRIu64 " sleeps, %" PRIu64 " ops stolen, %" PRIu64 " split chunks; CPU: %.2f s user, %.2f s sys, %.2f s pel/N threads over %.2f s\n",
 			       res[0].wakeups, res[0].sleeps, res[0].stolen,
@@ -3046,6 +3139,7 @@ static int suite_json(const char *path, const struct idle_res *ir,
 	jw_num(&jw, "seconds", suite_seconds);
 	jw_u64(&jw, "rounds", suite_rounds);
 	jw_str(&jw, "clock", use_tsc ? "tsc" : "clock_gettime");
+	jw_str(&jw, "pel_backend", lpel_backend_name((int)pel_backend_req));
 	jw_bool(&jw, "sse4_2", have_sse42);
 	if (have_info) {
 		jw_open(&jw, "module", '{');
@@ -3229,8 +3323,10 @@ static int run_suite(const char *json_path)
 	int ret;
 
 	uname(&u);
-	if (!have_info)
+	if (!have_info && pel_on_kernel())
 		fprintf(stderr, "%s: PEL is not loaded: PEL runs will fail\n", prog);
+	fprintf(stderr, "%s: PEL runs on the %s backend\n", prog,
+		lpel_backend_name((int)pel_backend_req));
 	suite_plan(ncpu);
 	for (round = 0; round < suite_rounds; round++) {
 		for (i = 0; i < nr_sruns; i++) {
@@ -3261,7 +3357,10 @@ static int run_suite(const char *json_path)
 	for (i = 0; i < nr_sruns; i++)
 		srun_summarise(&sruns[i]);
 
-	measure_idle(&ir);
+	if (pel_on_kernel())
+		measure_idle(&ir);
+	else
+		memset(&ir, 0, sizeof(ir));
 
 	spsc_p50_us = srun_val("lat.nop.spsc_ring", '5') / 1e3;
 	if (!(spsc_p50_us < COSCHED_MAX_US))
@@ -3287,7 +3386,7 @@ static int run_suite(const char *json_path)
 				  srun_val("copy.64M.cpu", 'm'));
 	if (!(pool_copy_scaling >= COPY_PARALLEL_MIN * ncpu))
 		copy_parallel_invalid = "the pthread pool's COPY 64 MiB did not reach 0.9 N x one thread";
-	if (!pel_has_feature(PEL_FEAT_REGISTERED_BUFFERS))
+	if (pel_on_kernel() && !pel_has_feature(PEL_FEAT_REGISTERED_BUFFERS))
 		fixed_na = "module lacks registered buffers";
 
 	target_add("nop_vs_io_uring", "NOP b32 polled: PEL / io_uring plain",
@@ -3300,7 +3399,8 @@ static int run_suite(const char *json_path)
 		   ratio(srun_val("nop.b32.pel_block", 'o'), srun_val("nop.b32.io_uring", 'o')),
 		   1.0, CMP_GE);
 	target_add("nop_enters", "NOP b32 polled: PEL_IOC_ENTER/s",
-		   srun_val("nop.b32.pel", 'E'), 0, CMP_EQ);
+		   srun_val("nop.b32.pel", 'E'), 0, CMP_EQ)->na =
+		pel_on_kernel() ? NULL : "kernel backend only";
 	target_add("copy64m_vs_pool", "COPY 64 MiB: PEL / pthread pool",
 		   ratio(srun_val("copy.64M.pel", 'm'), srun_val("copy.64M.pthread_pool", 'm')),
 		   1.0, CMP_GE);
@@ -3322,7 +3422,8 @@ static int run_suite(const char *json_path)
 	target_add("lat_p99_vs_sum", "COPY 4 KiB depth 1 p99: PEL / (io_uring NOP p50 + memcpy 4 KiB p50)",
 		   ratio(srun_val("lat.copy4k.pel", '9'), lat_sum), 10.0, CMP_LE);
 	target_add("idle", "Idle: % of one CPU, 1 s after the last op",
-		   ir.ok ? ir.pct_one_cpu : NAN, 0, CMP_EQ);
+		   ir.ok ? ir.pct_one_cpu : NAN, 0, CMP_EQ)->na =
+		pel_on_kernel() ? NULL : "kernel backend only (the pel/N threads)";
 
 	suite_markdown(&ir, ncpu, u.release);
 	ret = suite_json(json_path, &ir, ncpu, u.release, &info, have_info);
@@ -3367,13 +3468,20 @@ static void usage(FILE *f)
 		"  -F, --fixed  PEL: register the buffers (PEL_IOC_REGISTER_BUFFERS) and\n"
 		"               set PEL_SQE_FIXED on every SQE; needs the module's\n"
 		"               PEL_FEAT_REGISTERED_BUFFERS (else the run is n/a)\n"
-		"  -e ENGINE    what -w runs on (default pel): ", PEL_XOR_MAX_SRCS);
-	for (i = 0; i < E_NR; i++)
+		"  -e ENGINE    what -w runs on (default pel): kernel or pel: PEL on pel.ko;\n"
+		"               user: PEL on liblpel's user backend (LPEL_BACKEND_USER;\n"
+		"               the kernel-only figures, ENTER/s and the workers', are n/a;\n"
+		"               -S too); or a baseline: ", PEL_XOR_MAX_SRCS);
+	for (i = 1; i < E_NR; i++)
 		fprintf(f, "%s%s", engine_names[i], i + 1 < E_NR ? ", " : "\n");
 	fprintf(f,
 		"  -B LIST      baselines, comma-separated engines, 'all' or 'none'\n"
 		"               (default: io_uring,io_uring_sqpoll,spsc_ring for nop;\n"
-		"               cpu,pthread_pool otherwise)\n"
+		"               cpu,pthread_pool otherwise, and cpu_naive for crc32c,\n"
+		"               copy_crc32c and xor)\n"
+		"               cpu, pthread_pool: glibc mem*, ISA-L crc32_iscsi and\n"
+		"               xor_gen, OpenSSL SHA-256; cpu_naive: an SSE4.2 crc32\n"
+		"               loop, a word XOR loop (a reference, not a baseline)\n"
 		"  -j           JSON output\n"
 		"  -S, --suite  run the fixed suite (-t default 0.5 there)\n"
 		"  -R ROUNDS    -S: rounds of the runs that targets use; medians (default 3)\n"
@@ -3509,12 +3617,20 @@ int main(int argc, char **argv)
 				goto bad;
 			break;
 		case 'e':
+			if (!strcmp(optarg, "user") || !strcmp(optarg, "kernel")) {
+				primary = E_PEL;
+				pel_backend_req = optarg[0] == 'u' ? LPEL_BACKEND_USER :
+						  LPEL_BACKEND_KERNEL;
+				break;
+			}
 			for (i = 0; i < E_NR; i++)
 				if (!strcmp(optarg, engine_names[i]))
 					break;
 			if (i == E_NR)
 				goto bad;
 			primary = i;
+			if (i == E_PEL)
+				pel_backend_req = LPEL_BACKEND_KERNEL;
 			break;
 		case 'B':
 			blist = optarg;

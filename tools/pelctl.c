@@ -235,29 +235,115 @@ static void jw_null(struct jw *jw, const char *key)
 }
 
 /* ------------------------------------------------------------------------
- * Errors: text on stderr, or {"error": "..."} on stdout in JSON mode.
+ * What liblpel programs started here run on: $LPEL_BACKEND ("kernel",
+ * "user", "auto"; unset is the kernel) and whether the module is there,
+ * by liblpel's own rule (lpel_init_params(), Documentation/user.md).
  */
-static void p_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-static void p_err(const char *fmt, ...)
+/* "kernel", "user", or NULL when $LPEL_BACKEND is not a backend. */
+static const char *env_backend(const char *env, bool module)
+{
+	if (!strcmp(env, "kernel"))
+		return "kernel";
+	if (!strcmp(env, "user"))
+		return "user";
+	if (!strcmp(env, "auto"))
+		return module ? "kernel" : "user";
+	return NULL;
+}
+
+static const char *lpel_backend_env(void)
+{
+	const char *env = getenv("LPEL_BACKEND");
+
+	return env && *env ? env : NULL;
+}
+
+/* status: one line, when $LPEL_BACKEND makes the answer other than the module. */
+static void print_liblpel(bool module)
+{
+	const char *env = lpel_backend_env(), *b;
+
+	if (!env)
+		return;
+	b = env_backend(env, module);
+	if (!b)
+		printf("liblpel: LPEL_BACKEND=%s is not a backend (kernel, user, auto): programs here fail with EINVAL\n",
+		       env);
+	else if (!strcmp(b, "user"))
+		printf("liblpel: programs here run on the user backend (LPEL_BACKEND=%s%s)\n",
+		       env, module ? "" : ", module absent");
+	else if (!module)
+		printf("liblpel: programs here fail with ENODEV (LPEL_BACKEND=%s, module absent)\n",
+		       env);
+}
+
+/* status -j: "liblpel": {"LPEL_BACKEND": ..., "backend": ...} when it is set. */
+static void json_liblpel(struct jw *jw, bool module)
+{
+	const char *env = lpel_backend_env(), *b;
+
+	if (!env)
+		return;
+	b = env_backend(env, module);
+	jw_object(jw, "liblpel");
+	jw_string(jw, "LPEL_BACKEND", env, SIZE_MAX);
+	if (b)
+		jw_string(jw, "backend", b, SIZE_MAX);
+	else
+		jw_null(jw, "backend");
+	jw_end_object(jw);
+}
+
+/* The command is status: a missing module's error says what liblpel does. */
+static bool status_cmd;
+
+/* ------------------------------------------------------------------------
+ * Errors: text on stderr, or {"error": "..."} on stdout in JSON mode.
+ * absent: the module is not loaded (status adds what liblpel does then).
+ */
+static void vp_err(bool absent, const char *fmt, va_list ap)
 {
 	char msg[1024];
-	va_list ap;
 
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	if (json_output) {
 		struct jw jw;
 
 		jw_init(&jw, stdout, pretty_output);
 		jw_object(&jw, NULL);
 		jw_string(&jw, "error", msg, SIZE_MAX);
+		if (absent && status_cmd)
+			json_liblpel(&jw, false);
 		jw_end_object(&jw);
 		fflush(stdout);
 	} else {
 		fprintf(stderr, "%s: %s\n", prog, msg);
+		if (absent && status_cmd)
+			print_liblpel(false);
 	}
+}
+
+static void p_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void p_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vp_err(false, fmt, ap);
+	va_end(ap);
+}
+
+static void p_err_absent(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void p_err_absent(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vp_err(true, fmt, ap);
+	va_end(ap);
 }
 
 static const struct {
@@ -435,13 +521,13 @@ static int open_pel(bool quiet)
 	err = errno;
 	switch (err) {
 	case ENOENT:
-		p_err("PEL module not loaded (%s missing): load it with 'modprobe pel' or 'insmod pel.ko'",
-		      PEL_DEVICE_PATH);
+		p_err_absent("PEL module not loaded (%s missing): load it with 'modprobe pel' or 'insmod pel.ko'",
+			     PEL_DEVICE_PATH);
 		break;
 	case ENXIO:
 	case ENODEV:
-		p_err("PEL module not loaded (%s has no driver): load it with 'modprobe pel' or 'insmod pel.ko'",
-		      PEL_DEVICE_PATH);
+		p_err_absent("PEL module not loaded (%s has no driver): load it with 'modprobe pel' or 'insmod pel.ko'",
+			     PEL_DEVICE_PATH);
 		break;
 	case EACCES:
 	case EPERM:
@@ -1802,6 +1888,7 @@ static int show(const char *cmd, unsigned int what, int argc, char **argv)
 		} else {
 			jw_object(&jw, NULL);
 			json_module(&jw, &st);
+			json_liblpel(&jw, true);
 			json_workers(&jw, "workers", &st);
 			json_contexts(&jw, "contexts", &st);
 			json_busy(&jw, &st, false);
@@ -1813,6 +1900,8 @@ static int show(const char *cmd, unsigned int what, int argc, char **argv)
 	} else {
 		if (what & SHOW_MODULE)
 			print_module(&st);
+		if (what == SHOW_ALL)
+			print_liblpel(true);
 		if (what & SHOW_WORKERS)
 			print_workers(&st);
 		if (what & SHOW_CONTEXTS) {
@@ -1833,6 +1922,7 @@ static int show(const char *cmd, unsigned int what, int argc, char **argv)
 
 static int do_status(int argc, char **argv)
 {
+	status_cmd = true;
 	return show("status", SHOW_ALL, argc, argv);
 }
 

@@ -11,6 +11,8 @@
 #
 # The serial console is saved (without \r) to LOGFILE and streamed to stdout
 # (the final dmesg dump only with -v).
+# Dynamically linked programs among the -f files get the loader and their
+# shared objects (ldd's list) at their host paths in the initramfs.
 # Inside the VM, /init loads the -M modules, runs COMMAND in /pel and prints
 # a sentinel line "PEL_VM_EXIT=<status>" followed by the full dmesg between
 # "=== PEL_DMESG_BEGIN ===" and "=== PEL_DMESG_END ===", then powers off.
@@ -66,6 +68,7 @@ usage: ${0##*/} [options] -- COMMAND [ARGS...]
   -M MODULE   load this module (a name from the kernel's tree, or a path to a
               .ko file) with its dependencies before COMMAND; repeatable
   -f PATH     copy a host file or directory into /pel in the VM; repeatable
+              (with the loader and the shared objects of dynamic programs)
   -a ARG      extra QEMU argument; repeatable
   -A ARG      extra kernel command-line argument; repeatable
   -b          boot the compressed bzImage as shipped (slower; by default the
@@ -425,6 +428,59 @@ for f in "${files[@]}"; do
 	cp -RLp -- "$f" "$root/pel/$b" || die "cannot copy $f"
 done
 
+# --- shared objects --------------------------------------------------------
+#
+# The initramfs has no C library of its own.  For each dynamically linked
+# ELF file among the -f files (programs, shared objects), the loader and
+# every shared object ldd names go into it at their host paths
+# (/lib64/ld-linux-x86-64.so.2, /lib/x86_64-linux-gnu/libc.so.6, ...),
+# where the loader looks by default, so the programs run as they are.  ldd
+# runs on the staged copies: an object it finds inside the initramfs tree
+# (through an rpath such as $ORIGIN/lib) is there already.  libgcc_s.so.1
+# comes too: glibc loads it at run time for pthread_cancel() and unwinding.
+
+declare -A so_seen=()
+so_staged=0
+
+# stage_so HOSTPATH: copy one shared object (symlinks followed) to its path.
+stage_so() {
+	local p=$1
+	[ -z "${so_seen[$p]:-}" ] || return 0
+	so_seen[$p]=1
+	mkdir -p "$root$(dirname -- "$p")"
+	cp -L -- "$p" "$root$p" || die "cannot copy $p"
+	so_staged=$((so_staged + 1))
+}
+
+# stage_deps FILE: the shared objects of FILE, if it is a dynamic ELF file.
+stage_deps() {
+	local f=$1 magic out lib
+	LC_ALL=C IFS= read -r -N 4 magic <"$f" 2>/dev/null || return 0
+	[ "$magic" = $'\x7fELF' ] || return 0
+	# Static programs, relocatable objects (.ko) and the like: no deps.
+	out=$(ldd "$f" 2>/dev/null) || return 0
+	if grep -q '=> not found' <<<"$out"; then
+		die "-f ${f#"$root"/pel/}: shared objects not found on the host:" \
+		    "$(grep '=> not found' <<<"$out" | awk '{ print $1 }' | paste -sd' ')"
+	fi
+	while read -r lib; do
+		case $lib in
+		"$root"/*) ;;
+		*) stage_so "$lib" ;;
+		esac
+	done < <(grep -o '/[^ ]*' <<<"$out" | sort -u)
+}
+
+command -v ldd >/dev/null || die "ldd not found"
+while IFS= read -r -d '' f; do
+	stage_deps "$f"
+done < <(find "$root/pel" -type f -print0)
+if [ "$so_staged" -gt 0 ]; then
+	gcc_s=$( (ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null) |
+		awk '$1 == "libgcc_s.so.1" && /x86-64/ { print $NF; exit }')
+	[ -z "$gcc_s" ] || [ ! -f "$gcc_s" ] || stage_so "$gcc_s"
+fi
+
 # COMMAND is shell code; ARGS are appended as single-quoted words.
 {
 	printf '%s' "$1"
@@ -520,6 +576,7 @@ qemu=(qemu-system-x86_64 -accel tcg -cpu max -smp "$ncpus" -m "$mem"
 log "kernel $kver (${boot_image##*/}), $ncpus CPUs, $mem MiB, timeout ${timeout_s}s"
 log "log $logfile"
 [ ${#load_order[@]} -eq 0 ] || log "modules: ${load_order[*]}"
+[ "$so_staged" -eq 0 ] || log "shared objects for the -f programs: $so_staged"
 
 # show_console: echo the console, but fold the dmesg dump (it repeats the
 # boot messages and is in the log anyway) unless -v.  sed -u, not awk: mawk
