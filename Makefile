@@ -34,10 +34,9 @@ LDFLAGS ?=
 
 LIB_MAJOR := 1
 LIB_VERSION := 1.2.0
-# The user backend's ops: lib/uops.c; until it lands, the temporary
-# lib/uops_stub.c stands in for it.
-LIB_UOPS := $(if $(wildcard lib/uops.c),lib/uops.c,lib/uops_stub.c)
-LIB_SRCS := lib/lpel.c lib/user.c $(LIB_UOPS)
+# lpel.c: the API and the ring protocol; user.c and uops.c: the user
+# backend (Documentation/user.md).
+LIB_SRCS := lib/lpel.c lib/user.c lib/uops.c
 LIB_HDRS := lib/lpel.h lib/lpel_internal.h lib/uops.h include/uapi/pel.h
 LIB_OBJS := $(LIB_SRCS:.c=.o)
 LIB_PIC_OBJS := $(LIB_SRCS:.c=.pic.o)
@@ -119,6 +118,12 @@ bench:
 	scripts/bench.sh
 
 tests: $(TEST_BINS)
+
+# The user backend's op layer, on the host (no module, no VM): links
+# lib/uops.c itself, dynamically (ISA-L has no static library).
+tests/bin/uops_unit: tests/uops_unit.c lib/uops.c lib/uops.h include/uapi/pel.h
+	@mkdir -p tests/bin
+	$(CC) $(CFLAGS) -o $@ tests/uops_unit.c lib/uops.c $(LIB_LIBS)
 
 tests/bin/%: tests/%.c tests/pel_test.h lib/liblpel.a lib/lpel.h include/uapi/pel.h
 	@test -f $(KSELFTEST_DIR)/kselftest_harness.h || { echo "kselftest_harness.h missing: run 'make setup'" >&2; exit 1; }

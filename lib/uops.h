@@ -46,6 +46,11 @@ struct lpel_upiece {
 	int res;		/* 0, or -EFAULT (or -ECANCELED: stopped) */
 	uint64_t done;		/* bytes done from the piece's start; exact on a fault */
 	uint32_t crc;		/* CRC32C / COPY_CRC32C: of the bytes done, raw (see uops.c) */
+	/*
+	 * crc is the raw CRC register (no inversion) over the bytes done,
+	 * started from ~seed when the piece starts at the op's byte 0 and
+	 * from 0 otherwise; merge() combines, finish() inverts.
+	 */
 	bool differ;		/* COMPARE*: a difference seen */
 	uint64_t diff_off;	/* COMPARE*: its offset from the op's start */
 	uint8_t digest[PEL_SHA256_DIGEST_SIZE];	/* SHA256 (never split) */
@@ -63,17 +68,26 @@ int lpel_uop_check(struct lpel_uop *op, const struct lpel_ubufs *bufs);
  * Run bytes [off, off + len) of a checked op in the calling thread.  A bad
  * address faults into a handler that ends the piece with -EFAULT and
  * piece->done exact: the process does not crash.  *stop, when non-NULL and
- * set (the ring closing), ends the piece with -ECANCELED between chunks;
- * another thread sets it, so read it with __atomic_load_n(stop,
- * __ATOMIC_RELAXED) (a plain read is a data race to TSan).
+ * set (the ring closing), ends the piece with -ECANCELED between chunks
+ * (every 64 KiB; looked at before the first, not at all when len is 0);
+ * another thread sets it, so it is read with __atomic_load_n(stop,
+ * __ATOMIC_RELAXED).
+ * Fills all of *piece.  Run every op that gets here once at least, len 0
+ * too (a CRC of nothing is its seed).  An op that is not splittable (SHA256,
+ * a backward or overlapping COPY) is run as one piece, [0, sqe.len).
+ * SHA256 writes its digest at addr itself, once the whole source was read.
+ * NOP and CANCEL do nothing here.  The calling thread must not block
+ * SIGSEGV or SIGBUS (a blocked fault kills the process).
  */
 void lpel_uop_run(const struct lpel_uop *op, uint64_t off, uint64_t len,
 		  const volatile int *stop, struct lpel_upiece *piece);
 
 /*
  * Fold piece b, which starts right after the bytes a covers ([off_a,
- * off_a + len_a), fully done), into a.  For chunks run in order of their
- * offsets; a's fields become those of the whole.
+ * off_a + len_a)), into a.  For chunks run in order of their offsets,
+ * every chunk run, from the first: a's fields become those of the whole.
+ * As the kernel merges: a fault or a difference in a ends the op there (b
+ * is ignored), -ECANCELED in either wins over everything.
  */
 void lpel_uop_merge(const struct lpel_uop *op, struct lpel_upiece *a,
 		    uint64_t len_a, const struct lpel_upiece *b);
@@ -82,7 +96,17 @@ void lpel_uop_merge(const struct lpel_uop *op, struct lpel_upiece *a,
 void lpel_uop_finish(const struct lpel_uop *op, const struct lpel_upiece *p,
 		     struct pel_cqe *cqe);
 
-/* Install the fault handler (once per process); 0 or -errno. */
+/*
+ * Install the fault handler (once per process; check() and run() call it
+ * too); 0 or -errno.  It chains to the SIGSEGV/SIGBUS handlers installed
+ * before it; one the application installs later must chain to it in turn.
+ */
 int lpel_uop_init(void);
+
+/*
+ * The CRC-32C of A followed by B, from crc1 (of A), crc2 (of B) and B's
+ * length: what merge() does, for tests and tools.
+ */
+uint32_t lpel_uop_crc32c_combine(uint32_t crc1, uint32_t crc2, uint64_t len2);
 
 #endif /* LPEL_UOPS_H */

@@ -273,7 +273,7 @@ TEST_F(ring, bad_addresses)
 
 	ASSERT_NE(MAP_FAILED, hole);
 	ASSERT_NE(MAP_FAILED, ro);
-	ASSERT_EQ(0, munmap(hole, pg));
+	ASSERT_EQ(0, pel_test_make_hole(hole, pg));
 	memset(src, 0x11, sizeof(src));
 	memset(d1, 0xee, sizeof(d1));
 	memset(d2, 0xdd, sizeof(d2));

@@ -43,6 +43,20 @@ static inline bool pel_test_user_backend(void)
 			SKIP(return, "kernel backend only: %s", what);	\
 	} while (0)
 
+/*
+ * Make the page at hole (mapped by the caller) a hole ops must fault on.
+ * On the kernel backend it is unmapped.  On the user backend it stays
+ * mapped PROT_NONE instead: a page just unmapped may be mapped again at
+ * once by another thread of the process (the pool's, a sanitizer's
+ * allocator), and the op would then succeed on it.  The same -EFAULT.
+ */
+static inline int pel_test_make_hole(void *hole, size_t len)
+{
+	if (pel_test_user_backend())
+		return mprotect(hole, len, PROT_NONE);
+	return munmap(hole, len);
+}
+
 /* An address in the kernel's half: copies to or from it must fault. */
 #define PEL_TEST_KERNEL_ADDR	0xffffffff81000000ULL
 

@@ -294,7 +294,7 @@ TEST_F(ring, bad_source)
 	uint8_t d[DIGEST], empty[DIGEST];
 
 	ASSERT_NE(MAP_FAILED, hole);
-	ASSERT_EQ(0, munmap(hole, pg));
+	ASSERT_EQ(0, pel_test_make_hole(hole, pg));
 	memset(d, 0xa5, sizeof(d));
 	expect_sha(_metadata, &self->ring, d, k, 256, -EFAULT, 0, "kernel source");
 	expect_sha(_metadata, &self->ring, d, hole, 256, -EFAULT, 0, "unmapped source");
@@ -319,7 +319,7 @@ TEST_F(ring, bad_digest)
 	ASSERT_NE(MAP_FAILED, hole);
 	ASSERT_NE(MAP_FAILED, ro);
 	ASSERT_NE(NULL, hb);
-	ASSERT_EQ(0, munmap(hole, pg));
+	ASSERT_EQ(0, pel_test_make_hole(hole, pg));
 	pel_test_fill_random(src, sizeof(src), 1);
 
 	expect_sha(_metadata, &self->ring, k, src, sizeof(src), -EFAULT,
