@@ -1116,7 +1116,6 @@ static void *uw_main(void *arg)
 {
 	struct uworker *w = arg;
 	struct lpel_user *u = w->u;
-	char name[16];
 	cpu_set_t set;
 	uint32_t seq;
 
@@ -1126,8 +1125,6 @@ static void *uw_main(void *arg)
 		/* Soft: a cpuset without that CPU leaves us where we are. */
 		(void)pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 	}
-	snprintf(name, sizeof(name), "lpel-user/%u", w->index);
-	(void)pthread_setname_np(pthread_self(), name);
 
 	/* Born asleep (sleeping was set at setup): the first submission wakes us. */
 	seq = 0;
@@ -1709,10 +1706,15 @@ int lpel_user_init(struct lpel_ring *ring, const struct lpel_params *p)
 	for (i = 0; i < nr; i++) {
 		struct uworker *w = &u->workers[i];
 
+		char name[16];
+
 		ret = -pthread_create(&w->thread, NULL, uw_main, w);
 		if (ret)
 			break;
 		w->started = true;
+		/* Named here, not only by the thread: it is, once setup returns. */
+		snprintf(name, sizeof(name), "lpel-user/%u", w->index);
+		(void)pthread_setname_np(w->thread, name);
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (ret)

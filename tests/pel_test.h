@@ -78,13 +78,48 @@ static inline int pel_test_enter(int fd, struct pel_enter *e)
 	return ret < 0 ? -errno : ret;
 }
 
+/*
+ * The user backend's live pools in this process: threads named
+ * "lpel-user/0", one per ring set up (lib/user.c names its workers
+ * "lpel-user/N").  A pool that lpel_exit() tore down has none left.
+ */
+static inline unsigned int pel_test_user_pools(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	unsigned int n = 0;
+
+	if (!d)
+		return ~0U;
+	while ((e = readdir(d))) {
+		char path[300], comm[32] = "";
+		FILE *f;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;	/* the thread just exited */
+		if (fgets(comm, sizeof(comm), f) && !strcmp(comm, "lpel-user/0\n"))
+			n++;
+		fclose(f);
+	}
+	closedir(d);
+	return n;
+}
+
 static inline int pel_test_info(struct pel_info *info)
 {
 	int fd, ret;
 
-	/* The user backend mirrors the module's defaults (lib/user.c). */
+	/*
+	 * The user backend mirrors the module's defaults (lib/user.c); its
+	 * contexts are this process's pools, counted by their first thread.
+	 */
 	if (pel_test_user_backend()) {
 		memset(info, 0, sizeof(*info));
+		info->nr_contexts = pel_test_user_pools();
 		info->size = sizeof(*info);
 		info->abi_version = PEL_ABI_VERSION;
 		info->features = PEL_FEATURES_ALL & ~PEL_FEAT_STATS;
