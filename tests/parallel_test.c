@@ -71,6 +71,7 @@ static unsigned int chunk_runners(const struct snap *a, const struct snap *b,
 }
 
 #define HELPED(ring) pel_test_fdinfo_u64(lpel_fd(ring), "pel-helped")
+#define SLOW(ring) pel_test_fdinfo_u64(lpel_fd(ring), "pel-slow-batches")
 
 FIXTURE(ring) {
 	struct lpel_ring ring;
@@ -160,7 +161,7 @@ TEST_F(ring, split_copy)
 	struct pel_cqe cqe;
 	struct snap a, b;
 	struct pel_sqe *sqe;
-	uint64_t helped;
+	uint64_t helped, slow = 0;
 
 	ASSERT_TRUE(src && dst);
 	ASSERT_EQ(0, pel_test_info(&info));
@@ -169,6 +170,8 @@ TEST_F(ring, split_copy)
 	pel_test_pattern(src, BIG, 11);
 	memset(dst, 0xcc, BIG + 64);
 	helped = HELPED(&self->ring);
+	if (!pel_test_user_backend())
+		slow = SLOW(&self->ring);
 	snapshot(&a);
 	sqe = lpel_get_sqe(&self->ring);
 	lpel_prep_copy(sqe, dst + 1, src, BIG);
@@ -181,10 +184,18 @@ TEST_F(ring, split_copy)
 	EXPECT_EQ(0xcc, dst[0]);
 	EXPECT_EQ(0, memcmp(dst + 1, src, BIG));
 	EXPECT_EQ(0xcc, dst[BIG + 1]);
-	/* Who ran the chunks: worker stats, which the user backend lacks. */
-	if (!pel_test_user_backend())
-		EXPECT_LE(2, chunk_runners(&a, &b, helped, HELPED(&self->ring)))
-			TH_LOG("the copy was not split across workers");
+	/*
+	 * Who ran the chunks: worker stats, which the user backend lacks.
+	 * The slow path counts as one (NUMA balancing's hinting PTEs send a
+	 * chunk there: Documentation/design.md, "Known limits").
+	 */
+	if (!pel_test_user_backend()) {
+		slow = SLOW(&self->ring) - slow;
+		EXPECT_LE(2, chunk_runners(&a, &b, helped, HELPED(&self->ring)) +
+			  !!slow)
+			TH_LOG("the copy was not split across workers (slow path: %llu batches)",
+			       (unsigned long long)slow);
+	}
 	free(src);
 	free(dst);
 }
@@ -193,7 +204,7 @@ TEST_F(ring, split_copy)
 TEST_F(ring, split_crc32c)
 {
 	uint8_t *src = malloc(BIG + 8), *dst = malloc(BIG);
-	uint64_t helped;
+	uint64_t helped, slow = 0;
 	uint32_t ref;
 	struct pel_cqe cqe;
 	struct snap a, b;
@@ -207,6 +218,8 @@ TEST_F(ring, split_crc32c)
 		/* odd length and alignment: the last chunk is short */
 		ref = pel_ref_crc32c(seeds[i], src + 3, BIG - 5);
 		helped = HELPED(&self->ring);
+		if (!pel_test_user_backend())
+			slow = SLOW(&self->ring);
 		snapshot(&a);
 		sqe = lpel_get_sqe(&self->ring);
 		lpel_prep_crc32c(sqe, src + 3, BIG - 5, seeds[i]);
@@ -216,7 +229,8 @@ TEST_F(ring, split_crc32c)
 		EXPECT_EQ(ref, cqe.result) TH_LOG("seed %#x", seeds[i]);
 		if (!pel_test_user_backend())
 			EXPECT_LE(2, chunk_runners(&a, &b, helped,
-						   HELPED(&self->ring)));
+						   HELPED(&self->ring)) +
+				  !!(SLOW(&self->ring) - slow));
 
 		sqe = lpel_get_sqe(&self->ring);
 		lpel_prep_copy_crc32c(sqe, dst, src + 3, BIG - 5, seeds[i]);

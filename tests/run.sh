@@ -196,6 +196,9 @@ run_suite() {
 	*) mach=(-c "$machine") ;;
 	esac
 	log=$logdir/suite-$kver-$machine${tag:+-$tag}.log
+	# A run that dies before it writes its log must not be judged by the
+	# last one's.
+	rm -f "$log" "$log.out"
 	echo "=== $kver, machine $machine${tag:+, $tag}"
 	t0=$(date +%s)
 	# The debug kernel runs the suite several times slower (KASAN, lockdep

@@ -476,8 +476,10 @@ while IFS= read -r -d '' f; do
 	stage_deps "$f"
 done < <(find "$root/pel" -type f -print0)
 if [ "$so_staged" -gt 0 ]; then
+	# awk reads to the end: an early exit would SIGPIPE ldconfig, and
+	# pipefail would make that this script's exit status (141).
 	gcc_s=$( (ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null) |
-		awk '$1 == "libgcc_s.so.1" && /x86-64/ { print $NF; exit }')
+		awk '$1 == "libgcc_s.so.1" && /x86-64/ && !p { print $NF; p = 1 }')
 	[ -z "$gcc_s" ] || [ ! -f "$gcc_s" ] || stage_so "$gcc_s"
 fi
 
