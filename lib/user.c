@@ -209,7 +209,7 @@ struct uq {
 	bool chain_open;		/* the last SQE taken had LINK */
 	bool link_failed;		/* ... and that chain already failed */
 	unsigned int pollers;		/* workers polling: NEED_WAKEUP iff 0 */
-	uint64_t last_taken_ns;		/* atomic; keeps its home worker polling */
+	uint64_t takes;			/* atomic; batches taken: keeps its home worker polling */
 
 	/*
 	 * cq_lock protects cq_tail (ours) and cq_reserved (SQEs taken, CQE
@@ -520,7 +520,8 @@ static unsigned int uq_take(struct uq *q, struct pel_sqe *out,
 	}
 	if (!n)
 		goto out_unlock;
-	STORE(&q->last_taken_ns, u_now_ns());
+	/* Under sq_lock: a plain increment; read without it by the home worker. */
+	STORE(&q->takes, q->takes + 1);
 	*link_failed = q->chain_open && q->link_failed;
 	STORE(&q->chain_open, (out[n - 1].flags & PEL_SQE_LINK) != 0);
 	STORE(&q->sq_head, q->sq_head + n);
@@ -1079,11 +1080,20 @@ static bool uw_prepare_sleep(struct uworker *w, uint32_t *seq)
 }
 
 /* Serve queues until idle for idle_ns, or told to stop. */
+/*
+ * The clock is read once per U_IDLE_CLOCK_EVERY idle turns, not per turn or
+ * per op: in a guest whose clocksource is the HPET, clock_gettime() is a
+ * system call and an emulated device read.  Work seen since the last read
+ * (ours, or a thief's take from our home queue) restarts the idle time.
+ */
+#define U_IDLE_CLOCK_EVERY	16
+
 static void uw_poll(struct uworker *w)
 {
 	struct lpel_user *u = w->u;
-	uint64_t last = u_now_ns(), now, taken;
-	unsigned int n, i;
+	uint64_t last = u_now_ns(), now, takes = LOAD(&w->home->takes), t;
+	unsigned int n, i, turns = 0;
+	bool worked = false;
 
 	while (!LOAD(&u->stop)) {
 		n = uw_run_queue(w, w->home);
@@ -1093,17 +1103,20 @@ static void uw_poll(struct uworker *w)
 		if (!n)
 			n = uw_steal(w);
 		if (n) {
-			last = u_now_ns();
+			worked = true;
 			continue;
 		}
-		now = u_now_ns();
-		if (now - last >= u->idle_ns) {
+		if (++turns % U_IDLE_CLOCK_EVERY == 0) {
+			now = u_now_ns();
 			/* Thieves keep the home worker up too. */
-			taken = LOAD(&w->home->last_taken_ns);
-			if (taken > last)
-				last = taken;
-			if (now - last >= u->idle_ns)
+			t = LOAD(&w->home->takes);
+			if (worked || t != takes) {
+				worked = false;
+				takes = t;
+				last = now;
+			} else if (now - last >= u->idle_ns) {
 				return;
+			}
 		}
 		for (i = 0; i < 32; i++)
 			u_cpu_relax();
