@@ -2,23 +2,32 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make bench: PEL's benchmark suite (tools/pelbench -S) in VMs on Debian's
-# 6.1 kernel, with 2 and with 4 vCPUs, each machine booted RUNS times.
+# 6.1 kernel, with 2 and with 4 vCPUs, each machine booted RUNS times; in
+# each boot the suite runs on both backends, pel.ko (pelbench -S) and
+# liblpel's user backend (pelbench -S -e user), one after the other, the
+# first alternating from boot to boot.  Then the host part: issue 14's
+# targets on the host itself (pelbench -S -e user --subset=issue14: the
+# user backend against the pthread pool and the SPSC ring; no VM).
 # Absolute figures under TCG on a shared host mean little; the ratios
 # pelbench measures inside one boot are what count, and the spread over
 # boots says how far to trust them.
 #
-#   scripts/bench.sh [-c "2 4"] [-r RUNS] [-t SECONDS] [-R ROUNDS]
-#                    [-k 6.1|KVER] [-o DIR] [-A KERNEL_ARG]... [-n]
+#   scripts/bench.sh [-c "2 4"] [-u "2 4"] [-r RUNS] [-t SECONDS] [-R ROUNDS]
+#                    [-k 6.1|KVER] [-o DIR] [-A KERNEL_ARG]... [-n | -H]
 #   scripts/bench.sh -x [-R ROUNDS] [-o DIR]
 #
 #   -c  vCPU counts of the machines (default "2 4")
+#   -u  vCPU counts whose boots also run the suite on the user backend
+#       (default: all of -c; -u "" for none)
 #   -r  boots per machine (default 2)
-#   -t  seconds per pelbench run (default 0.5)
+#   -t  seconds per pelbench run (default 0.5; the host part too)
 #   -R  rounds of the runs the targets use, per boot; medians (default 3)
 #   -k  kernel (default 6.1)
 #   -o  results directory (default Documentation/perf)
 #   -A  extra kernel command-line argument for the VM (repeatable)
 #   -n  no new boots: rebuild the tables and the plot from DIR/raw/
+#   -H  only the host part (no VM), then the tables from DIR/raw/ as -n
+#       (with no VM results there, just the host's own target table)
 #   -x  instead of the suite, the experiments behind Documentation/performance.md
 #       (A/B runs of module parameters, queue choice, clocksource; scheduler
 #       and syscall event counts from tracefs; variants of pel.ko built from
@@ -31,13 +40,19 @@
 #   bench.json      the same figures, machine-readable
 #   bench.png       throughput vs transfer size, and vs vCPUs (gnuplot)
 #   raw/cN-rR.json  every boot's pelbench JSON; raw/cN-rR.md its tables
-# VM logs stay in .cache/vm/logs/bench-*.log.
+#   raw/user-cN-rR.{json,md}  the same boot's suite on the user backend
+#   raw/host.{json,md,host}   the host part, and the host's load around it
+# bench.md and bench.json end with the backend comparison (kernel vs user,
+# per machine, run by run) and issue 14's targets in the VMs and on the
+# host (scripts/bench-backends.py).
+# VM logs stay in .cache/vm/logs/bench-*.log (the host part's: bench-host.log).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
 cpus_list="2 4"
+user_list=default
 runs=2
 seconds=0.5
 rounds=3
@@ -45,10 +60,12 @@ kernel=6.1
 outdir=Documentation/perf
 reuse=
 experiments=
+hostonly=
 kargs=()
-while getopts "c:r:t:R:k:o:A:nxh" opt; do
+while getopts "c:u:r:t:R:k:o:A:nHxh" opt; do
 	case $opt in
 	c) cpus_list=$OPTARG ;;
+	u) user_list=$OPTARG ;;
 	r) runs=$OPTARG ;;
 	t) seconds=$OPTARG ;;
 	R) rounds=$OPTARG ;;
@@ -56,10 +73,12 @@ while getopts "c:r:t:R:k:o:A:nxh" opt; do
 	o) outdir=$OPTARG ;;
 	A) kargs+=(-A "$OPTARG") ;;
 	n) reuse=1 ;;
+	H) hostonly=1 ;;
 	x) experiments=1 ;;
 	*) sed -n '2,/^set /p' "$0" | sed -n 's/^# \{0,1\}//p' >&2; exit 2 ;;
 	esac
 done
+[ "$user_list" != default ] || user_list=$cpus_list
 
 log() { printf 'bench: %s\n' "$*" >&2; }
 
@@ -302,14 +321,55 @@ if [ -n "$experiments" ]; then
 	exit 0
 fi
 
-if [ -z "$reuse" ]; then
+# The host part: issue 14's targets where there is no VM and no pel.ko,
+# liblpel's user backend on the host's own CPUs, with the same pelbench and
+# the same rules (pelbench -S --subset=issue14: its runs, -R rounds each,
+# interleaved; medians).
+host_part() {
+	local hlog=$logdir/bench-host.log rc=0
+
+	make -s lib tools/pelbench
+	rm -f "$raw"/host.json "$raw"/host.md "$raw"/host.host
+	log "host part: pelbench -S -e user --subset=issue14 on the host (log $hlog)"
+	echo "host load average before: $(hostload)" > "$raw/host.host"
+	LPEL_BACKEND=user tools/pelbench -S -e user --subset=issue14 \
+		-t "$seconds" -R "$rounds" -J "$raw/host.json" \
+		> "$raw/host.md" 2> "$hlog" || rc=$?
+	echo "host load average after: $(hostload)" >> "$raw/host.host"
+	if ! jq -e .runs "$raw/host.json" > /dev/null 2>&1; then
+		log "host part: no results (pelbench exit $rc); see $hlog"
+		rm -f "$raw/host.json" "$raw/host.md"
+		status=1
+		return 0
+	fi
+	[ "$rc" -eq 0 ] || { log "host part: pelbench exit $rc (failed ops); see $hlog"; status=1; }
+	cat "$raw/host.md"
+}
+
+# One suite's results out of a boot's console log: between NAME_BEGIN and
+# NAME_END lines, into FILE.
+extract() {
+	sed -n "/^$2_BEGIN\$/,/^$2_END\$/p" "$1" | sed '1d;$d' > "$3"
+}
+
+status=0
+if [ -n "$hostonly" ]; then
+	host_part
+elif [ -z "$reuse" ]; then
 	build
-	rm -f "$raw"/c*-r*.json "$raw"/c*-r*.md "$raw"/c*-r*.host
-	status=0
+	rm -f "$raw"/c*-r*.json "$raw"/c*-r*.md "$raw"/c*-r*.host \
+		"$raw"/user-c*-r*.json "$raw"/user-c*-r*.md
 	for c in $cpus_list; do
 		for r in $(seq 1 "$runs"); do
 			vmlog=$logdir/bench-c$c-r$r.log
-			log "machine $c vCPUs, boot $r of $runs (log $vmlog)"
+			# Both backends where -u asks for it; which goes first
+			# alternates from boot to boot, so that a drift of the
+			# host over a boot hits each alike.
+			order=kernel
+			if [[ " $user_list " == *" $c "* ]]; then
+				if [ $((r % 2)) -eq 1 ]; then order="kernel user"; else order="user kernel"; fi
+			fi
+			log "machine $c vCPUs, boot $r of $runs: suites on $order (log $vmlog)"
 			echo "host load average before: $(hostload)" > "$raw/c$c-r$r.host"
 			# The console carries the results: quiet the kernel on it.
 			rc=0
@@ -317,18 +377,32 @@ if [ -z "$reuse" ]; then
 				-l "$vmlog" "${kargs[@]}" \
 				-M crc32c_intel -M libcrc32c \
 				-f "$ko" -f tools/pelbench -f tools/pelctl \
-				-- "insmod pel.ko && dmesg -n 1 &&
-				    pelbench -S -t $seconds -R $rounds -J /tmp/bench.json > /tmp/bench.md;
-				    rc=\$?
-				    echo PELBENCH_MD_BEGIN; cat /tmp/bench.md; echo PELBENCH_MD_END
-				    echo PELBENCH_JSON_BEGIN; cat /tmp/bench.json; echo PELBENCH_JSON_END
+				-- "rc=0
+				    insmod pel.ko && dmesg -n 1 || rc=1
+				    for b in $order; do
+					e=; [ \$b = user ] && e='-e user'
+					pelbench -S \$e -t $seconds -R $rounds -J /tmp/bench-\$b.json > /tmp/bench-\$b.md || rc=1
+				    done
+				    echo PELBENCH_MD_BEGIN; cat /tmp/bench-kernel.md; echo PELBENCH_MD_END
+				    echo PELBENCH_JSON_BEGIN; cat /tmp/bench-kernel.json; echo PELBENCH_JSON_END
+				    if [ -f /tmp/bench-user.json ]; then
+					echo PELBENCH_USER_MD_BEGIN; cat /tmp/bench-user.md; echo PELBENCH_USER_MD_END
+					echo PELBENCH_USER_JSON_BEGIN; cat /tmp/bench-user.json; echo PELBENCH_USER_JSON_END
+				    fi
 				    pelctl status
 				    exit \$rc" > /dev/null || rc=$?
 			echo "host load average after: $(hostload)" >> "$raw/c$c-r$r.host"
-			sed -n '/^PELBENCH_JSON_BEGIN$/,/^PELBENCH_JSON_END$/p' "$vmlog" |
-				sed '1d;$d' > "$raw/c$c-r$r.json"
-			sed -n '/^PELBENCH_MD_BEGIN$/,/^PELBENCH_MD_END$/p' "$vmlog" |
-				sed '1d;$d' > "$raw/c$c-r$r.md"
+			extract "$vmlog" PELBENCH_JSON "$raw/c$c-r$r.json"
+			extract "$vmlog" PELBENCH_MD "$raw/c$c-r$r.md"
+			if [[ $order == *user* ]]; then
+				extract "$vmlog" PELBENCH_USER_JSON "$raw/user-c$c-r$r.json"
+				extract "$vmlog" PELBENCH_USER_MD "$raw/user-c$c-r$r.md"
+				if ! jq -e .runs "$raw/user-c$c-r$r.json" > /dev/null 2>&1; then
+					log "boot c$c r$r: no user-backend results (run-vm exit $rc); see $vmlog"
+					rm -f "$raw/user-c$c-r$r.json" "$raw/user-c$c-r$r.md"
+					status=1
+				fi
+			fi
 			if ! jq -e .runs "$raw/c$c-r$r.json" > /dev/null 2>&1; then
 				log "boot c$c r$r: no results (run-vm exit $rc); see $vmlog"
 				rm -f "$raw/c$c-r$r.json" "$raw/c$c-r$r.md"
@@ -339,14 +413,18 @@ if [ -z "$reuse" ]; then
 			# figures, but say so.
 			[ "$rc" -eq 0 ] || { log "boot c$c r$r: run-vm exit $rc (failed ops or log findings); see $vmlog"; status=1; }
 			cat "$raw/c$c-r$r.md"
+			[ ! -f "$raw/user-c$c-r$r.md" ] || cat "$raw/user-c$c-r$r.md"
 		done
 	done
-else
-	status=0
+	host_part
 fi
 
 shopt -s nullglob
 files=("$raw"/c*-r*.json)
+if [ ${#files[@]} -eq 0 ] && [ -n "$hostonly" ] && [ -f "$raw/host.json" ]; then
+	log "no VM results in $raw: the host part's table only ($raw/host.md)"
+	exit "$status"
+fi
 [ ${#files[@]} -gt 0 ] || { log "no results in $raw"; exit 1; }
 
 # ---------------------------------------------------------------------------
@@ -398,7 +476,7 @@ for c in $machines; do
 	    targets: [ $boots[0].targets[] | . as $t
 		| [ $boots[] | . as $b | .targets[] | select(.id == $t.id)
 		    | .valid = (if has("valid") then .valid else valid($b; $t.id) end) ] as $per
-		| { id: $t.id, what: $t.what, goal: $t.goal, cmp: $t.cmp,
+		| { id: $t.id, issue: ($t.issue // 13), what: $t.what, goal: $t.goal, cmp: $t.cmp,
 		    value: [ $per[] | .value ] | stats,
 		    valid_value: [ $per[] | select(.valid != false) | .value ] | stats,
 		    valid_boots: [ $per[] | select(.valid != false) ] | length,
@@ -442,11 +520,11 @@ def ratio($mc; $id): ($mc.ratios[] | select(.id == $id)) // null;
   "and the runs the targets use were repeated \($ms[0].rounds) times, interleaved: a figure is the median over rounds, then over boots.",
   "Ratios are formed inside each boot; \"a (b..c)\" is the median over boots and the range.",
   "",
-  "## Targets",
+  "## Targets (issue 13; pel.ko)",
   "",
   "| target | goal | " + ([$ms[] | "\(.cpus) vCPUs"] | join(" | ")) + " |",
   "|---|---|" + ([$ms[] | "---"] | join("|")) + "|",
-  ($ms[0].targets[] | .id as $tid
+  ($ms[0].targets[] | select(.issue != 14) | .id as $tid
    | "| \(.what) | \(.cmp) \(.goal) | "
      + ([$ms[] | .boots as $nb | (.targets[] | select(.id == $tid))
 	 | if .valid_value == null then "\(.value | s(2)) \(.verdict)"
@@ -526,6 +604,8 @@ def ratio($mc; $id): ($mc.ratios[] | select(.id == $id)) // null;
 	| if $p == null or $c == null then "-" else ($p / $c * 100 | round / 100 | tostring) end)x"] | join("; "))
     + " (on an idle 2-core host, 2 vCPUs give about 1.9x; 4 vCPUs cannot beat the 2 host cores)."
 ' "$outdir/bench.json" > "$outdir/bench.md"
+# The backend comparison and issue 14's targets (into bench.json as well).
+python3 scripts/bench-backends.py "$raw" "$outdir/bench.json" >> "$outdir/bench.md"
 {
 	echo
 	echo "Host load average around each boot:"

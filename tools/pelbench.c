@@ -5,7 +5,8 @@
  *	pelbench [-w WORKLOAD] [-q DEPTH] [-b BATCH] [-o SIZE] [-T THREADS]
  *		 [-t SECONDS] [-y] [-P poll|block] [-x NSRCS] [-F] [-e ENGINE]
  *		 [-B BASELINES] [-j]
- *	pelbench -S [-t SECONDS] [-J FILE] [-j] [-e user|kernel]
+ *	pelbench -S [-t SECONDS] [-R ROUNDS] [-J FILE] [-e user|kernel]
+ *		    [--subset=issue14]
  *
  * Modelled on SPDK's accel_perf: a workload (-w) of ops of one transfer
  * size (-o), DEPTH ops in flight per submitting thread (-q), submitted BATCH
@@ -38,7 +39,9 @@
  * which.  The kernel's own figures (PEL_IOC_ENTER/s, the workers' counters,
  * the pel/N threads' CPU time) are n/a on the user backend.
  * -S runs a fixed suite of all of these, prints Markdown tables and the
- * targets of issue 13 (met, missed, not valid on this host, n/a), and writes the whole as JSON (-J).
+ * targets of issues 13 and 14 (met, missed, not valid on this host, n/a),
+ * and writes the whole as JSON (-J); -S --subset=issue14 runs only what
+ * issue 14's targets (the user backend's) need.
  *
  * Timing: latency stamps are the TSC (rdtsc, calibrated against
  * CLOCK_MONOTONIC at start), because in a TCG guest the clocksource is the
@@ -2634,6 +2637,32 @@ static unsigned int nr_sruns, cap_sruns;
 static double suite_seconds = 0.5;
 static unsigned int suite_rounds = 3;
 
+/*
+ * --subset=issue14: only the runs that issue 14's targets use (the user
+ * backend against the pthread pool and the SPSC ring), and the one-thread
+ * runs of the host check; what `make bench` runs on the host, where there
+ * is no pel.ko.  NULL: the whole suite.
+ */
+static const char *suite_subset;
+static const char *const subset_issue14[] = {
+	"lat.nop.pel", "lat.nop.spsc_ring",
+	"copy.64M.pel", "copy.64M.cpu", "copy.64M.pthread_pool",
+	"crc32c.64M.pel", "crc32c.64M.cpu", "crc32c.64M.pthread_pool",
+	NULL,
+};
+
+static bool in_subset(const char *id)
+{
+	unsigned int i;
+
+	if (!suite_subset)
+		return true;
+	for (i = 0; subset_issue14[i]; i++)
+		if (!strcmp(subset_issue14[i], id))
+			return true;
+	return false;
+}
+
 static struct cfg suite_cfg(enum workload w, uint64_t size, unsigned int depth,
 			    unsigned int batch)
 {
@@ -2651,6 +2680,8 @@ static void srun_add(const char *id, enum engine e, const struct cfg *c,
 {
 	struct srun *s;
 
+	if (!in_subset(id))
+		return;
 	if (nr_sruns == cap_sruns) {
 		unsigned int cap = cap_sruns ? 2 * cap_sruns : 64;
 		struct srun *n = realloc(sruns, cap * sizeof(*n));
@@ -2731,6 +2762,17 @@ static void srun_summarise(struct srun *s)
 	s->have_med = true;
 }
 
+/* Whether the suite has this run at all (its figures may still be missing). */
+static bool srun_planned(const char *id)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr_sruns; i++)
+		if (!strcmp(sruns[i].id, id))
+			return true;
+	return false;
+}
+
 static const struct result *srun_find(const char *id)
 {
 	unsigned int i;
@@ -2785,6 +2827,7 @@ static const char *const cmp_names[] = { ">=", "<=", "==" };
 
 struct target {
 	const char *id;
+	unsigned int issue;	/* whose target: 13 (PEL's), 14 (the user backend's) */
 	const char *what;
 	double value;
 	double goal;
@@ -2795,6 +2838,7 @@ struct target {
 
 static struct target targets[24];
 static unsigned int nr_targets;
+static unsigned int target_issue = 13;	/* the issue of the targets added next */
 
 static struct target *target_add(const char *id, const char *what,
 				  double value, double goal, enum cmp cmp)
@@ -2802,6 +2846,7 @@ static struct target *target_add(const char *id, const char *what,
 	struct target *t = &targets[nr_targets++];
 
 	t->id = id;
+	t->issue = target_issue;
 	t->what = what;
 	t->value = value;
 	t->goal = goal;
@@ -2950,6 +2995,53 @@ static void md_row(const char *name, const char *id, const struct result *ref,
 	       md(r->have_enters ? r->enters_s : NAN, 0));
 }
 
+static void md_targets(unsigned int issue)
+{
+	unsigned int i;
+
+	if (issue == 14)
+		printf("\n### Targets (issue 14: the user backend)\n\n");
+	else
+		printf("\n### Targets (issue %u)\n\n", issue);
+	printf("| target | measured | goal | verdict |\n|---|---:|---:|---|\n");
+	for (i = 0; i < nr_targets; i++) {
+		const struct target *t = &targets[i];
+
+		if (t->issue != issue)
+			continue;
+		printf("| %s | %s | %s %.2f | %s%s%s%s |\n", t->what,
+		       md(t->value, 2), cmp_names[t->cmp], t->goal,
+		       target_verdict(t), t->invalid && !t->na ? " (" : "",
+		       t->invalid && !t->na ? t->invalid : "",
+		       t->invalid && !t->na ? ")" : "");
+	}
+}
+
+/* --subset: its runs, issue 14's targets, and what the host gave. */
+static void suite_markdown_subset(unsigned int ncpu)
+{
+	unsigned int i;
+
+	printf("| run | ops/s | MiB/s | p50 us | p99 us |\n|---|---:|---:|---:|---:|\n");
+	for (i = 0; i < nr_sruns; i++) {
+		const struct result *r = srun_find(sruns[i].id);
+
+		if (!r) {
+			printf("| %s | - | - | - | - |\n", sruns[i].id);
+			continue;
+		}
+		printf("| %s | %.0f | %s | %.2f | %.2f |\n", sruns[i].id, r->ops_s,
+		       md(sruns[i].c.w == W_NOP ? NAN : r->mib_s, 1),
+		       r->lat_p50 / 1e3, r->lat_p99 / 1e3);
+	}
+	md_targets(14);
+	printf("\nHost check: round trip p50 at depth 1, SPSC ring %s us (co-scheduled CPUs: under %.0f us); pthread pool over one thread, CRC32C 64 MiB %sx, COPY 64 MiB %sx (%u CPUs).\n",
+	       md(spsc_p50_us, 1), COSCHED_MAX_US, md(pool_scaling, 2),
+	       md(pool_copy_scaling, 2), ncpu);
+	if (spsc_invalid)
+		printf("Not valid here: %s.\n", spsc_invalid);
+}
+
 static void suite_markdown(const struct idle_res *ir, unsigned int ncpu,
 			   const char *kernel)
 {
@@ -2961,8 +3053,14 @@ static void suite_markdown(const struct idle_res *ir, unsigned int ncpu,
 	unsigned int i, j;
 	char id[64], sz[24];
 
-	printf("\n## pelbench suite: %u vCPUs, kernel %s, %.1f s per run, median of %u rounds\n\n",
-	       ncpu, kernel, suite_seconds, suite_rounds);
+	printf("\n## pelbench suite%s%s: %u CPUs, kernel %s, PEL on the %s backend, %g s per run, median of %u rounds\n\n",
+	       suite_subset ? " --subset=" : "", suite_subset ? suite_subset : "",
+	       ncpu, kernel, lpel_backend_name((int)pel_backend_req),
+	       suite_seconds, suite_rounds);
+	if (suite_subset) {
+		suite_markdown_subset(ncpu);
+		return;
+	}
 
 	printf("### NOP hand-off, 1 thread, depth 128, batch 32\n\n"
 	       "| run | ops/s | MiB/s | avg us | p50 us | p99 us | PEL/this | ENTER/s |\n"
@@ -3083,16 +3181,8 @@ static void suite_markdown(const struct idle_res *ir, unsigned int ncpu,
 		}
 	}
 
-	printf("\n### Targets (issue 13)\n\n| target | measured | goal | verdict |\n|---|---:|---:|---|\n");
-	for (i = 0; i < nr_targets; i++) {
-		const struct target *t = &targets[i];
-
-		printf("| %s | %s | %s %.2f | %s%s%s%s |\n", t->what,
-		       md(t->value, 2), cmp_names[t->cmp], t->goal,
-		       target_verdict(t), t->invalid && !t->na ? " (" : "",
-		       t->invalid && !t->na ? t->invalid : "",
-		       t->invalid && !t->na ? ")" : "");
-	}
+	md_targets(13);
+	md_targets(14);
 	printf("\nHost check: round trip p50 at depth 1, SPSC ring %s us, SQPOLL %s us (co-scheduled vCPUs: under %.0f us); pthread pool CRC32C over one thread %sx (parallelism: at least %.2f); pthread pool COPY 64 MiB over one thread %sx (for COPY / N x 1 thread: at least %.2f).\n",
 	       md(spsc_p50_us, 1), md(sqpoll_p50_us, 1), COSCHED_MAX_US,
 	       md(pool_scaling, 2), PARALLEL_MIN * ncpu,
@@ -3140,6 +3230,7 @@ static int suite_json(const char *path, const struct idle_res *ir,
 	jw_u64(&jw, "rounds", suite_rounds);
 	jw_str(&jw, "clock", use_tsc ? "tsc" : "clock_gettime");
 	jw_str(&jw, "pel_backend", lpel_backend_name((int)pel_backend_req));
+	jw_str(&jw, "subset", suite_subset ? suite_subset : "full");
 	jw_bool(&jw, "sse4_2", have_sse42);
 	if (have_info) {
 		jw_open(&jw, "module", '{');
@@ -3184,6 +3275,7 @@ static int suite_json(const char *path, const struct idle_res *ir,
 
 		jw_open(&jw, NULL, '{');
 		jw_str(&jw, "id", t->id);
+		jw_u64(&jw, "issue", t->issue);
 		jw_str(&jw, "what", t->what);
 		if (t->value == t->value)
 			jw_num(&jw, "value", t->value);
@@ -3261,7 +3353,7 @@ static void suite_plan(unsigned int ncpu)
 	srun_add("lat.copy4k.cpu", E_CPU, &c, true);
 	c = suite_cfg(W_NOP, 0, 1, 1);
 	srun_add("lat.nop.io_uring_sqpoll", E_SQPOLL, &c, true);
-	srun_add("lat.nop.pel", E_PEL, &c, false);
+	srun_add("lat.nop.pel", E_PEL, &c, true);	/* issue 14's round trip */
 	srun_add("lat.nop.io_uring", E_URING, &c, true);
 	srun_add("lat.nop.spsc_ring", E_SPSC, &c, true);
 
@@ -3319,6 +3411,8 @@ static int run_suite(const char *json_path)
 	bool have_info = !pel_info(&info);
 	struct idle_res ir;
 	struct utsname u;
+	const char *user_na;
+	struct target *t;
 	double lat_sum;
 	int ret;
 
@@ -3357,20 +3451,23 @@ static int run_suite(const char *json_path)
 	for (i = 0; i < nr_sruns; i++)
 		srun_summarise(&sruns[i]);
 
-	if (pel_on_kernel())
+	if (pel_on_kernel() && !suite_subset)
 		measure_idle(&ir);
 	else
 		memset(&ir, 0, sizeof(ir));
 
+	/* A check whose runs are not in this suite (--subset) says nothing. */
 	spsc_p50_us = srun_val("lat.nop.spsc_ring", '5') / 1e3;
-	if (!(spsc_p50_us < COSCHED_MAX_US))
+	if (!(spsc_p50_us < COSCHED_MAX_US) && srun_planned("lat.nop.spsc_ring"))
 		spsc_invalid = "the SPSC ring was starved: vCPUs not co-scheduled by the host (its round trip p50 above 50 us)";
 	sqpoll_p50_us = srun_val("lat.nop.io_uring_sqpoll", '5') / 1e3;
-	if (!(sqpoll_p50_us < COSCHED_MAX_US))
+	if (!(sqpoll_p50_us < COSCHED_MAX_US) && srun_planned("lat.nop.io_uring_sqpoll"))
 		sqpoll_invalid = "SQPOLL was starved: vCPUs not co-scheduled by the host (its NOP round trip p50 above 50 us)";
-	if (!(srun_val("nop.b32.io_uring_sqpoll", '5') / 1e3 < STARVED_US))
+	if (!(srun_val("nop.b32.io_uring_sqpoll", '5') / 1e3 < STARVED_US) &&
+	    srun_planned("nop.b32.io_uring_sqpoll"))
 		sqpoll_b32_invalid = "SQPOLL was starved in its NOP run: vCPUs not co-scheduled by the host (p50 above 200 us)";
-	if (!(srun_val("nop.b32.spsc_ring", '5') / 1e3 < STARVED_US))
+	if (!(srun_val("nop.b32.spsc_ring", '5') / 1e3 < STARVED_US) &&
+	    srun_planned("nop.b32.spsc_ring"))
 		spsc_b32_invalid = "the SPSC ring was starved in its NOP run: vCPUs not co-scheduled by the host (p50 above 200 us)";
 	pool_scaling = ratio(srun_val("crc32c.64M.pthread_pool", 'm'),
 			     srun_val("crc32c.64M.cpu", 'm'));
@@ -3389,6 +3486,8 @@ static int run_suite(const char *json_path)
 	if (pel_on_kernel() && !pel_has_feature(PEL_FEAT_REGISTERED_BUFFERS))
 		fixed_na = "module lacks registered buffers";
 
+	if (suite_subset)
+		goto issue14;
 	target_add("nop_vs_io_uring", "NOP b32 polled: PEL / io_uring plain",
 		   ratio(srun_val("nop.b32.pel", 'o'), srun_val("nop.b32.io_uring", 'o')),
 		   1.0, CMP_GE);
@@ -3425,6 +3524,31 @@ static int run_suite(const char *json_path)
 		   ir.ok ? ir.pct_one_cpu : NAN, 0, CMP_EQ)->na =
 		pel_on_kernel() ? NULL : "kernel backend only (the pel/N threads)";
 
+issue14:
+	/*
+	 * Issue 14: the user backend is a thread pool, so it must at least
+	 * match the pthread pool on 64 MiB ops, and its NOP round trip (depth
+	 * 1, batch 1, polled) be within 2x of the raw SPSC ring's.  On the
+	 * kernel backend these are n/a (the kernel's are issue 13's).
+	 */
+	target_issue = 14;
+	user_na = pel_on_kernel() ? "user backend only (-e user)" : NULL;
+	/* No figure on the kernel: PEL's runs there are not the user backend's. */
+#define USER_RATIO(a, b)	(user_na ? NAN : ratio((a), (b)))
+	target_add("user_copy64m_vs_pool", "User backend COPY 64 MiB: PEL / pthread pool",
+		   USER_RATIO(srun_val("copy.64M.pel", 'm'), srun_val("copy.64M.pthread_pool", 'm')),
+		   1.0, CMP_GE)->na = user_na;
+	target_add("user_crc64m_vs_pool", "User backend CRC32C 64 MiB: PEL / pthread pool",
+		   USER_RATIO(srun_val("crc32c.64M.pel", 'm'), srun_val("crc32c.64M.pthread_pool", 'm')),
+		   1.0, CMP_GE)->na = user_na;
+	t = target_add("user_nop_rtt_vs_spsc",
+		       "User backend NOP round trip (depth 1, batch 1) p50: PEL / raw SPSC ring",
+		       USER_RATIO(srun_val("lat.nop.pel", '5'), srun_val("lat.nop.spsc_ring", '5')),
+		       2.0, CMP_LE);
+#undef USER_RATIO
+	t->na = user_na;
+	t->invalid = spsc_invalid;
+
 	suite_markdown(&ir, ncpu, u.release);
 	ret = suite_json(json_path, &ir, ncpu, u.release, &info, have_info);
 	for (i = 0; i < nr_sruns; i++) {
@@ -3450,7 +3574,8 @@ static void usage(FILE *f)
 
 	fprintf(f,
 		"Usage: %s [OPTIONS]          one workload, with baselines\n"
-		"       %s -S [-t S] [-R N] [-J FILE]  the fixed suite: Markdown, and JSON to FILE\n"
+		"       %s -S [-t S] [-R N] [-J FILE] [-e user] [--subset=issue14]\n"
+		"                   the fixed suite: Markdown, and JSON to FILE\n"
 		"\n"
 		"  -w WORKLOAD  ", prog, prog);
 	for (i = 0; i < W_NR; i++)
@@ -3486,6 +3611,9 @@ static void usage(FILE *f)
 		"  -S, --suite  run the fixed suite (-t default 0.5 there)\n"
 		"  -R ROUNDS    -S: rounds of the runs that targets use; medians (default 3)\n"
 		"  -J FILE      where -S writes its JSON ('-': stdout; default pelbench-suite.json)\n"
+		"  --subset=issue14  -S: only the runs of issue 14's targets (the user\n"
+		"               backend vs the pthread pool on 64 MiB COPY and CRC32C, its\n"
+		"               NOP round trip vs the SPSC ring), with -e user\n"
 		"  --sq=local|next  PEL: submit to this CPU's queue (the library's choice,\n"
 		"               default) or to the next CPU's (an experiment)\n"
 		"  --cpu-copy=memcpy|movsb  how the cpu and pool engines copy (default memcpy;\n"
@@ -3552,6 +3680,7 @@ int main(int argc, char **argv)
 		{ "cpu-copy", required_argument, NULL, 'C' },
 		{ "sq", required_argument, NULL, 'Q' },
 		{ "fixed", no_argument, NULL, 'F' },
+		{ "subset", required_argument, NULL, 'U' },
 		{ 0 }
 	};
 	struct cfg c = {
@@ -3648,6 +3777,11 @@ int main(int argc, char **argv)
 		case 'J':
 			json_path = optarg;
 			break;
+		case 'U':
+			if (strcmp(optarg, "issue14"))
+				goto bad;
+			suite_subset = "issue14";
+			break;
 		case 'Q':
 			if (!strcmp(optarg, "next"))
 				sq_next = true;
@@ -3698,6 +3832,10 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
+	if (suite_subset && !suite) {
+		fprintf(stderr, "%s: --subset is for the suite (-S)\n", prog);
+		return EXIT_USAGE;
+	}
 	crc32c_init();
 	clock_init();
 	setvbuf(stdout, NULL, _IOLBF, 0);
