@@ -53,9 +53,20 @@
  * ranges it works on), at one of those bytes (si_addr).  Anything else
  * goes to the handler that was there before, as the kernel would have
  * delivered it (SA_SIGINFO or not, its mask, SA_RESETHAND); for SIG_DFL
- * the default action is restored and the fault taken again.  The handler
- * is installed SA_NODEFER with an empty mask, so the mask at siglongjmp()
- * is the one at sigsetjmp(): sigsetjmp(, 0), no system call per chunk.
+ * the default action is restored and the fault taken again.
+ *
+ * The signal mask.  sigsetjmp(, 0): saving the mask would cost a system
+ * call per probe and per chunk.  Instead the handler puts back the mask
+ * of the code that faulted (ucontext's uc_sigmask, which is the mask at
+ * sigsetjmp(): nothing between them changes it) before it siglongjmp()s:
+ * one system call per fault.  Installing ours SA_NODEFER with an empty
+ * mask is not enough: whoever runs it decides the mask it runs under.
+ * ThreadSanitizer's sigaction() installs its own trampoline with every
+ * signal blocked and calls ours from it, and so may any handler installed
+ * after ours that chains to it.  Jumping out with that mask would leave
+ * the thread with SIGSEGV and SIGBUS blocked, and the kernel kills a
+ * process whose thread faults with its fault signal blocked (SIG_DFL is
+ * forced): the next op's fault would be a crash.
  *
  * CRC32C of split chunks.  A piece's crc is the raw register over its
  * bytes, started from the pre-inverted seed for the piece at offset 0 and
@@ -233,6 +244,28 @@ static bool uop_covers(const struct uop_guard *g, uint64_t a)
 	return false;
 }
 
+/*
+ * Back to the signal mask of the code that faulted, which siglongjmp()
+ * does not restore (the header comment, "The signal mask").
+ */
+static void uop_restore_mask(int sig, const ucontext_t *uc)
+{
+	sigset_t set;
+
+	if (uc) {
+		pthread_sigmask(SIG_SETMASK, &uc->uc_sigmask, NULL);
+		return;
+	}
+	/*
+	 * A handler that chained to ours without the context: at least the
+	 * fault signal, unblocked where it faulted (a blocked fault signal
+	 * kills instead of reaching any handler), is unblocked again.
+	 */
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+}
+
 static void uop_fault(int sig, siginfo_t *si, void *uc)
 {
 	struct uop_guard *g = uop_armed;
@@ -241,6 +274,7 @@ static void uop_fault(int sig, siginfo_t *si, void *uc)
 	if (g && si && si->si_code > 0 &&
 	    uop_covers(g, (uint64_t)(uintptr_t)si->si_addr)) {
 		uop_armed = NULL;
+		uop_restore_mask(sig, uc);
 		siglongjmp(g->jb, 1);
 	}
 	uop_chain(sig, si, uc);

@@ -191,7 +191,7 @@ struct ubufset {
 struct uq {
 	struct lpel_user *u;
 	struct lpel_urings *rings;	/* shared */
-	struct pel_sqe *sqes;		/* shared: read only by uq_take() (and a hint) */
+	struct pel_sqe *sqes;		/* shared: read only by uq_take() */
 	struct pel_cqe *cqes;		/* shared: written only by uq_post() */
 	struct uworker *home;
 	unsigned int index, cpu;
@@ -200,14 +200,16 @@ struct uq {
 
 	/*
 	 * sq_lock protects the consumer side: sq_head, chain_open,
-	 * link_failed, and pollers with the NEED_WAKEUP flag it drives.
-	 * Held for a take's copy, never while an op runs.  sq_head and
-	 * chain_open are also read locklessly (atomically) by hints.
+	 * link_failed, head_drain, and pollers with the NEED_WAKEUP flag it
+	 * drives.  Held for a take's copy, never while an op runs.  sq_head,
+	 * chain_open and head_drain are also read locklessly (atomically) by
+	 * hints.
 	 */
 	pthread_mutex_t sq_lock;
 	uint32_t sq_head;
 	bool chain_open;		/* the last SQE taken had LINK */
 	bool link_failed;		/* ... and that chain already failed */
+	bool head_drain;		/* a take stopped at a DRAIN SQE at sq_head */
 	unsigned int pollers;		/* workers polling: NEED_WAKEUP iff 0 */
 	uint64_t takes;			/* atomic; batches taken: keeps its home worker polling */
 
@@ -438,12 +440,18 @@ static bool uq_can_take(struct uq *q)
 	if (LOAD(&u->inflight) >= u->max_inflight)
 		return false;
 	reserved = LOAD(&q->cq_reserved);
-	if (reserved) {
-		if (LOAD(&q->chain_open))
-			return false;
-		if (LOAD(&q->sqes[head & q->sq_mask].flags) & PEL_SQE_DRAIN)
-			return false;
-	}
+	/*
+	 * kmod's hint looks at the DRAIN flag of the shared SQE at head; we
+	 * use what the last take saw there instead.  The application writes
+	 * SQEs with plain stores, and a lockless look at a slot is ordered
+	 * before nothing: another consumer may take that SQE meanwhile and
+	 * the application refill the slot, a data race in C11 (ThreadSanitizer
+	 * reports it).  uq_take() reads SQEs only under sq_lock, which orders
+	 * each read before the store-release of sq_head ([S2]) that lets the
+	 * slot be reused.
+	 */
+	if (reserved && (LOAD(&q->chain_open) || LOAD(&q->head_drain)))
+		return false;
 	used = LOAD(&q->cq_tail) - LOAD_ACQ(&q->rings->cq_head);
 	return used < q->cq_entries && q->cq_entries - used > reserved;
 }
@@ -512,6 +520,9 @@ static unsigned int uq_take(struct uq *q, struct pel_sqe *out,
 		if (out[i].flags & PEL_SQE_DRAIN && (i || in_flight))
 			break;
 	}
+	/* Whether the SQE now at sq_head is a DRAIN one, for uq_can_take(). */
+	if (n)
+		STORE(&q->head_drain, i < n);
 	if (i < n) {
 		pthread_mutex_lock(&q->cq_lock);
 		uq_unreserve(q, n - i);

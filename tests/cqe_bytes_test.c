@@ -20,7 +20,13 @@
 
 #define SRC_LEN		4096
 #define MAX_LEN		256
-#define SLOTS		64
+/*
+ * Destination slots, each an SQE's own from submission to its CQE: two
+ * ops in flight never write the same bytes (on the user backend that
+ * would be a data race between worker threads).  Submission waits for a
+ * free one.
+ */
+#define SLOTS		512
 #define KIND_BITS	3
 
 enum kind { K_NOP, K_COPY, K_FILL, K_CRC, K_BADOP, K_FAULT_SRC, K_FAULT_DST, K_NR };
@@ -59,14 +65,19 @@ static size_t off_of(uint64_t i)
 struct bufs {
 	uint8_t *src;
 	uint8_t *dst;		/* SLOTS * MAX_LEN bytes */
-	uint8_t *holey;		/* two pages, the second PROT_NONE */
+	uint8_t *holey;		/* SLOTS page pairs, each second page PROT_NONE */
 	long pg;
+	uint16_t *slot_of;	/* per SQE */
+	uint16_t free[SLOTS];	/* a stack of the free slots */
+	unsigned int nr_free;
 };
 
-static void prep(struct pel_sqe *sqe, uint64_t i, const struct bufs *b)
+static void prep(struct pel_sqe *sqe, uint64_t i, unsigned int slot,
+		 const struct bufs *b)
 {
 	size_t len = len_of(i), off = off_of(i);
-	uint8_t *dst = b->dst + (i % SLOTS) * MAX_LEN;
+	uint8_t *dst = b->dst + (size_t)slot * MAX_LEN;
+	uint8_t *hole = b->holey + (2 * (size_t)slot + 1) * b->pg;
 
 	switch (kind_of(i)) {
 	case K_NOP:
@@ -90,7 +101,7 @@ static void prep(struct pel_sqe *sqe, uint64_t i, const struct bufs *b)
 		break;
 	case K_FAULT_DST:
 		/* Starts len / 2 bytes before the hole. */
-		lpel_prep_fill(sqe, b->holey + b->pg - len / 2, mix(i + 1), len);
+		lpel_prep_fill(sqe, hole - len / 2, mix(i + 1), len);
 		break;
 	default:
 		break;
@@ -139,7 +150,7 @@ struct tally {
 };
 
 static void check_cqe(const struct pel_cqe *cqe, uint64_t nr, uint8_t *seen,
-		      const struct bufs *b, struct tally *t)
+		      struct bufs *b, struct tally *t)
 {
 	uint64_t i = cqe->user_data >> KIND_BITS, result = 0;
 	int32_t res = 0;
@@ -153,6 +164,8 @@ static void check_cqe(const struct pel_cqe *cqe, uint64_t nr, uint8_t *seen,
 	}
 	if (seen[i]++)
 		t->dup++;
+	else
+		b->free[b->nr_free++] = b->slot_of[i];
 	expected(i, b, &res, &result);
 	if (cqe->resv) {
 		t->bad_resv++;
@@ -199,12 +212,20 @@ TEST(every_cqe_byte_defined)
 	b.pg = sysconf(_SC_PAGESIZE);
 	b.src = malloc(SRC_LEN);
 	b.dst = malloc(SLOTS * MAX_LEN);
-	b.holey = pel_test_holey_buffer(2 * b.pg, b.pg);
+	b.holey = mmap(NULL, 2 * SLOTS * b.pg, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	b.slot_of = calloc(nr, sizeof(*b.slot_of));
 	seen = calloc(nr, 1);
 	ASSERT_NE(NULL, b.src);
 	ASSERT_NE(NULL, b.dst);
-	ASSERT_NE(NULL, b.holey);
+	ASSERT_NE(MAP_FAILED, b.holey);
+	ASSERT_NE(NULL, b.slot_of);
 	ASSERT_NE(NULL, seen);
+	for (b.nr_free = 0; b.nr_free < SLOTS; b.nr_free++) {
+		ASSERT_EQ(0, mprotect(b.holey + (2 * b.nr_free + 1) * b.pg,
+				      b.pg, PROT_NONE));
+		b.free[b.nr_free] = SLOTS - 1 - b.nr_free;
+	}
 	pel_test_fill_random(b.src, SRC_LEN, 12);
 	ret = lpel_init(&ring, 256);
 	ASSERT_EQ(0, ret) TH_LOG("lpel_init: %s", strerror(-ret));
@@ -212,8 +233,9 @@ TEST(every_cqe_byte_defined)
 	while (t.cqes < nr) {
 		struct pel_sqe *sqe;
 
-		while (sent < nr && (sqe = lpel_get_sqe(&ring))) {
-			prep(sqe, sent, &b);
+		while (sent < nr && b.nr_free && (sqe = lpel_get_sqe(&ring))) {
+			b.slot_of[sent] = b.free[--b.nr_free];
+			prep(sqe, sent, b.slot_of[sent], &b);
 			sent++;
 		}
 		ASSERT_LE(0, lpel_submit(&ring));
@@ -249,9 +271,10 @@ TEST(every_cqe_byte_defined)
 	EXPECT_EQ(0, t.dup);
 	EXPECT_EQ(0, missing);
 	free(seen);
+	free(b.slot_of);
 	free(b.src);
 	free(b.dst);
-	munmap(b.holey, 2 * b.pg);
+	munmap(b.holey, 2 * SLOTS * b.pg);
 }
 
 TEST_HARNESS_MAIN

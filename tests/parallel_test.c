@@ -398,25 +398,36 @@ TEST(inflight_cap)
 	free(dst);
 }
 
-/* Count completions of 32 KiB copies over all queues for @secs seconds. */
+/*
+ * Count completions of 32 KiB copies over all queues for @secs seconds.
+ * Each copy in flight has a destination slot of its own (its user_data),
+ * freed by its CQE: CQEs of several queues come in any order, and two
+ * copies into the same bytes at once would race each other.
+ */
 static uint64_t churn(double secs)
 {
-	const unsigned int len = 32 << 10, depth = 64;
+	unsigned int slot[64], i, inflight = 0;
+	const unsigned int len = 32 << 10, depth = sizeof(slot) / sizeof(slot[0]);
 	uint8_t *src = malloc(len), *dst = malloc((size_t)depth * len);
 	uint64_t done = 0, end = pel_test_now_ns() + (uint64_t)(secs * 1e9);
 	struct lpel_ring ring;
-	unsigned int i = 0, inflight = 0;
 
 	if (!src || !dst || lpel_init(&ring, 64))
 		return 0;
 	memset(src, 1, len);
+	for (i = 0; i < depth; i++)
+		slot[i] = i;
+	i = 0;
 	while (pel_test_now_ns() < end) {
 		struct pel_cqe *cqe;
 		struct pel_sqe *sqe;
 
+		/* slot[inflight, depth) are free. */
 		while (inflight < depth &&
 		       (sqe = lpel_get_sqe_on(&ring, i % ring.nr_queues))) {
-			lpel_prep_copy(sqe, dst + (size_t)(i % depth) * len, src, len);
+			lpel_prep_copy(sqe, dst + (size_t)slot[inflight] * len,
+				       src, len);
+			lpel_sqe_set_data(sqe, slot[inflight]);
 			i++;
 			inflight++;
 		}
@@ -427,8 +438,8 @@ static uint64_t churn(double secs)
 		do {
 			if (cqe->res == (int)len)
 				done++;
+			slot[--inflight] = (unsigned int)cqe->user_data;
 			lpel_cqe_seen(&ring, cqe);
-			inflight--;
 		} while (!lpel_peek_cqe(&ring, &cqe));
 	}
 	lpel_exit(&ring);

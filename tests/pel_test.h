@@ -286,6 +286,19 @@ static __attribute__((unused)) void pel_test_fill_random(void *buf, size_t len,
 	}
 }
 
+/*
+ * The byte at p, which an op in flight may be writing right now: a test
+ * that waits to see an op start.  A race by design (the worker writes with
+ * plain stores; on the kernel backend, from another CPU), so not
+ * instrumented by ThreadSanitizer, which would report it.  Volatile: read
+ * again at every call.
+ */
+static inline __attribute__((no_sanitize("thread")))
+uint8_t pel_test_peek(const volatile uint8_t *p)
+{
+	return *p;
+}
+
 /* Index of the first difference between a and b, or len when equal. */
 static inline size_t pel_test_first_diff(const uint8_t *a, const uint8_t *b,
 					 size_t len)

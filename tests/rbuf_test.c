@@ -519,7 +519,7 @@ TEST_F(rbuf, unregister_in_flight)
 	self->src[0] = 0xd5 ^ 0xff;	/* so that the first byte shows a start */
 	ASSERT_EQ((int)n, lpel_submit(&self->ring));
 	t0 = pel_test_now_ns();
-	while (*first == 0xd5 && pel_test_now_ns() - t0 < WAIT_NS)
+	while (pel_test_peek(first) == 0xd5 && pel_test_now_ns() - t0 < WAIT_NS)
 		sched_yield();
 	ASSERT_EQ(0, lpel_unregister_buffers(&self->ring));
 	for (got = 0; got < n; got++) {
