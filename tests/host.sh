@@ -11,8 +11,10 @@
 #   tsan   ThreadSanitizer (the pool's threads, the rings' barriers)
 #
 # and run with LPEL_BACKEND=user.  Programs named *_unit are unit tests of
-# the library's internals (TAP "ok N" / "not ok N" lines); the others are
-# the kselftest programs the VM stage runs against pel.ko.  Ends with
+# the library's internals (TAP "ok N", "ok N - ... # SKIP why", "not ok N"
+# lines); the others are the kselftest programs the VM stage runs against
+# pel.ko.  A program that fails has its log printed (a unit test's without
+# its "ok" lines); every log is in build/host/FLAVOUR/NAME.out.  Ends with
 # "HOST_SUITE passed=N failed=N skipped=N", which tests/run.sh reads.
 #
 #   tests/host.sh [-f plain,asan,tsan] [-t TEST_GLOB] [-j JOBS]
@@ -55,12 +57,12 @@ read -r -a lib_libs <<< "$(make -s print-LIB_LIBS)"
 # all); # starts a comment.
 declare -A want=()
 names=()
-while read -r name fls _; do
+while read -r name its _; do
 	[ -n "$name" ] || continue
 	# shellcheck disable=SC2053  # $glob is a glob
 	[[ $name == $glob ]] || continue
 	names+=("$name")
-	want[$name]=${fls:-plain,asan,tsan}
+	want[$name]=${its:-plain,asan,tsan}
 done < <(sed 's/#.*//' tests/host-tests.list)
 
 pass=0
@@ -73,6 +75,12 @@ note_fail() {
 
 field() {
 	sed -n "s/.* $2:\([0-9]*\).*/\1/p" <<< "$1"
+}
+
+# Seconds since $1 (an $EPOCHREALTIME), to a tenth.
+since() {
+	local now=$EPOCHREALTIME
+	awk -v a="$1" -v b="$now" 'BEGIN { printf "%.1f", b - a }'
 }
 
 # build FLAVOUR: the library's objects once, then every program.
@@ -92,29 +100,47 @@ build() {
 	done | xargs -P "$jobs" -I{} sh -c '{}' || return 1
 }
 
+# The log of a program that failed.
+show() {
+	echo "--- host/$1 $2: build/host/$1/$2.out${3:+ $3}"
+	if [ -n "${3:-}" ]; then
+		grep -v '^ok ' "build/host/$1/$2.out"
+	else
+		cat "build/host/$1/$2.out"
+	fi
+	echo "--- end of host/$1 $2"
+}
+
 # run FLAVOUR NAME: one program, its results added to ours.
 run() {
-	local f=$1 name=$2 bin=build/host/$1/$2 out rc totals p fa xf xp s e t0
+	local f=$1 name=$2 bin=build/host/$1/$2 out rc totals p fa xf xp s e t0 plan
 	out=build/host/$f/$name.out
-	t0=$(date +%s)
+	t0=$EPOCHREALTIME
 	timeout -k 10 600 "$bin" > "$out" 2>&1
 	rc=$?
-	echo "=== host/$f $name: exit $rc, $(($(date +%s) - t0)) s"
+	echo "=== host/$f $name: exit $rc, $(since "$t0") s"
 	if [[ $name == *_unit ]]; then
-		p=$(grep -c '^ok ' "$out")
+		p=$(grep '^ok ' "$out" | grep -vc '# SKIP')
+		s=$(grep '^ok ' "$out" | grep -c '# SKIP')
 		fa=$(grep -c '^not ok ' "$out")
-		grep '^not ok ' "$out"
 		pass=$((pass + p))
+		skip=$((skip + s))
 		fail=$((fail + fa))
-		if [ "$rc" -ne 0 ] && [ "$fa" -eq 0 ]; then
-			cat "$out"
+		# A unit test prints its plan last: without it, it did not finish.
+		plan=$(grep -c '^1\.\.[0-9]' "$out")
+		if [ "$rc" -ne 0 ] || [ "$fa" -ne 0 ] || [ "$plan" -eq 0 ]; then
+			show "$f" "$name" '(without its "ok" lines)'
+		fi
+		if [ "$plan" -eq 0 ]; then
+			note_fail "$f/$name: did not finish (exit $rc)"
+		elif [ "$rc" -ne 0 ] && [ "$fa" -eq 0 ]; then
 			note_fail "$f/$name: exit $rc with no failed test"
 		fi
 		return
 	fi
 	totals=$(grep '^# Totals:' "$out" | tail -n 1)
 	if [ -z "$totals" ]; then
-		cat "$out"
+		show "$f" "$name"
 		note_fail "$f/$name: no totals (exit $rc)"
 		return
 	fi
@@ -128,9 +154,9 @@ run() {
 	fail=$((fail + ${fa:-0} + ${xp:-0} + ${e:-0}))
 	skip=$((skip + ${s:-0}))
 	# The failures, and every sanitizer report, in the log.
-	if [ "${fa:-0}" -ne 0 ] || [ "${e:-0}" -ne 0 ] ||
-	   grep -q 'Sanitizer\|runtime error:' "$out"; then
-		cat "$out"
+	if [ "${fa:-0}" -ne 0 ] || [ "${xp:-0}" -ne 0 ] || [ "${e:-0}" -ne 0 ] ||
+	   [ "$rc" -ne 0 ] || grep -q 'Sanitizer\|runtime error:' "$out"; then
+		show "$f" "$name"
 	fi
 	if grep -q 'Sanitizer\|runtime error:' "$out" && [ "${fa:-0}" -eq 0 ]; then
 		note_fail "$f/$name: a sanitizer report"
@@ -139,7 +165,7 @@ run() {
 	fi
 }
 
-t_start=$(date +%s)
+t_start=$EPOCHREALTIME
 IFS=, read -r -a fls <<< "$flavours"
 for f in "${fls[@]}"; do
 	[ -n "${fl[$f]+x}" ] || { note_fail "unknown flavour $f"; continue; }
@@ -152,6 +178,6 @@ for f in "${fls[@]}"; do
 		run "$f" "$name"
 	done
 done
-echo "host: time: $(($(date +%s) - t_start)) s"
+echo "host: time: $(since "$t_start") s"
 echo "HOST_SUITE passed=$pass failed=$fail skipped=$skip"
 [ "$fail" -eq 0 ]
