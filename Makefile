@@ -93,6 +93,7 @@ lib/%.pic.o: lib/%.c $(LIB_HDRS)
 	$(CC) $(CFLAGS) -fPIC -DLPEL_SHARED -c -o $@ $<
 
 lib/liblpel.a: $(LIB_OBJS)
+	rm -f $@
 	$(AR) rcs $@ $^
 
 lib/liblpel.so: $(LIB_PIC_OBJS) lib/liblpel.map

@@ -214,10 +214,12 @@ int main(int argc, char **argv)
 	ret = lpel_init(&ring, 128);
 	if (ret) {
 		fprintf(stderr, "pel_demo: lpel_init: %s%s\n", strerror(-ret),
-			ret == -ENODEV ? " (is pel.ko loaded?)" : "");
+			ret == -ENODEV ? " (is pel.ko loaded? LPEL_BACKEND=auto "
+			"runs on liblpel's user backend without it)" : "");
 		return 1;
 	}
-	printf("pel_demo: %u queues, features 0x%llx\n", ring.nr_queues,
+	printf("pel_demo: %s backend, %u queues, features 0x%llx\n",
+	       lpel_backend_name(lpel_backend(&ring)), ring.nr_queues,
 	       (unsigned long long)ring.features);
 
 	job.src = malloc(job.len);

@@ -207,6 +207,28 @@ check "pelctl set fails when not loaded" sh -c '! pelctl set idle_us 500'
 check "pelctl: liblpel on the user backend without the module" sh -c \
 	'LPEL_BACKEND=auto pelctl status 2>/dev/null | grep -q "^liblpel: programs here run on the user backend (LPEL_BACKEND=auto, module absent)$"'
 
+# The same programs without the module: the kernel backend says what is
+# missing; LPEL_BACKEND=auto runs them on the user backend, verified, with
+# the one line on stderr that says so (once per process), and they say
+# which backend they got.
+no_module_demo() {
+	! /pel/pel_demo 1 > /tmp/demo.out 2>&1 &&
+		grep -q "lpel_init: No such device (is pel.ko loaded?" /tmp/demo.out
+}
+check "pel_demo without the module: ENODEV, and what to do" no_module_demo
+auto_example() {
+	LPEL_BACKEND=auto "$@" > /tmp/auto.out 2> /tmp/auto.err || return 1
+	[ "$(grep -c '^liblpel: /dev/pel absent (pel.ko not loaded): running on the user backend' /tmp/auto.err)" = 1 ]
+}
+check "pel_demo on the user backend (LPEL_BACKEND=auto)" sh -c \
+	'LPEL_BACKEND=auto /pel/pel_demo 4 2>/dev/null | grep -q "^pel_demo: user backend, "'
+for ex in "pel_demo 4" "file_crc32c /tmp/crc-9M.bin 64" "epoll_loop 2000" "uring_poll 20"; do
+	# shellcheck disable=SC2086  # the program and its arguments
+	check "example $ex on the user backend, saying so once" auto_example /pel/$ex
+done
+check "LPEL_QUIET=1: no line" sh -c \
+	'LPEL_BACKEND=auto LPEL_QUIET=1 /pel/pel_demo 4 2>&1 >/dev/null | ! grep -q liblpel:'
+
 if [ -e $leakfile ]; then
 	check "leak scan after rmmod: no unreferenced objects" leak_scan "after rmmod"
 fi
