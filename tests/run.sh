@@ -103,6 +103,7 @@ fi
 if [ "$host_stage" != 0 ]; then
 	echo "=== host stage (tests/host.sh)"
 	t0=$(date +%s)
+	mkdir -p build
 	tests/host.sh | tee "build/host.log"
 	line=$(grep -a '^HOST_SUITE ' build/host.log | tail -n 1)
 	if [ -z "$line" ]; then
