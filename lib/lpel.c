@@ -140,7 +140,6 @@ struct lpel_priv *lpel_priv_alloc(unsigned int nr_queues)
 	p->cal_tick = lpel_ticks();
 	p->cal_ns = monotonic_raw_ns();
 	p->calibrated = !LPEL_HAVE_TSC;
-	p->backend = LPEL_BACKEND_KERNEL;
 	return p;
 }
 
@@ -418,7 +417,7 @@ const char *lpel_backend_name(int backend)
 
 int lpel_backend(const struct lpel_ring *ring)
 {
-	return ring->published ? lpel_priv(ring)->backend : LPEL_BACKEND_KERNEL;
+	return lpel_user_of(ring) ? LPEL_BACKEND_USER : LPEL_BACKEND_KERNEL;
 }
 
 static int lpel_params_check(const struct lpel_params *p)

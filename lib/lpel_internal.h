@@ -26,7 +26,6 @@ struct lpel_priv {
 	uint64_t ticks_per_us;		/* the spin clock's rate */
 	uint64_t cal_tick, cal_ns;	/* lpel_ticks(), monotonic_raw_ns() at setup */
 	bool calibrated;
-	int backend;			/* LPEL_BACKEND_KERNEL or _USER */
 	struct lpel_user *user;		/* the user backend's engine, else NULL */
 	unsigned int published[];	/* lpel_publish() scratch, nr_queues */
 };

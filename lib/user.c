@@ -1678,7 +1678,6 @@ int lpel_user_init(struct lpel_ring *ring, const struct lpel_params *p)
 		w->sleeping = 1;
 		ub_init(&w->batch);
 	}
-	priv->backend = LPEL_BACKEND_USER;
 	priv->user = u;
 
 	u->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

@@ -133,7 +133,7 @@ static int pel_thread_pids(pid_t *pids, int max, bool slow_too)
 
 	if (!d)
 		return 0;
-	while (n < max && (de = pel_test_proc_next(d, "comm", comm, sizeof(comm))))
+	while (n < max && (de = pel_test_proc_next(d, "/proc", "comm", comm, sizeof(comm))))
 		if (!strncmp(comm, "pel/", 4) ||
 		    (slow_too && !strncmp(comm, "pel-slow/", 9)))
 			pids[n++] = atoi(de->d_name);

@@ -490,7 +490,7 @@ static long long worker_ticks(void)
 
 	if (!d)
 		return -1;
-	while (pel_test_proc_next(d, "stat", buf, sizeof(buf))) {
+	while (pel_test_proc_next(d, "/proc", "stat", buf, sizeof(buf))) {
 		unsigned long long ut, st;
 		char *p;
 

@@ -79,6 +79,37 @@ static inline int pel_test_enter(int fd, struct pel_enter *e)
 }
 
 /*
+ * The next process or thread of the /proc directory d, opened as dir ("/proc",
+ * "/proc/self/task"), whose dir/<pid>/file could be read: its first line goes
+ * to line.  NULL at the end of d.
+ */
+static inline struct dirent *pel_test_proc_next(DIR *d, const char *dir,
+						const char *file,
+						char *line, int len)
+{
+	struct dirent *de;
+
+	while ((de = readdir(d))) {
+		char path[300];
+		FILE *f;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/%s", dir, de->d_name, file);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (!fgets(line, len, f)) {
+			fclose(f);
+			continue;
+		}
+		fclose(f);
+		return de;
+	}
+	return NULL;
+}
+
+/*
  * The user backend's live pools in this process: threads named
  * "lpel-user/0", one per ring set up (lib/user.c names its workers
  * "lpel-user/N").  A pool that lpel_exit() tore down has none left.
@@ -86,25 +117,13 @@ static inline int pel_test_enter(int fd, struct pel_enter *e)
 static inline unsigned int pel_test_user_pools(void)
 {
 	DIR *d = opendir("/proc/self/task");
-	struct dirent *e;
+	char comm[32];
 	unsigned int n = 0;
 
 	if (!d)
 		return ~0U;
-	while ((e = readdir(d))) {
-		char path[300], comm[32] = "";
-		FILE *f;
-
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
-		f = fopen(path, "r");
-		if (!f)
-			continue;	/* the thread just exited */
-		if (fgets(comm, sizeof(comm), f) && !strcmp(comm, "lpel-user/0\n"))
-			n++;
-		fclose(f);
-	}
+	while (pel_test_proc_next(d, "/proc/self/task", "comm", comm, sizeof(comm)))
+		n += !strcmp(comm, "lpel-user/0\n");
 	closedir(d);
 	return n;
 }
@@ -436,35 +455,6 @@ static inline int pel_test_pin_to_queue_cpu(struct lpel_ring *ring,
 	CPU_ZERO(&set);
 	CPU_SET(ring->queues[q].cpu, &set);
 	return sched_setaffinity(0, sizeof(set), &set);
-}
-
-/*
- * The next process or thread of the /proc directory d whose /proc/<pid>/file
- * could be read: its first line goes to line.  NULL at the end of d.
- */
-static inline struct dirent *pel_test_proc_next(DIR *d, const char *file,
-						char *line, int len)
-{
-	struct dirent *de;
-
-	while ((de = readdir(d))) {
-		char path[300];
-		FILE *f;
-
-		if (de->d_name[0] < '0' || de->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/%s", de->d_name, file);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		if (!fgets(line, len, f)) {
-			fclose(f);
-			continue;
-		}
-		fclose(f);
-		return de;
-	}
-	return NULL;
 }
 
 /* Write the string val to path, opened O_WRONLY | oflags; 0 or -errno. */

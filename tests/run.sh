@@ -82,6 +82,16 @@ fail_note() {
 	echo "tests: FAIL: $*"
 	failed=$((failed + 1))
 }
+# tally LINE: a stage's closing "... passed=N failed=N skipped=N" into the
+# totals; its own counts are left in p, f and s.
+tally() {
+	p=$(sed -n 's/.*passed=\([0-9]*\).*/\1/p' <<<"$1")
+	f=$(sed -n 's/.*failed=\([0-9]*\).*/\1/p' <<<"$1")
+	s=$(sed -n 's/.*skipped=\([0-9]*\).*/\1/p' <<<"$1")
+	passed=$((passed + p))
+	failed=$((failed + f))
+	skipped=$((skipped + s))
+}
 
 scripts/setup.sh || { echo "tests: setup failed"; echo "0 passed, 1 failed"; exit 1; }
 # A module file removed from a kernel image is put back by setup.
@@ -109,9 +119,7 @@ if [ "$host_stage" != 0 ]; then
 	if [ -z "$line" ]; then
 		fail_note "host stage: did not finish (build/host.log)"
 	else
-		passed=$((passed + $(sed -n 's/.*passed=\([0-9]*\).*/\1/p' <<<"$line")))
-		failed=$((failed + $(sed -n 's/.*failed=\([0-9]*\).*/\1/p' <<<"$line")))
-		skipped=$((skipped + $(sed -n 's/.*skipped=\([0-9]*\).*/\1/p' <<<"$line")))
+		tally "$line"
 	fi
 	echo "tests: time: host stage $(($(date +%s) - t0)) s"
 	if [ "$debian" = 0 ] && [ "$debug_stage" = 0 ]; then
@@ -240,12 +248,7 @@ run_suite() {
 		fail_note "$kver/$machine: the suite did not finish (run-vm exit $rc, log $log)"
 		return
 	fi
-	p=$(sed -n 's/.*passed=\([0-9]*\).*/\1/p' <<<"$line")
-	f=$(sed -n 's/.*failed=\([0-9]*\).*/\1/p' <<<"$line")
-	s=$(sed -n 's/.*skipped=\([0-9]*\).*/\1/p' <<<"$line")
-	passed=$((passed + p))
-	failed=$((failed + f))
-	skipped=$((skipped + s))
+	tally "$line"
 	# The suite passed but the VM run did not: a kernel-log finding.
 	if [ "$f" -eq 0 ] && [ "$rc" -ne 0 ]; then
 		fail_note "$kver/$machine: kernel log findings or VM failure (run-vm exit $rc, log $log)"
