@@ -420,6 +420,13 @@ int lpel_backend(const struct lpel_ring *ring)
 	return lpel_user_of(ring) ? LPEL_BACKEND_USER : LPEL_BACKEND_KERNEL;
 }
 
+int lpel_fd(const struct lpel_ring *ring)
+{
+	if (lpel_user_of(ring))
+		lpel_user_fd_on(ring);
+	return ring->fd;
+}
+
 static int lpel_params_check(const struct lpel_params *p)
 {
 	size_t i;
@@ -472,6 +479,8 @@ static void lpel_fallback_note(const struct lpel_params *p)
 #ifdef LPEL_SHARED
 __attribute__((visibility("hidden")))
 int lpel_init_params(struct lpel_ring *ring, const struct lpel_params *p);
+__attribute__((visibility("hidden")))
+int lpel_init(struct lpel_ring *ring, unsigned int entries);
 #endif
 
 int lpel_init(struct lpel_ring *ring, unsigned int entries)
@@ -483,9 +492,35 @@ int lpel_init(struct lpel_ring *ring, unsigned int entries)
 
 #ifdef LPEL_SHARED
 /*
- * The shared library exports lpel_init_params() twice, by version: the
- * plain name stays inside, each version below wraps it.
+ * The shared library exports lpel_init() and lpel_init_params() twice, by
+ * version: the plain names stay inside, each version below wraps them.
  *
+ * Programs linked against LIBLPEL_1.0 read ring->fd directly (lpel_fd()
+ * was an inline then): their rings get the user backend's eventfd armed
+ * at setup, as lpel_fd() arms it now.
+ */
+static int lpel_init_v1_0_fd(struct lpel_ring *ring, int ret)
+{
+	if (!ret)
+		lpel_fd(ring);
+	return ret;
+}
+
+__attribute__((symver("lpel_init@LIBLPEL_1.0")))
+int lpel_init_v1_0(struct lpel_ring *ring, unsigned int entries);
+int lpel_init_v1_0(struct lpel_ring *ring, unsigned int entries)
+{
+	return lpel_init_v1_0_fd(ring, lpel_init(ring, entries));
+}
+
+__attribute__((symver("lpel_init@@LIBLPEL_1.2")))
+int lpel_init_v1_2(struct lpel_ring *ring, unsigned int entries);
+int lpel_init_v1_2(struct lpel_ring *ring, unsigned int entries)
+{
+	return lpel_init(ring, entries);
+}
+
+/*
  * LIBLPEL_1.0's lpel_init_params() took the struct up to max_inflight:
  * programs linked against it still get that, and nothing read past it.
  */
@@ -512,7 +547,7 @@ int lpel_init_params_v1_0(struct lpel_ring *ring,
 		p.flags = old->flags;
 		p.max_inflight = old->max_inflight;
 	}
-	return lpel_init_params(ring, &p);
+	return lpel_init_v1_0_fd(ring, lpel_init_params(ring, &p));
 }
 
 __attribute__((symver("lpel_init_params@@LIBLPEL_1.2")))

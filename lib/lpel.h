@@ -126,13 +126,11 @@ void lpel_cqe_seen(struct lpel_ring *ring, struct pel_cqe *cqe);
 unsigned int lpel_cq_ready(const struct lpel_ring *ring);
 /*
  * The context fd, for poll()/epoll and io_uring POLL_ADD: readable when a
- * CQE is ready (the user backend's is an eventfd, which may also be
+ * CQE is ready.  Take it from here, not from ring->fd: the user backend's
+ * is an eventfd that says so only from the first lpel_fd() on (and may be
  * readable for a moment after the last CQE was reaped).
  */
-static inline int lpel_fd(const struct lpel_ring *ring)
-{
-	return ring->fd;
-}
+int lpel_fd(const struct lpel_ring *ring);
 
 /* Wake the workers of queue q (PEL_QUEUE_ALL: every queue). */
 int lpel_wake(struct lpel_ring *ring, unsigned int q);

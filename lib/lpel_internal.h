@@ -64,6 +64,8 @@ LPEL_HIDDEN int lpel_user_enter(struct lpel_ring *ring, unsigned int flags,
 /* lpel_peek_cqe() found nothing: keep the eventfd's readiness honest. */
 LPEL_HIDDEN int lpel_user_peek_empty(struct lpel_ring *ring,
 				     struct pel_cqe **cqe);
+/* lpel_fd(): the eventfd says from now on whether a CQE is ready. */
+LPEL_HIDDEN void lpel_user_fd_on(const struct lpel_ring *ring);
 /* lpel_cqe_seen() reaped a CQE of q: the eventfd too. */
 LPEL_HIDDEN void lpel_user_seen(struct lpel_ring *ring,
 				const struct lpel_queue *q);

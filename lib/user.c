@@ -57,7 +57,10 @@
  *        a poster stores cq_tail ([C1]), full barrier, reads cq_waiters,
  *        and only if non-zero bumps cq_seq and FUTEX_WAKEs.  No syscall on
  *        the worker's fast path when nobody waits.
- *   [E1] the eventfd (ring->fd): readable while a CQE is ready.  efd_armed
+ *   [E1] the eventfd (ring->fd): from the first lpel_fd() on (efd_on;
+ *        until then nobody can be watching it, and nothing touches it, so
+ *        a ring that is never polled makes no system call per CQE),
+ *        readable while a CQE is ready.  efd_armed
  *        says "the fd has been drained since the last write".  A poster,
  *        after [C1] and the [K2] barrier, clears efd_armed (exchange) and
  *        writes the eventfd only if it was set.  lpel_cqe_seen() reaping
@@ -211,7 +214,8 @@ struct uq {
 	bool link_failed;		/* ... and that chain already failed */
 	bool head_drain;		/* a take stopped at a DRAIN SQE at sq_head */
 	unsigned int pollers;		/* workers polling: NEED_WAKEUP iff 0 */
-	uint64_t takes;			/* atomic; batches taken: keeps its home worker polling */
+	/* Atomic hint: a worker other than home that adopted q, or NULL. */
+	struct uworker *adopter;
 
 	/*
 	 * cq_lock protects cq_tail (ours) and cq_reserved (SQEs taken, CQE
@@ -287,6 +291,7 @@ struct lpel_user {
 	unsigned int fork_gen;		/* lpel_fork_gen at setup */
 	int efd;
 
+	uint32_t efd_on;		/* [E1], atomic: lpel_fd() was called */
 	uint32_t efd_armed;		/* [E1], atomic */
 	uint32_t cq_seq;		/* [K2] futex word, atomic */
 	uint32_t cq_waiters;		/* [K2], atomic */
@@ -531,8 +536,6 @@ static unsigned int uq_take(struct uq *q, struct pel_sqe *out,
 	}
 	if (!n)
 		goto out_unlock;
-	/* Under sq_lock: a plain increment; read without it by the home worker. */
-	STORE(&q->takes, q->takes + 1);
 	*link_failed = q->chain_open && q->link_failed;
 	STORE(&q->chain_open, (out[n - 1].flags & PEL_SQE_LINK) != 0);
 	STORE(&q->sq_head, q->sq_head + n);
@@ -1008,6 +1011,22 @@ static void uw_adopt(struct uworker *w, struct uq *q)
 		return;
 	uq_poll_enter(q);
 	w->adopted[w->nr_adopted++] = q;
+	STORE(&q->adopter, w);
+}
+
+/*
+ * Whether w leaves its home queue to the worker that adopted it.  The home
+ * queue is the one lpel_submit() picks on w's CPU, so its submitter most
+ * likely runs there: w polling beside it would take half of that CPU and
+ * preempt it for a time slice, the self-inflicted hand-off the kernel's
+ * workers avoid too.  A thief on another CPU serves it better, unless it
+ * is busy running a batch.
+ */
+static bool uw_defer_home(const struct uworker *w)
+{
+	const struct uworker *a = LOAD(&w->home->adopter);
+
+	return a && a != w && !LOAD(&a->running);
 }
 
 static unsigned int uw_run_adopted(struct uworker *w)
@@ -1037,6 +1056,19 @@ static unsigned int uw_steal(struct uworker *w)
 	return 0;
 }
 
+/* Whether any queue has SQEs not taken, or a split is on: a cheap hint. */
+static bool u_sq_hint(struct lpel_user *u)
+{
+	unsigned int i;
+
+	if (__atomic_load_n(&u->splits, __ATOMIC_RELAXED))
+		return true;
+	for (i = 0; i < u->nr_queues; i++)
+		if (uq_sq_pending(&u->queues[i]))
+			return true;
+	return false;
+}
+
 /* Whether any queue or split has work for an idle worker. */
 static bool u_work_pending(struct lpel_user *u)
 {
@@ -1061,8 +1093,15 @@ static void uw_poll_home(struct uworker *w)
 /* Stop polling every queue; NEED_WAKEUP where we were the last poller. */
 static void uw_leave_all(struct uworker *w)
 {
-	while (w->nr_adopted)
-		uq_poll_leave(w->adopted[--w->nr_adopted]);
+	while (w->nr_adopted) {
+		struct uq *q = w->adopted[--w->nr_adopted];
+		struct uworker *me = w;
+
+		/* A hint: another adopter may have replaced us; it stays. */
+		__atomic_compare_exchange_n(&q->adopter, &me, NULL, false,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+		uq_poll_leave(q);
+	}
 	if (w->home_polled) {
 		w->home_polled = false;
 		uq_poll_leave(w->home);
@@ -1090,24 +1129,34 @@ static bool uw_prepare_sleep(struct uworker *w, uint32_t *seq)
 	return true;
 }
 
-/* Serve queues until idle for idle_ns, or told to stop. */
 /*
- * The clock is read once per U_IDLE_CLOCK_EVERY idle turns, not per turn or
- * per op: in a guest whose clocksource is the HPET, clock_gettime() is a
- * system call and an emulated device read.  Work seen since the last read
- * (ours, or a thief's take from our home queue) restarts the idle time.
+ * Serve queues until idle for idle_ns, or told to stop.
+ *
+ * An idle turn spins on u_sq_hint() (a load of each queue's tail and of
+ * the split list) with a pause between looks, so that new work is seen
+ * within a few dozen nanoseconds, as the raw SPSC ring sees it; the full
+ * look (can_take, locks) runs only when the hint says so.  Every
+ * U_IDLE_YIELD_EVERY turns the worker yields: a thread of the application
+ * that shares its CPU gets it at once instead of at the end of a time
+ * slice.  The clock is read once per U_IDLE_CLOCK_EVERY turns, not per
+ * turn or per op: in a guest whose clocksource is the HPET,
+ * clock_gettime() is a system call and an emulated device read.  Only our
+ * own work restarts the idle time; thieves serving our home queue keep
+ * its NEED_WAKEUP clear themselves.
  */
+#define U_IDLE_SPINS		64
+#define U_IDLE_YIELD_EVERY	8
 #define U_IDLE_CLOCK_EVERY	16
 
 static void uw_poll(struct uworker *w)
 {
 	struct lpel_user *u = w->u;
-	uint64_t last = u_now_ns(), now, takes = LOAD(&w->home->takes), t;
+	uint64_t last = u_now_ns(), now;
 	unsigned int n, i, turns = 0;
 	bool worked = false;
 
 	while (!LOAD(&u->stop)) {
-		n = uw_run_queue(w, w->home);
+		n = uw_defer_home(w) ? 0 : uw_run_queue(w, w->home);
 		n += u_split_help(u);
 		if (!n)
 			n = uw_run_adopted(w);
@@ -1117,22 +1166,20 @@ static void uw_poll(struct uworker *w)
 			worked = true;
 			continue;
 		}
-		if (++turns % U_IDLE_CLOCK_EVERY == 0) {
+		++turns;
+		if (turns % U_IDLE_CLOCK_EVERY == 0) {
 			now = u_now_ns();
-			/* Thieves keep the home worker up too. */
-			t = LOAD(&w->home->takes);
-			if (worked || t != takes) {
+			if (worked) {
 				worked = false;
-				takes = t;
 				last = now;
 			} else if (now - last >= u->idle_ns) {
 				return;
 			}
 		}
-		for (i = 0; i < 32; i++)
+		if (turns % U_IDLE_YIELD_EVERY == 0)
+			sched_yield();
+		for (i = 0; i < U_IDLE_SPINS && !u_sq_hint(u); i++)
 			u_cpu_relax();
-		/* Two CPUs shared with everyone: let others run as we poll. */
-		sched_yield();
 	}
 }
 
@@ -1344,7 +1391,7 @@ int lpel_user_peek_empty(struct lpel_ring *ring, struct pel_cqe **cqe)
 {
 	struct lpel_user *u = lpel_user_of(ring);
 
-	if (LOAD(&u->efd_armed) || u_forked(u))
+	if (LOAD(&u->efd_armed) || !LOAD(&u->efd_on) || u_forked(u))
 		return -EAGAIN;
 	if (!u_efd_rearm(ring, u))
 		return -EAGAIN;
@@ -1360,13 +1407,27 @@ void lpel_user_seen(struct lpel_ring *ring, const struct lpel_queue *q)
 {
 	struct lpel_user *u = lpel_user_of(ring);
 
-	if (LOAD(&u->efd_armed))
+	if (LOAD(&u->efd_armed) || !LOAD(&u->efd_on))
 		return;
 	if (LOAD_ACQ(q->cq_tail) != LOAD(q->cq_head))
 		return;
 	if (lpel_cq_ready(ring) || u_forked(u))
 		return;
 	u_efd_rearm(ring, u);
+}
+
+/*
+ * lpel_fd() on the user backend: from the first call on, the eventfd says
+ * whether a CQE is ready ([E1]).  Arming it finds the CQEs already posted.
+ */
+void lpel_user_fd_on(const struct lpel_ring *ring)
+{
+	struct lpel_user *u = lpel_user_of(ring);
+
+	if (LOAD(&u->efd_on) || u_forked(u) ||
+	    __atomic_exchange_n(&u->efd_on, 1, __ATOMIC_SEQ_CST))
+		return;
+	u_efd_rearm((struct lpel_ring *)ring, u);
 }
 
 /* ---- Registering buffers ------------------------------------------------- */
@@ -1652,7 +1713,6 @@ int lpel_user_init(struct lpel_ring *ring, const struct lpel_params *p)
 	u->nr_queues = nr;
 	u->idle_ns = (uint64_t)s.idle_us * 1000;
 	u->max_inflight = s.max_inflight;
-	u->efd_armed = 1;
 	u->fork_gen = LOAD(&lpel_fork_gen);
 	pthread_mutex_init(&u->split_lock, NULL);
 	pthread_mutex_init(&u->help_mutex, NULL);

@@ -124,6 +124,46 @@ TEST(user_ring)
 	EXPECT_EQ(-EINVAL, lpel_init_params(&ring, &p));
 }
 
+/*
+ * The user backend's eventfd says whether a CQE is ready from the first
+ * lpel_fd() on: before it, nothing writes it (no system call per CQE for
+ * a ring nobody polls); arming it finds a CQE already posted.
+ */
+TEST(user_fd_armed_by_lpel_fd)
+{
+	struct lpel_params p = { .backend = LPEL_BACKEND_USER, .nr_threads = 2 };
+	struct pollfd pfd = { .events = POLLIN };
+	struct lpel_ring ring;
+	struct pel_cqe *cqe;
+	struct pel_sqe *sqe;
+	int i;
+
+	ASSERT_EQ(0, lpel_init_params(&ring, &p));
+	sqe = lpel_get_sqe(&ring);
+	ASSERT_NE(NULL, sqe);
+	lpel_prep_nop(sqe);
+	lpel_sqe_set_data(sqe, 42);
+	ASSERT_EQ(1, lpel_submit(&ring));
+	for (i = 0; i < 10000 && !lpel_cq_ready(&ring); i++)
+		usleep(100);
+	ASSERT_EQ(1, lpel_cq_ready(&ring));
+
+	pfd.fd = ring.fd;
+	EXPECT_EQ(0, poll(&pfd, 1, 0));
+	EXPECT_EQ(ring.fd, lpel_fd(&ring));
+	EXPECT_EQ(1, poll(&pfd, 1, 0));
+	EXPECT_EQ(POLLIN, pfd.revents);
+	/* Armed twice is armed once. */
+	EXPECT_EQ(ring.fd, lpel_fd(&ring));
+
+	ASSERT_EQ(0, lpel_peek_cqe(&ring, &cqe));
+	EXPECT_EQ(42, cqe->user_data);
+	EXPECT_EQ(0, cqe->res);
+	lpel_cqe_seen(&ring, cqe);
+	EXPECT_EQ(0, poll(&pfd, 1, 0));
+	lpel_exit(&ring);
+}
+
 /* KERNEL: the module, or -ENODEV without it; never the user backend. */
 TEST(kernel_only_when_asked)
 {
