@@ -19,8 +19,9 @@
  *
  * Faults.  An op's addresses are the caller's and may be bad; the process
  * must not crash, and cqe.result must say exactly how many bytes were done
- * before the first bad one.  Every 64 KiB chunk of an op (the kernel's
- * PEL_BOUNCE_SIZE) is *probed* before any of it is done: one byte of each
+ * before the first bad one.  Every chunk of an op (1 MiB; 64 KiB, the
+ * kernel's PEL_BOUNCE_SIZE, for a backward COPY: see UOP_CHUNK) is
+ * *probed* before any of it is done: one byte of each
  * page of every side (each source read, each destination written with a
  * locked "or $0", which faults as a write and changes nothing), under a
  * SIGSEGV/SIGBUS handler that siglongjmp()s back to the probe.  Protection
@@ -90,8 +91,19 @@
 
 #include "uops.h"
 
-/* Bytes between two looks at *stop, and the unit a fault is probed for. */
-#define UOP_CHUNK	(64 * 1024)
+/*
+ * Bytes between two looks at *stop, and the unit a fault is probed for:
+ * UOP_CHUNK front to back, UOP_BACK_CHUNK for a backward COPY.  Forward
+ * chunks are large because each is one library call: glibc's memmove()
+ * takes "rep movsb" from 2 KiB up to about the L2 size, which QEMU's TCG
+ * runs a byte at a time (measured in a 2-vCPU guest: 1 MiB as 64 KiB
+ * calls 4.7 to 40 ms, as one call 0.5 ms), and a pool thread copying its
+ * part in one call would beat us only by that.  Backward chunks are the
+ * kernel's windows (PEL_BOUNCE_SIZE): what a fault leaves done there is
+ * counted in whole windows from the end, and must match the module's.
+ */
+#define UOP_CHUNK	(1024 * 1024)
+#define UOP_BACK_CHUNK	(64 * 1024)
 /* FILL and COMPARE_PATTERN work against this much pattern (a multiple of 8). */
 #define UOP_PAT		1024
 /* XOR's own loop: bytes of every source read before the block is written. */
@@ -978,7 +990,7 @@ static void uop_backward(struct uop_exec *x, uint64_t off, uint64_t len,
 			p->res = -ECANCELED;
 			break;
 		}
-		n = UOP_MIN(len - done, UOP_CHUNK);
+		n = UOP_MIN(len - done, UOP_BACK_CHUNK);
 		s = off + len - done - n;
 		if (uop_probe(sqe->addr + s, n, true) < n ||
 		    uop_probe(sqe->addr2 + s, n, false) < n ||

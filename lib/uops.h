@@ -69,7 +69,8 @@ int lpel_uop_check(struct lpel_uop *op, const struct lpel_ubufs *bufs);
  * address faults into a handler that ends the piece with -EFAULT and
  * piece->done exact: the process does not crash.  *stop, when non-NULL and
  * set (the ring closing), ends the piece with -ECANCELED between chunks
- * (every 64 KiB; looked at before the first, not at all when len is 0);
+ * (every 1 MiB, 64 KiB for a backward COPY; looked at before the first,
+ * not at all when len is 0);
  * another thread sets it, so it is read with __atomic_load_n(stop,
  * __ATOMIC_RELAXED).
  * Fills all of *piece.  Run every op that gets here once at least, len 0
