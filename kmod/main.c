@@ -143,7 +143,7 @@ static void __init pel_check_abi(void)
 	BUILD_BUG_ON(sizeof(struct pel_sqe) != 64);
 	PEL_CHECK_FIELD(pel_sqe, opcode, 0, 1);
 	PEL_CHECK_FIELD(pel_sqe, flags, 1, 1);
-	PEL_CHECK_FIELD(pel_sqe, resv0, 2, 2);
+	PEL_CHECK_FIELD(pel_sqe, file_index, 2, 2);
 	PEL_CHECK_FIELD(pel_sqe, op_flags, 4, 4);
 	PEL_CHECK_FIELD(pel_sqe, addr, 8, 8);
 	PEL_CHECK_FIELD(pel_sqe, addr2, 16, 8);

@@ -1021,7 +1021,10 @@ static int pel_prep_common(const struct pel_sqe *sqe,
 	const struct pel_op_def *op;
 
 	if (sqe->opcode >= PEL_OP_LAST || sqe->flags & ~PEL_SQE_FLAGS_ALL ||
-	    sqe->resv0 || sqe->op_flags || sqe->arg1)
+	    sqe->file_index || sqe->op_flags || sqe->arg1)
+		return -EINVAL;
+	/* PEL_SQE_FILE is in the ABI; this module does not take it yet. */
+	if (sqe->flags & PEL_SQE_FILE)
 		return -EINVAL;
 	if (!(sqe->flags & PEL_SQE_DEADLINE) && sqe->deadline_ns)
 		return -EINVAL;

@@ -1074,6 +1074,55 @@ int lpel_register_buffers(struct lpel_ring *ring, const struct iovec *iovs,
 	return ret;
 }
 
+int lpel_register_files(struct lpel_ring *ring, const int *fds,
+			unsigned int nr, int *res)
+{
+	struct pel_files req;
+	int32_t *kfds, *kres;
+	unsigned int i;
+	int ret;
+
+	if (!(ring->features & PEL_FEAT_REGISTERED_FILES))
+		return -EOPNOTSUPP;
+	if (!nr || nr > PEL_MAX_FILES || !fds)
+		return -EINVAL;
+	if (lpel_user_of(ring))
+		return lpel_user_register_files(ring, fds, nr, res);
+	kfds = calloc(nr, sizeof(*kfds));
+	kres = calloc(nr, sizeof(*kres));
+	if (!kfds || !kres) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < nr; i++)
+		kfds[i] = fds[i];
+	memset(&req, 0, sizeof(req));
+	req.nr = nr;
+	req.fds = (uint64_t)(uintptr_t)kfds;
+	req.res = (uint64_t)(uintptr_t)kres;
+	ret = ioctl(ring->fd, PEL_IOC_REGISTER_FILES, &req);
+	if (ret < 0)
+		ret = -errno;
+	else if (res)
+		for (i = 0; i < nr; i++)
+			res[i] = kres[i];
+out:
+	free(kfds);
+	free(kres);
+	return ret;
+}
+
+int lpel_unregister_files(struct lpel_ring *ring)
+{
+	if (!(ring->features & PEL_FEAT_REGISTERED_FILES))
+		return -EOPNOTSUPP;
+	if (lpel_user_of(ring))
+		return lpel_user_unregister_files(ring);
+	if (ioctl(ring->fd, PEL_IOC_UNREGISTER_FILES) < 0)
+		return -errno;
+	return 0;
+}
+
 int lpel_unregister_buffers(struct lpel_ring *ring)
 {
 	if (!(ring->features & PEL_FEAT_REGISTERED_BUFFERS))

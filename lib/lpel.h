@@ -144,6 +144,19 @@ int lpel_register_buffers(struct lpel_ring *ring, const struct iovec *iovs,
 			  unsigned int nr);
 int lpel_unregister_buffers(struct lpel_ring *ring);
 
+/*
+ * Register nr open files (fds[i] -> file index i) as sources of file ops
+ * (lpel_prep_file_*()): regular files opened for reading.  Returns the
+ * slots filled, or -errno for the whole call (-EBUSY: files are already
+ * registered; -EOPNOTSUPP without PEL_FEAT_REGISTERED_FILES).  res, if not
+ * NULL, gets 0 or -errno for each slot (-EBADF, -EISDIR, -EINVAL); fd -1
+ * leaves a slot empty.  The ring keeps its own reference: the fds may be
+ * closed afterwards.
+ */
+int lpel_register_files(struct lpel_ring *ring, const int *fds,
+			unsigned int nr, int *res);
+int lpel_unregister_files(struct lpel_ring *ring);
+
 static inline void lpel_sqe_set_data(struct pel_sqe *sqe, uint64_t data)
 {
 	sqe->user_data = data;
@@ -252,6 +265,66 @@ static inline void lpel_prep_cancel(struct pel_sqe *sqe, uint64_t target)
 {
 	lpel_prep_rw(sqe, PEL_OP_CANCEL, NULL, NULL, 0);
 	sqe->arg0 = target;
+}
+
+/*
+ * File ops: the source is len bytes at offset of the registered file
+ * file_index (lpel_register_files()), read from the page cache.  res is
+ * the bytes done: short at EOF.
+ */
+static inline void lpel_prep_file(struct pel_sqe *sqe, uint8_t op, void *dst,
+				  unsigned int file_index, uint64_t offset,
+				  uint64_t len)
+{
+	lpel_prep_rw(sqe, op, dst, NULL, len);
+	sqe->flags = PEL_SQE_FILE;
+	sqe->file_index = (uint16_t)file_index;
+	sqe->addr2 = offset;
+}
+
+/* cqe.result = CRC-32C of the file range, continued from seed. */
+static inline void lpel_prep_file_crc32c(struct pel_sqe *sqe,
+					 unsigned int file_index,
+					 uint64_t offset, uint64_t len,
+					 uint32_t seed)
+{
+	lpel_prep_file(sqe, PEL_OP_CRC32C, NULL, file_index, offset, len);
+	sqe->arg0 = seed;
+}
+
+/* SHA-256 of the file range into the 32 bytes at digest. */
+static inline void lpel_prep_file_sha256(struct pel_sqe *sqe, void *digest,
+					 unsigned int file_index,
+					 uint64_t offset, uint64_t len)
+{
+	lpel_prep_file(sqe, PEL_OP_SHA256, digest, file_index, offset, len);
+}
+
+/* Compare the file range with buf (res as lpel_prep_compare()). */
+static inline void lpel_prep_file_compare(struct pel_sqe *sqe, const void *buf,
+					  unsigned int file_index,
+					  uint64_t offset, uint64_t len)
+{
+	lpel_prep_file(sqe, PEL_OP_COMPARE, (void *)buf, file_index, offset,
+		       len);
+}
+
+/* Read the file range into dst: a parallel pread(). */
+static inline void lpel_prep_file_copy(struct pel_sqe *sqe, void *dst,
+				       unsigned int file_index,
+				       uint64_t offset, uint64_t len)
+{
+	lpel_prep_file(sqe, PEL_OP_COPY, dst, file_index, offset, len);
+}
+
+/* Read the file range into dst and CRC-32C it in one pass. */
+static inline void lpel_prep_file_copy_crc32c(struct pel_sqe *sqe, void *dst,
+					      unsigned int file_index,
+					      uint64_t offset, uint64_t len,
+					      uint32_t seed)
+{
+	lpel_prep_file(sqe, PEL_OP_COPY_CRC32C, dst, file_index, offset, len);
+	sqe->arg0 = seed;
 }
 
 /* PEL_SQE_LINK, PEL_SQE_DRAIN; set after the prep helper. */

@@ -73,5 +73,9 @@ LPEL_HIDDEN int lpel_user_register_buffers(struct lpel_ring *ring,
 					   const struct iovec *iovs,
 					   unsigned int nr);
 LPEL_HIDDEN int lpel_user_unregister_buffers(struct lpel_ring *ring);
+LPEL_HIDDEN int lpel_user_register_files(struct lpel_ring *ring,
+					 const int *fds, unsigned int nr,
+					 int *res);
+LPEL_HIDDEN int lpel_user_unregister_files(struct lpel_ring *ring);
 
 #endif /* LPEL_INTERNAL_H */

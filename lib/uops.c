@@ -505,7 +505,10 @@ static int uop_check_fields(const struct pel_sqe *sqe)
 	unsigned int uses;
 
 	if (sqe->opcode >= PEL_OP_LAST || sqe->flags & ~PEL_SQE_FLAGS_ALL ||
-	    sqe->resv0 || sqe->op_flags || sqe->arg1)
+	    sqe->file_index || sqe->op_flags || sqe->arg1)
+		return -EINVAL;
+	/* PEL_SQE_FILE is in the ABI; this backend does not take it yet. */
+	if (sqe->flags & PEL_SQE_FILE)
 		return -EINVAL;
 	if (!(sqe->flags & PEL_SQE_DEADLINE) && sqe->deadline_ns)
 		return -EINVAL;

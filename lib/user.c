@@ -1430,6 +1430,24 @@ void lpel_user_fd_on(const struct lpel_ring *ring)
 	u_efd_rearm((struct lpel_ring *)ring, u);
 }
 
+/* ---- Registering files: not yet (PEL_FEAT_REGISTERED_FILES is clear) ---- */
+
+int lpel_user_register_files(struct lpel_ring *ring, const int *fds,
+			     unsigned int nr, int *res)
+{
+	(void)ring;
+	(void)fds;
+	(void)nr;
+	(void)res;
+	return -EOPNOTSUPP;
+}
+
+int lpel_user_unregister_files(struct lpel_ring *ring)
+{
+	(void)ring;
+	return -EOPNOTSUPP;
+}
+
 /* ---- Registering buffers ------------------------------------------------- */
 
 static int ubuf_cmp(const void *a, const void *b)

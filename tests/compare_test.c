@@ -477,7 +477,7 @@ TEST_F(ring, invalid)
 	pel_test_expect_op(_metadata, &self->ring, &s, -EINVAL, 0, name); } while (0)
 	BAD(s.op_flags = 1, "compare op_flags");
 	BAD(s.arg1 = 1, "compare arg1");
-	BAD(s.resv0 = 1, "compare resv0");
+	BAD(s.file_index = 1, "compare file_index without PEL_SQE_FILE");
 	BAD(s.flags = 1 << 4, "compare flag bit 4");
 	BAD(s.flags = 0x80, "compare flag bit 7");
 	BAD(s.deadline_ns = 1, "compare deadline without the flag");
@@ -498,7 +498,7 @@ TEST_F(ring, invalid)
 	BAD(s.addr = (uintptr_t)b, "pattern addr (unused)");
 	BAD(s.op_flags = 1, "pattern op_flags");
 	BAD(s.arg1 = 1, "pattern arg1");
-	BAD(s.resv0 = 0x8000, "pattern resv0");
+	BAD(s.file_index = 0x8000, "pattern file_index without PEL_SQE_FILE");
 	BAD(s.flags = 0x40, "pattern flag bit 6");
 	BAD(s.deadline_ns = ~0ULL, "pattern deadline without the flag");
 	BAD(s.len = PEL_MAX_OP_LEN + 1, "pattern len max + 1");

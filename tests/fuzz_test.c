@@ -97,7 +97,7 @@ static void make_sqe(struct pel_sqe *sqe, struct expect *e, uint64_t i,
 	case 3:	/* reserved word / op_flags / arg1 */
 		lpel_prep_copy(sqe, dst, src, len);
 		switch (rnd() % 3) {
-		case 0: sqe->resv0 = 1 + rnd() % 0xffff; break;
+		case 0: sqe->file_index = 1 + rnd() % 0xffff; break;
 		case 1: sqe->op_flags = 1 + (uint32_t)rnd(); break;
 		default: sqe->arg1 = 1 + rnd(); break;
 		}

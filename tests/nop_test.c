@@ -141,8 +141,8 @@ TEST_F(ring, malformed_sqes)
 	t.flags = 0x80;
 	expect_einval(_metadata, &self->ring, &t, "unknown flag");
 	memset(&t, 0, sizeof(t));
-	t.resv0 = 1;
-	expect_einval(_metadata, &self->ring, &t, "resv0");
+	t.file_index = 1;
+	expect_einval(_metadata, &self->ring, &t, "file_index without PEL_SQE_FILE");
 	memset(&t, 0, sizeof(t));
 	t.deadline_ns = 1;
 	expect_einval(_metadata, &self->ring, &t, "deadline without its flag");

@@ -643,7 +643,7 @@ static void test_einval(void)
 	CASE(s.opcode = 255, -EINVAL, "opcode 255");
 	CASE(s.flags = 1u << 4, -EINVAL, "unknown flag");
 	CASE(s.flags = 0x80, -EINVAL, "flag 0x80");
-	CASE(s.resv0 = 1, -EINVAL, "resv0");
+	CASE(s.file_index = 1, -EINVAL, "file_index without PEL_SQE_FILE");
 	CASE(s.op_flags = 1, -EINVAL, "op_flags");
 	CASE(s.arg1 = 1, -EINVAL, "arg1");
 	CASE(s.deadline_ns = 1, -EINVAL, "deadline_ns without PEL_SQE_DEADLINE");
@@ -707,8 +707,8 @@ static void test_einval(void)
 	     0, "cancel");
 	CASE((s.opcode = PEL_OP_CANCEL, s.addr2 = s.len = 0), -EINVAL,
 	     "cancel: addr");
-	CASE((s.opcode = PEL_OP_COPY, s.flags = PEL_SQE_FIXED, s.resv0 = 1),
-	     -EINVAL, "fixed, no buffers, resv0: -EINVAL first");
+	CASE((s.opcode = PEL_OP_COPY, s.flags = PEL_SQE_FIXED, s.file_index = 1),
+	     -EINVAL, "fixed, no buffers, file_index: -EINVAL first");
 	CASE((s.opcode = PEL_OP_CRC32C, s.addr = 0, s.addr2 = 0,
 	      s.flags = PEL_SQE_FIXED), -EFAULT, "fixed crc32c, NULL source");
 #undef CASE

@@ -249,7 +249,7 @@ TEST_F(ring, invalid)
 	pel_test_expect_op(_metadata, &self->ring, &s, -EINVAL, 0, name); } while (0)
 	BAD(s.op_flags = 1, "op_flags");
 	BAD(s.arg1 = 1, "arg1");
-	BAD(s.resv0 = 1, "resv0");
+	BAD(s.file_index = 1, "file_index without PEL_SQE_FILE");
 	BAD(s.flags = 1 << 4, "flag bit 4");
 	BAD(s.flags = 0x80, "flag bit 7");
 	BAD(s.deadline_ns = 1, "deadline without the flag");

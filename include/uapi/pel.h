@@ -60,6 +60,8 @@
 #define PEL_FEAT_REGISTERED_BUFFERS (1ULL << 16)
 /* PEL_IOC_ENTER with PEL_ENTER_WAIT runs the context's own SQEs before it sleeps */
 #define PEL_FEAT_WAIT_HELPS	(1ULL << 17)
+/* PEL_IOC_REGISTER_FILES and PEL_SQE_FILE (file ranges as sources) */
+#define PEL_FEAT_REGISTERED_FILES (1ULL << 18)
 /* What this module has. */
 #define PEL_FEATURES_ALL	((1ULL << 18) - 1)
 
@@ -158,17 +160,26 @@ enum pel_op {
  * one that does not gives -EFAULT.
  */
 #define PEL_SQE_FIXED		(1U << 3)
+/*
+ * The source is a byte range of a file registered with
+ * PEL_IOC_REGISTER_FILES: file_index names it and addr2 is the file offset.
+ * For CRC32C, SHA256, COMPARE (the file range against addr), COPY (into
+ * addr) and COPY_CRC32C; any other op is -EINVAL.  A range that runs past
+ * EOF is short: res is the bytes up to EOF (Documentation/ops.md).  With
+ * PEL_SQE_FIXED, addr lies in a registered buffer.
+ */
+#define PEL_SQE_FILE		(1U << 4)
 #define PEL_SQE_FLAGS_ALL	(PEL_SQE_LINK | PEL_SQE_DRAIN | PEL_SQE_DEADLINE | \
-				 PEL_SQE_FIXED)
+				 PEL_SQE_FIXED | PEL_SQE_FILE)
 
 /*
  * Submission queue entry: 64 bytes.  Fields an opcode does not use must be
- * zero, as must resv0.
+ * zero, as must file_index without PEL_SQE_FILE.
  */
 struct pel_sqe {
 	__u8  opcode;		/* enum pel_op */
 	__u8  flags;		/* PEL_SQE_* */
-	__u16 resv0;
+	__u16 file_index;	/* with PEL_SQE_FILE: the registered file */
 	__u32 op_flags;		/* per-opcode flags; none defined yet */
 	__u64 addr;		/* destination address */
 	__u64 addr2;		/* source address */
@@ -340,6 +351,28 @@ struct pel_buffers {
 
 #define PEL_MAX_BUFFERS		1024
 
+/*
+ * PEL_IOC_REGISTER_FILES: take a reference on the open file of each of nr
+ * fds (an array of __s32 at fds) for PEL_SQE_FILE ops, slot i for fds[i];
+ * replaces none: -EBUSY if some are registered.  A slot is filled only
+ * with a regular file opened for reading; else it stays empty and res[i]
+ * (an array of __s32 at res, written for every slot) says why: -EBADF (not
+ * an open fd, or not opened for reading), -EISDIR, -EINVAL (not a regular
+ * file); fd -1 leaves the slot empty on purpose (res 0).  Returns the slots
+ * filled.  An op on an empty slot, or an index >= nr, is -EBADF.
+ * PEL_IOC_UNREGISTER_FILES (no argument) drops them; ops in flight keep
+ * their file until they complete.
+ */
+struct pel_files {
+	__u32 nr;		/* slots, 1..PEL_MAX_FILES */
+	__u32 resv0;
+	__u64 fds;		/* user pointer to __s32[nr] */
+	__u64 res;		/* user pointer to __s32[nr]: 0 or -errno per slot */
+	__u64 resv[2];
+};
+
+#define PEL_MAX_FILES		1024
+
 #define PEL_IOC_MAGIC		0xE1
 #define PEL_IOC_SETUP		_IOWR(PEL_IOC_MAGIC, 0x00, struct pel_setup)
 #define PEL_IOC_ENTER		_IOW(PEL_IOC_MAGIC, 0x01, struct pel_enter)
@@ -349,5 +382,7 @@ struct pel_buffers {
 #define PEL_IOC_OP_STATS	_IOWR(PEL_IOC_MAGIC, 0x05, struct pel_op_stats)
 #define PEL_IOC_REGISTER_BUFFERS _IOW(PEL_IOC_MAGIC, 0x06, struct pel_buffers)
 #define PEL_IOC_UNREGISTER_BUFFERS _IO(PEL_IOC_MAGIC, 0x07)
+#define PEL_IOC_REGISTER_FILES	_IOW(PEL_IOC_MAGIC, 0x08, struct pel_files)
+#define PEL_IOC_UNREGISTER_FILES _IO(PEL_IOC_MAGIC, 0x09)
 
 #endif /* _UAPI_PEL_H */
