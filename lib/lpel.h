@@ -327,6 +327,55 @@ static inline void lpel_prep_file_copy_crc32c(struct pel_sqe *sqe, void *dst,
 	sqe->arg0 = seed;
 }
 
+/*
+ * Per-block digests (PEL_OPF_BLOCKS): the CRC-32C (each seeded with seed)
+ * or SHA-256 of every block bytes of the source, into crcs[i] or the 32
+ * bytes at digests + 32 * i; the last block may be shorter.  The blocks run
+ * in parallel.  cqe.result = the digests written.
+ */
+static inline void lpel_prep_crc32c_blocks(struct pel_sqe *sqe, uint32_t *crcs,
+					   const void *src, uint64_t len,
+					   uint64_t block, uint32_t seed)
+{
+	lpel_prep_rw(sqe, PEL_OP_CRC32C, crcs, src, len);
+	sqe->op_flags = PEL_OPF_BLOCKS;
+	sqe->arg0 = seed;
+	sqe->arg1 = block;
+}
+
+static inline void lpel_prep_sha256_blocks(struct pel_sqe *sqe, void *digests,
+					   const void *src, uint64_t len,
+					   uint64_t block)
+{
+	lpel_prep_rw(sqe, PEL_OP_SHA256, digests, src, len);
+	sqe->op_flags = PEL_OPF_BLOCKS;
+	sqe->arg1 = block;
+}
+
+/* The same over a range of a registered file. */
+static inline void lpel_prep_file_crc32c_blocks(struct pel_sqe *sqe,
+						uint32_t *crcs,
+						unsigned int file_index,
+						uint64_t offset, uint64_t len,
+						uint64_t block, uint32_t seed)
+{
+	lpel_prep_file(sqe, PEL_OP_CRC32C, crcs, file_index, offset, len);
+	sqe->op_flags = PEL_OPF_BLOCKS;
+	sqe->arg0 = seed;
+	sqe->arg1 = block;
+}
+
+static inline void lpel_prep_file_sha256_blocks(struct pel_sqe *sqe,
+						void *digests,
+						unsigned int file_index,
+						uint64_t offset, uint64_t len,
+						uint64_t block)
+{
+	lpel_prep_file(sqe, PEL_OP_SHA256, digests, file_index, offset, len);
+	sqe->op_flags = PEL_OPF_BLOCKS;
+	sqe->arg1 = block;
+}
+
 /* PEL_SQE_LINK, PEL_SQE_DRAIN; set after the prep helper. */
 static inline void lpel_sqe_set_flags(struct pel_sqe *sqe, uint8_t flags)
 {

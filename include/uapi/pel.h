@@ -62,6 +62,8 @@
 #define PEL_FEAT_WAIT_HELPS	(1ULL << 17)
 /* PEL_IOC_REGISTER_FILES and PEL_SQE_FILE (file ranges as sources) */
 #define PEL_FEAT_REGISTERED_FILES (1ULL << 18)
+/* PEL_OPF_BLOCKS: CRC32C and SHA256 of every block of a range */
+#define PEL_FEAT_BLOCK_DIGESTS	(1ULL << 19)
 /* What this module has. */
 #define PEL_FEATURES_ALL	((1ULL << 18) - 1)
 
@@ -140,6 +142,17 @@ enum pel_op {
 	PEL_OP_LAST,
 };
 
+/*
+ * pel_sqe.op_flags.  PEL_OPF_BLOCKS, for CRC32C and SHA256: a digest of
+ * every arg1 bytes of the source (the last block may be shorter) into the
+ * array at addr, block i's at addr + i * size: a __u32 CRC (host order,
+ * each block's seeded with arg0) or a 32-byte SHA-256.  arg1 (the block
+ * size) is PEL_BLOCK_MIN..PEL_MAX_OP_LEN.  res: bytes done; result: the
+ * digests written.  The blocks of one op run in parallel across workers.
+ */
+#define PEL_OPF_BLOCKS		(1U << 0)
+#define PEL_BLOCK_MIN		512
+
 /* Largest len of one op: its byte count must fit pel_cqe.res. */
 #define PEL_MAX_OP_LEN		0x7fffffffULL
 /* Sources of one PEL_OP_XOR: 1..PEL_XOR_MAX_SRCS. */
@@ -180,12 +193,12 @@ struct pel_sqe {
 	__u8  opcode;		/* enum pel_op */
 	__u8  flags;		/* PEL_SQE_* */
 	__u16 file_index;	/* with PEL_SQE_FILE: the registered file */
-	__u32 op_flags;		/* per-opcode flags; none defined yet */
+	__u32 op_flags;		/* per-opcode flags: PEL_OPF_* */
 	__u64 addr;		/* destination address */
 	__u64 addr2;		/* source address */
 	__u64 len;		/* bytes */
 	__u64 arg0;		/* per-opcode argument */
-	__u64 arg1;		/* per-opcode argument; none uses it yet */
+	__u64 arg1;		/* per-opcode argument: PEL_OPF_BLOCKS' block size */
 	__u64 user_data;	/* returned untouched in the CQE */
 	__u64 deadline_ns;	/* with PEL_SQE_DEADLINE: CLOCK_MONOTONIC ns */
 };
