@@ -213,7 +213,7 @@ static void __init pel_check_abi(void)
 	PEL_CHECK_FIELD(pel_ctx_stats, enters, 296, 8);
 	PEL_CHECK_FIELD(pel_ctx_stats, helped, 304, 8);
 	PEL_CHECK_FIELD(pel_ctx_stats, nr_buffers, 312, 4);
-	PEL_CHECK_FIELD(pel_ctx_stats, resv1, 316, 4);
+	PEL_CHECK_FIELD(pel_ctx_stats, nr_files, 316, 4);
 	PEL_CHECK_FIELD(pel_ctx_stats, buffer_bytes, 320, 8);
 	PEL_CHECK_FIELD(pel_ctx_stats, resv, 328, 16);
 	BUILD_BUG_ON(sizeof(struct pel_buf) != 16);
@@ -221,7 +221,8 @@ static void __init pel_check_abi(void)
 	BUILD_BUG_ON(sizeof(struct pel_op_stats) != 336);
 	PEL_CHECK_FIELD(pel_op_stats, latency, 32, 8 * PEL_LAT_BUCKETS);
 	PEL_CHECK_FIELD(pel_op_stats, name, 288, 16);
-	PEL_CHECK_FIELD(pel_op_stats, resv, 304, 32);
+	PEL_CHECK_FIELD(pel_op_stats, file_bytes, 304, 8);
+	PEL_CHECK_FIELD(pel_op_stats, resv, 312, 24);
 	BUILD_BUG_ON(PEL_OP_LAST > PEL_OP_SLOTS);
 
 	/* The kernel-written and user-written ring indices share no line. */

@@ -232,7 +232,7 @@ long pel_ioctl_ctx_stats(void __user *uarg)
 		st.enters = atomic64_read(&ctx->enters);
 		st.helped = READ_ONCE(ctx->helped);
 		pel_rbufs_stats(ctx, &st.nr_buffers, &st.buffer_bytes);
-		st.resv1 = 0;
+		st.nr_files = 0;
 		ret = 0;
 		break;
 	}

@@ -1294,7 +1294,7 @@ static void sum_workers(const struct pel_status *st, struct worker_totals *t)
 struct ctx_totals {
 	uint64_t queues, submitted, completed, inflight, bytes, errors;
 	uint64_t busy_ns, slow_batches;
-	uint64_t enters, helped, buffers, buffer_bytes;
+	uint64_t enters, helped, buffers, buffer_bytes, files;
 };
 
 static void sum_contexts(const struct pel_status *st, struct ctx_totals *t)
@@ -1317,6 +1317,7 @@ static void sum_contexts(const struct pel_status *st, struct ctx_totals *t)
 		t->helped += c->helped;
 		t->buffers += c->nr_buffers;
 		t->buffer_bytes += c->buffer_bytes;
+		t->files += c->nr_files;
 	}
 }
 
@@ -1372,7 +1373,7 @@ static double busy_share(uint64_t busy_ns, uint64_t total)
 }
 
 struct op_totals {
-	uint64_t count, bytes, errors;
+	uint64_t count, bytes, file_bytes, errors;
 };
 
 static void sum_ops(const struct pel_status *st, struct op_totals *t)
@@ -1383,6 +1384,7 @@ static void sum_ops(const struct pel_status *st, struct op_totals *t)
 	for (i = 0; i < st->nr_ops; i++) {
 		t->count += st->ops[i].count;
 		t->bytes += st->ops[i].bytes;
+		t->file_bytes += st->ops[i].file_bytes;
 		t->errors += st->ops[i].errors;
 	}
 }
@@ -1507,9 +1509,10 @@ static void print_contexts(const struct pel_status *st)
 		printf("%7s  cgroup: %s\n", "",
 		       cgroup_label(st, c->cgroup_id, errs, sizeof(errs)));
 		printf("%7s  enters: %" PRIu64 "   helped: %" PRIu64
-		       "   registered buffers: %u (%s)\n", "",
+		       "   registered buffers: %u (%s)   files: %u\n", "",
 		       (uint64_t)c->enters, (uint64_t)c->helped, c->nr_buffers,
-		       human_bytes(c->buffer_bytes, buf, sizeof(buf)));
+		       human_bytes(c->buffer_bytes, buf, sizeof(buf)),
+		       c->nr_files);
 		if (has_stats(st)) {
 			compact_ops(st, c, ops, sizeof(ops));
 			compact_errors(c, errs, sizeof(errs));
@@ -1521,8 +1524,9 @@ static void print_contexts(const struct pel_status *st)
 	       t.completed, t.inflight, human_bytes(t.bytes, buf, sizeof(buf)),
 	       t.errors, t.busy_ns / 1e6, t.slow_batches);
 	printf("%7s  enters: %" PRIu64 "   helped: %" PRIu64
-	       "   registered buffers: %" PRIu64 " (%s)\n", "", t.enters,
-	       t.helped, t.buffers, human_bytes(t.buffer_bytes, buf, sizeof(buf)));
+	       "   registered buffers: %" PRIu64 " (%s)   files: %" PRIu64 "\n",
+	       "", t.enters, t.helped, t.buffers,
+	       human_bytes(t.buffer_bytes, buf, sizeof(buf)), t.files);
 }
 
 #define BUSY_HDR	"%8s %12s %10s %7s  %s\n"
@@ -1563,19 +1567,20 @@ static void print_busy(const struct pel_status *st, bool by_uid)
 	free(sums);
 }
 
-#define OP_HDR		"%-16s %12s %9s %9s %9s %9s\n"
-#define OP_ROW		"%-16s %12" PRIu64 " %9s %9" PRIu64 " %9s %9s\n"
+#define OP_HDR		"%-16s %12s %9s %10s %9s %9s %9s\n"
+#define OP_ROW		"%-16s %12" PRIu64 " %9s %10s %9" PRIu64 " %9s %9s\n"
 
 /* Ops never run are left out: the JSON has them all. */
 static void print_ops(const struct pel_status *st)
 {
-	char name[32], bytes[32], p50[32], p99[32];
+	char name[32], bytes[32], fbytes[32], p50[32], p99[32];
 	struct op_totals t;
 	unsigned int i, shown = 0;
 
 	if (!has_stats(st))
 		return;
-	printf("\n" OP_HDR, "OP", "COUNT", "BYTES", "ERRORS", "p50", "p99");
+	printf("\n" OP_HDR, "OP", "COUNT", "BYTES", "FILE BYTES", "ERRORS", "p50",
+	       "p99");
 	for (i = 0; i < st->nr_ops; i++) {
 		const struct pel_op_stats *s = &st->ops[i];
 
@@ -1584,6 +1589,7 @@ static void print_ops(const struct pel_status *st)
 		printf(OP_ROW, op_name(st, i, name, sizeof(name)),
 		       (uint64_t)s->count,
 		       human_bytes(s->bytes, bytes, sizeof(bytes)),
+		       human_bytes(s->file_bytes, fbytes, sizeof(fbytes)),
 		       (uint64_t)s->errors,
 		       human_ns(lat_percentile(s, 50), p50, sizeof(p50)),
 		       human_ns(lat_percentile(s, 99), p99, sizeof(p99)));
@@ -1592,8 +1598,9 @@ static void print_ops(const struct pel_status *st)
 	if (!shown)
 		printf("(no ops run since the module was loaded)\n");
 	sum_ops(st, &t);
-	printf("%-16s %12" PRIu64 " %9s %9" PRIu64 "\n", "total", t.count,
-	       human_bytes(t.bytes, bytes, sizeof(bytes)), t.errors);
+	printf("%-16s %12" PRIu64 " %9s %10s %9" PRIu64 "\n", "total", t.count,
+	       human_bytes(t.bytes, bytes, sizeof(bytes)),
+	       human_bytes(t.file_bytes, fbytes, sizeof(fbytes)), t.errors);
 }
 
 /* "cgroup_id" and "cgroup" (its path, or null when not found). */
@@ -1733,6 +1740,7 @@ static void json_contexts(struct jw *jw, const char *key,
 		jw_u64(jw, "helped", c->helped);
 		jw_u64(jw, "registered_buffers", c->nr_buffers);
 		jw_u64(jw, "registered_buffer_bytes", c->buffer_bytes);
+		jw_u64(jw, "registered_files", c->nr_files);
 		jw_object(jw, "errors");
 		for (j = 0; j < PEL_ERR_SLOTS && has_stats(st); j++)
 			jw_u64(jw, err_keys[j], c->errors[j]);
@@ -1793,6 +1801,7 @@ static void json_ops(struct jw *jw, const char *key,
 		jw_string(jw, "name", op_name(st, i, buf, sizeof(buf)), SIZE_MAX);
 		jw_u64(jw, "count", s->count);
 		jw_u64(jw, "bytes", s->bytes);
+		jw_u64(jw, "file_bytes", s->file_bytes);
 		jw_u64(jw, "errors", s->errors);
 		if (p50)
 			jw_u64(jw, "latency_p50_ns", p50);
@@ -1846,10 +1855,12 @@ static void json_totals(struct jw *jw, const struct pel_status *st)
 	jw_u64(jw, "helped", c.helped);
 	jw_u64(jw, "registered_buffers", c.buffers);
 	jw_u64(jw, "registered_buffer_bytes", c.buffer_bytes);
+	jw_u64(jw, "registered_files", c.files);
 	jw_end_object(jw);
 	jw_object(jw, "ops");
 	jw_u64(jw, "count", o.count);
 	jw_u64(jw, "bytes", o.bytes);
+	jw_u64(jw, "file_bytes", o.file_bytes);
 	jw_u64(jw, "errors", o.errors);
 	jw_end_object(jw);
 	jw_end_object(jw);

@@ -319,7 +319,7 @@ struct pel_ctx_stats {
 	__u64 enters;		/* PEL_IOC_ENTER calls by the owner */
 	__u64 helped;		/* SQEs and split-op chunks the owner's waiting thread ran itself */
 	__u32 nr_buffers;	/* registered buffers */
-	__u32 resv1;
+	__u32 nr_files;		/* registered file slots filled */
 	__u64 buffer_bytes;	/* bytes of registered buffers (pinned) */
 	__u64 resv[2];
 };
@@ -341,7 +341,8 @@ struct pel_op_stats {
 	__u64 errors;		/* completions with res < 0 */
 	__u64 latency[PEL_LAT_BUCKETS];
 	char  name[16];		/* "nop", "copy", ... NUL-terminated */
-	__u64 resv[4];
+	__u64 file_bytes;	/* of bytes: ops whose source was a file (PEL_SQE_FILE) */
+	__u64 resv[3];
 };
 
 /* One registered buffer: user memory [addr, addr + len). */
