@@ -500,8 +500,10 @@ TEST_F(uf, truncate_while_running)
 		for (i = 0; i < 4; i++) {
 			s = lpel_get_sqe_on(&self->ring, i % self->ring.nr_queues);
 			ASSERT_NE(NULL, s);
+			/* The two COPYs at once: each its own destination. */
 			if (i & 1)
-				lpel_prep_file_copy(s, self->dst, 0, 1000, 4 * MIB);
+				lpel_prep_file_copy(s, i == 1 ? self->dst : self->ref,
+						    0, 1000, 4 * MIB);
 			else
 				lpel_prep_file_crc32c(s, 0, 1000, 4 * MIB, 0);
 			s->user_data = i;
