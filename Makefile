@@ -48,7 +48,7 @@ LIB_LIBS := -lisal -lcrypto -lpthread
 KSELFTEST_DIR ?= $(TOP)/.cache/linux-src/tools/testing/selftests
 # The harness compares int literals with unsigned values by design.
 TEST_CFLAGS := -Wno-sign-compare -Wno-clobbered
-TEST_SRCS := $(wildcard tests/*_test.c)
+TEST_SRCS := $(wildcard tests/*_test.c) tests/ufile_unit.c
 TEST_BINS := $(patsubst tests/%.c,tests/bin/%,$(TEST_SRCS))
 EXAMPLE_SRCS := $(wildcard examples/*.c)
 EXAMPLE_BINS := $(patsubst examples/%.c,examples/bin/%,$(EXAMPLE_SRCS))

@@ -15,7 +15,12 @@
  *  - XOR: ISA-L's xor_gen() on the 32-byte aligned body when every buffer
  *    has the same alignment (it needs 32-byte aligned pointers and two
  *    sources at least), our word loop otherwise and for the head and tail;
- *  - SHA256: OpenSSL's libcrypto (EVP, SHA256 fetched once).
+ *  - SHA256: OpenSSL's libcrypto (EVP, SHA256 fetched once);
+ *  - file ops (PEL_SQE_FILE): pread() of the range through the ring's own
+ *    fd, a chunk at a time, into a bounce buffer of the running thread's
+ *    (no page-cache zero copy), then the same library code on the bounce
+ *    buffer; the destination (COMPARE's other side) is user memory, probed
+ *    and guarded as below.  A short read is EOF: the op is short there.
  *
  * Faults.  An op's addresses are the caller's and may be bad; the process
  * must not crash, and cqe.result must say exactly how many bytes were done
@@ -82,6 +87,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -466,6 +472,21 @@ static size_t uop_copy_out(uint64_t to, const void *from, size_t n)
 
 /* ---- Checking --------------------------------------------------------- */
 
+/* The ops that take PEL_SQE_FILE: the file range is their source. */
+static bool uop_file_op(uint8_t opcode)
+{
+	switch (opcode) {
+	case PEL_OP_COPY:
+	case PEL_OP_COMPARE:
+	case PEL_OP_CRC32C:
+	case PEL_OP_COPY_CRC32C:
+	case PEL_OP_SHA256:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* SQE fields an op reads; every other one must be zero (kmod/ops.c). */
 #define UOP_ADDR	(1u << 0)
 #define UOP_ADDR2	(1u << 1)
@@ -505,10 +526,11 @@ static int uop_check_fields(const struct pel_sqe *sqe)
 	unsigned int uses;
 
 	if (sqe->opcode >= PEL_OP_LAST || sqe->flags & ~PEL_SQE_FLAGS_ALL ||
-	    sqe->file_index || sqe->op_flags || sqe->arg1)
+	    sqe->op_flags || sqe->arg1)
 		return -EINVAL;
-	/* PEL_SQE_FILE is in the ABI; this backend does not take it yet. */
-	if (sqe->flags & PEL_SQE_FILE)
+	/* file_index only with PEL_SQE_FILE, and that only for its five ops. */
+	if (sqe->flags & PEL_SQE_FILE ? !uop_file_op(sqe->opcode) :
+	    sqe->file_index != 0)
 		return -EINVAL;
 	if (!(sqe->flags & PEL_SQE_DEADLINE) && sqe->deadline_ns)
 		return -EINVAL;
@@ -539,9 +561,33 @@ static int uop_prep_src(const struct pel_sqe *sqe)
 	return sqe->addr2 || !sqe->len ? 0 : -EFAULT;
 }
 
+/*
+ * A file op's own checks: addr2 is the file offset (0 is one like any
+ * other), the range [addr2, addr2 + len) must not wrap; addr is memory.
+ */
+static int uop_prep_file(const struct pel_sqe *sqe)
+{
+	if ((sqe->opcode == PEL_OP_CRC32C ||
+	     sqe->opcode == PEL_OP_COPY_CRC32C) && sqe->arg0 > UINT32_MAX)
+		return -EINVAL;
+	if (!uop_range_ok(sqe->addr2, sqe->len))
+		return -EINVAL;
+	switch (sqe->opcode) {
+	case PEL_OP_CRC32C:
+		return 0;
+	case PEL_OP_SHA256:
+		return uop_range_ok(sqe->addr, PEL_SHA256_DIGEST_SIZE) ?
+		       0 : -EINVAL;
+	default:			/* COPY, COMPARE, COPY_CRC32C */
+		return uop_range_ok(sqe->addr, sqe->len) ? 0 : -EINVAL;
+	}
+}
+
 /* Each op's own checks, in the kernel's order (its pel_prep_*()). */
 static int uop_prep(const struct pel_sqe *sqe)
 {
+	if (sqe->flags & PEL_SQE_FILE)
+		return uop_prep_file(sqe);
 	switch (sqe->opcode) {
 	case PEL_OP_COPY:
 	case PEL_OP_COMPARE:
@@ -616,6 +662,17 @@ static int uop_fixed(const struct pel_sqe *sqe, const struct lpel_ubufs *bufs)
 
 	if (!bufs || !bufs->nr)
 		return -EFAULT;
+	/* A file op's only address is addr (SHA256: the digest). */
+	if (sqe->flags & PEL_SQE_FILE) {
+		if (sqe->opcode == PEL_OP_CRC32C)
+			return 0;
+		if (sqe->opcode == PEL_OP_SHA256)
+			ok = uop_fixed_in(bufs, sqe->addr,
+					  PEL_SHA256_DIGEST_SIZE);
+		else
+			ok = uop_fixed_in(bufs, sqe->addr, sqe->len);
+		return ok ? 0 : -EFAULT;
+	}
 	switch (sqe->opcode) {
 	case PEL_OP_FILL:
 		ok = uop_fixed_in(bufs, sqe->addr, sqe->len);
@@ -673,12 +730,30 @@ static int uop_load_srcs(struct lpel_uop *op, const struct lpel_ubufs *bufs)
 	return 0;
 }
 
+/* The registered file sqe.file_index names: -EBADF when there is none. */
+static int uop_file(struct lpel_uop *op, const struct lpel_ufiles *files)
+{
+	unsigned int i = op->sqe.file_index;
+
+	if (!files || i >= files->nr || files->fds[i] < 0)
+		return -EBADF;
+	op->fd = files->fds[i];
+	return 0;
+}
+
 int lpel_uop_check(struct lpel_uop *op, const struct lpel_ubufs *bufs)
+{
+	return lpel_uop_check_files(op, bufs, NULL);
+}
+
+int lpel_uop_check_files(struct lpel_uop *op, const struct lpel_ubufs *bufs,
+			 const struct lpel_ufiles *files)
 {
 	const struct pel_sqe *sqe = &op->sqe;
 	int ret;
 
 	op->nr_srcs = 0;
+	op->fd = -1;
 	op->backward = false;
 	op->splittable = false;
 	ret = uop_ready();
@@ -687,10 +762,18 @@ int lpel_uop_check(struct lpel_uop *op, const struct lpel_ubufs *bufs)
 	ret = uop_check_fields(sqe);
 	if (!ret)
 		ret = uop_prep(sqe);
+	if (!ret && sqe->flags & PEL_SQE_FILE)
+		ret = uop_file(op, files);
 	if (!ret && sqe->flags & PEL_SQE_FIXED)
 		ret = uop_fixed(sqe, bufs);
 	if (ret)
 		return ret;
+
+	if (sqe->flags & PEL_SQE_FILE) {
+		/* Chunks of a file range are independent, but SHA-256's stream. */
+		op->splittable = sqe->opcode != PEL_OP_SHA256;
+		return 0;
+	}
 
 	switch (sqe->opcode) {
 	case PEL_OP_COPY:
@@ -1035,6 +1118,187 @@ out:
 	EVP_MD_CTX_free(x->sha);
 }
 
+/* ---- File ops ---------------------------------------------------------- */
+
+/*
+ * Each thread's bounce buffer for file ops (UOP_CHUNK bytes), made at its
+ * first file op and freed when the thread exits (the key's destructor).
+ */
+static pthread_once_t uop_bounce_once = PTHREAD_ONCE_INIT;
+static pthread_key_t uop_bounce_key;
+static int uop_bounce_err;
+
+static void uop_bounce_init(void)
+{
+	uop_bounce_err = pthread_key_create(&uop_bounce_key, free);
+}
+
+static uint8_t *uop_bounce(void)
+{
+	uint8_t *buf;
+
+	pthread_once(&uop_bounce_once, uop_bounce_init);
+	if (uop_bounce_err)
+		return NULL;
+	buf = pthread_getspecific(uop_bounce_key);
+	if (buf)
+		return buf;
+	buf = malloc(UOP_CHUNK);
+	if (buf && pthread_setspecific(uop_bounce_key, buf)) {
+		free(buf);
+		buf = NULL;
+	}
+	return buf;
+}
+
+/*
+ * Read up to n bytes of fd at pos into buf: n, or fewer at EOF or at an
+ * error (*err = -errno, 0 otherwise).  A signal is no error: read on.  No
+ * file reaches past INT64_MAX: a range beyond is at EOF.
+ */
+static uint64_t uop_pread(int fd, uint8_t *buf, uint64_t n, uint64_t pos,
+			  int *err)
+{
+	uint64_t got = 0;
+	ssize_t r;
+
+	*err = 0;
+	if (pos >= (uint64_t)INT64_MAX)
+		return 0;
+	if (n > (uint64_t)INT64_MAX - pos)
+		n = (uint64_t)INT64_MAX - pos;
+	while (got < n) {
+		r = pread(fd, buf + got, n - got, (off_t)(pos + got));
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			*err = -errno;
+			break;
+		}
+		if (!r)
+			break;
+		got += (uint64_t)r;
+	}
+	return got;
+}
+
+/*
+ * Compare n bytes of user memory at @user with buf: how many are equal
+ * from the start, *differ set when a difference ends them; short of n
+ * without a difference at the first byte that cannot be read.
+ */
+static uint64_t uop_compare_in(uint64_t user, const uint8_t *buf, uint64_t n,
+			       bool *differ)
+{
+	struct uop_side side = { user, false };
+	volatile uint64_t ok = uop_probe(user, n, false);
+	struct uop_guard g;
+	uint64_t d;
+
+	*differ = false;
+	if (!ok)
+		return 0;
+	if (sigsetjmp(g.jb, 0))
+		return 0;	/* probed clean, then faulted: a racing munmap */
+	uop_arm(&g, &side, 1, 0, ok);
+	d = uop_first_diff(uop_ptr(user), buf, ok);
+	uop_disarm();
+	if (d < ok)
+		*differ = true;
+	return d;
+}
+
+/*
+ * A file op's bytes [off, off + len): the file range at addr2 + off, read
+ * a chunk at a time, hashed, compared or copied out.  EOF (a short read,
+ * the file truncated meanwhile too) ends the piece with res 0 and done
+ * the bytes up to it; a read error with res -errno, a destination fault
+ * with -EFAULT, done exact both ways.  SHA256 writes the digest of what
+ * it read once it read to the range's end or to EOF.
+ */
+static void uop_file_run(const struct lpel_uop *op, uint64_t off,
+			 uint64_t len, const volatile int *stop,
+			 struct lpel_upiece *p)
+{
+	const struct pel_sqe *sqe = &op->sqe;
+	uint64_t done = 0, n, got, ok;
+	EVP_MD_CTX *sha = NULL;
+	uint32_t crc = p->crc;
+	bool differ;
+	uint8_t *buf;
+	int err;
+
+	buf = uop_bounce();
+	if (!buf) {
+		p->res = -ENOMEM;
+		return;
+	}
+	if (sqe->opcode == PEL_OP_SHA256) {
+		sha = EVP_MD_CTX_new();
+		if (!sha || !EVP_DigestInit_ex(sha, uop_md, NULL)) {
+			p->res = -ENOMEM;
+			goto out;
+		}
+	}
+	while (done < len) {
+		if (stop && __atomic_load_n(stop, __ATOMIC_RELAXED)) {
+			p->res = -ECANCELED;
+			break;
+		}
+		n = UOP_MIN(len - done, UOP_CHUNK);
+		got = uop_pread(op->fd, buf, n, sqe->addr2 + off + done, &err);
+		ok = got;
+		differ = false;
+		switch (sqe->opcode) {
+		case PEL_OP_CRC32C:
+			crc = crc32_iscsi(buf, (int)got, crc);
+			break;
+		case PEL_OP_COPY_CRC32C:
+			crc = crc32_iscsi(buf, (int)got, crc);
+			ok = uop_copy_out(sqe->addr + off + done, buf, got);
+			break;
+		case PEL_OP_COPY:
+			ok = uop_copy_out(sqe->addr + off + done, buf, got);
+			break;
+		case PEL_OP_COMPARE:
+			ok = uop_compare_in(sqe->addr + off + done, buf, got,
+					    &differ);
+			break;
+		case PEL_OP_SHA256:
+			EVP_DigestUpdate(sha, buf, got);
+			break;
+		}
+		done += ok;
+		if (differ) {
+			p->differ = true;
+			p->diff_off = off + done;
+			break;
+		}
+		if (ok < got) {
+			p->res = -EFAULT;
+			break;
+		}
+		if (err) {
+			p->res = err;
+			break;
+		}
+		if (got < n)
+			break;		/* EOF */
+	}
+	p->done = done;
+	p->crc = crc;
+	if (sha && !p->res) {
+		if (!EVP_DigestFinal_ex(sha, p->digest, NULL))
+			p->res = -ENOMEM;
+		else if (uop_copy_out(sqe->addr, p->digest,
+				      PEL_SHA256_DIGEST_SIZE) <
+			 PEL_SHA256_DIGEST_SIZE)
+			p->res = -EFAULT;
+	}
+out:
+	EVP_MD_CTX_free(sha);
+}
+
 /* Destination [d, d + len) is source [s, s + len), or shares a byte with it. */
 static bool uop_in_place(uint64_t d, uint64_t s, uint64_t len)
 {
@@ -1055,6 +1319,10 @@ void lpel_uop_run(const struct lpel_uop *op, uint64_t off, uint64_t len,
 		piece->crc = off ? 0 : ~(uint32_t)sqe->arg0;
 	if (uop_ready()) {
 		piece->res = -EFAULT;	/* no handler: touch nothing */
+		return;
+	}
+	if (sqe->flags & PEL_SQE_FILE) {
+		uop_file_run(op, off, len, stop, piece);
 		return;
 	}
 	x.op = op;
@@ -1152,6 +1420,43 @@ void lpel_uop_merge(const struct lpel_uop *op, struct lpel_upiece *a,
 	a->done += b->done;
 }
 
+/*
+ * A file op's CQE: res the bytes done (short at EOF) as the memory op
+ * reports them; a read error -errno and a fault -EFAULT, each with result
+ * the bytes done before it.
+ */
+static void uop_finish_file(const struct lpel_uop *op,
+			    const struct lpel_upiece *p, struct pel_cqe *cqe)
+{
+	if (p->res == -ECANCELED) {
+		cqe->res = p->res;
+		return;
+	}
+	if (p->res) {
+		cqe->res = p->res;
+		cqe->result = p->done;
+		return;
+	}
+	switch (op->sqe.opcode) {
+	case PEL_OP_COMPARE:
+		cqe->res = p->differ ? 1 : 0;
+		cqe->result = p->differ ? p->diff_off : 0;
+		return;
+	case PEL_OP_CRC32C:
+	case PEL_OP_COPY_CRC32C:
+		cqe->res = (int32_t)p->done;
+		cqe->result = (uint32_t)~p->crc;
+		return;
+	case PEL_OP_SHA256:
+		cqe->res = (int32_t)p->done;
+		return;
+	default:			/* COPY */
+		cqe->res = (int32_t)p->done;
+		cqe->result = p->done;
+		return;
+	}
+}
+
 void lpel_uop_finish(const struct lpel_uop *op, const struct lpel_upiece *p,
 		     struct pel_cqe *cqe)
 {
@@ -1161,6 +1466,10 @@ void lpel_uop_finish(const struct lpel_uop *op, const struct lpel_upiece *p,
 	cqe->result = 0;
 	if (sqe->opcode == PEL_OP_NOP || sqe->opcode == PEL_OP_CANCEL) {
 		cqe->res = 0;
+		return;
+	}
+	if (sqe->flags & PEL_SQE_FILE) {
+		uop_finish_file(op, p, cqe);
 		return;
 	}
 	if (p->res && p->res != -EFAULT) {

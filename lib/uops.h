@@ -30,6 +30,16 @@ struct lpel_ubufs {
 };
 
 /*
+ * The registered files of a user-backend ring (PEL_SQE_FILE): slot i is
+ * fds[i], the ring's own descriptor of a regular file opened for reading,
+ * or -1 (empty).  The engine keeps the set open while an op uses it.
+ */
+struct lpel_ufiles {
+	unsigned int nr;		/* slots; 0: none registered */
+	const int *fds;
+};
+
+/*
  * An op checked and ready to run: the SQE's copy, and what the check
  * resolved (XOR's source addresses, read once from the caller's array).
  */
@@ -37,13 +47,19 @@ struct lpel_uop {
 	struct pel_sqe sqe;
 	unsigned int nr_srcs;			/* XOR */
 	uint64_t srcs[PEL_XOR_MAX_SRCS];	/* XOR */
+	int fd;			/* PEL_SQE_FILE: the file's fd (from lpel_ufiles) */
 	bool backward;		/* COPY: dst starts inside src, back to front */
 	bool splittable;	/* may run as independent chunks */
 };
 
 /* What running [off, off + len) of an op did. */
 struct lpel_upiece {
-	int res;		/* 0, or -EFAULT (or -ECANCELED: stopped) */
+	/*
+	 * 0, or -EFAULT (or -ECANCELED: stopped); a file op also -EIO (or
+	 * another read error) and -ENOMEM.  A file op with res 0 and done
+	 * short of its length met EOF there.
+	 */
+	int res;
 	uint64_t done;		/* bytes done from the piece's start; exact on a fault */
 	uint32_t crc;		/* CRC32C / COPY_CRC32C: of the bytes done, raw (see uops.c) */
 	/*
@@ -65,6 +81,18 @@ struct lpel_upiece {
 int lpel_uop_check(struct lpel_uop *op, const struct lpel_ubufs *bufs);
 
 /*
+ * lpel_uop_check() with the ring's registered files too: PEL_SQE_FILE is
+ * allowed for CRC32C, SHA256, COMPARE, COPY and COPY_CRC32C (any other op
+ * -EINVAL, with the field checks); addr2 is then the file offset, and the
+ * slot sqe.file_index names must hold a file (-EBADF, result 0: checked
+ * where PEL_SQE_FIXED's buffers are, before them).  op->fd is that file's
+ * fd, which must stay open until the op has run.  lpel_uop_check() is this
+ * with no files registered.
+ */
+int lpel_uop_check_files(struct lpel_uop *op, const struct lpel_ubufs *bufs,
+			 const struct lpel_ufiles *files);
+
+/*
  * Run bytes [off, off + len) of a checked op in the calling thread.  A bad
  * address faults into a handler that ends the piece with -EFAULT and
  * piece->done exact: the process does not crash.  *stop, when non-NULL and
@@ -77,7 +105,12 @@ int lpel_uop_check(struct lpel_uop *op, const struct lpel_ubufs *bufs);
  * too (a CRC of nothing is its seed).  An op that is not splittable (SHA256,
  * a backward or overlapping COPY) is run as one piece, [0, sqe.len).
  * SHA256 writes its digest at addr itself, once the whole source was read.
- * NOP and CANCEL do nothing here.  The calling thread must not block
+ * NOP and CANCEL do nothing here.  A file op (PEL_SQE_FILE) pread()s its
+ * range, chunk by chunk, into a bounce buffer of the calling thread's
+ * and runs on that: a short read is EOF (the piece ends there, res 0),
+ * a read error ends it with -errno, both with done exact; the
+ * destination (or COMPARE's other side) is probed as memory ops' are.
+ * The calling thread must not block
  * SIGSEGV or SIGBUS (a blocked fault kills the process).
  */
 void lpel_uop_run(const struct lpel_uop *op, uint64_t off, uint64_t len,

@@ -114,6 +114,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -150,7 +151,8 @@
 			 PEL_FEAT_OP_SHA256 | PEL_FEAT_OP_CANCEL | \
 			 PEL_FEAT_ORDERING | PEL_FEAT_DEADLINE | \
 			 PEL_FEAT_PARALLEL | PEL_FEAT_MAX_INFLIGHT | \
-			 PEL_FEAT_REGISTERED_BUFFERS | PEL_FEAT_WAIT_HELPS)
+			 PEL_FEAT_REGISTERED_BUFFERS | PEL_FEAT_WAIT_HELPS | \
+			 PEL_FEAT_REGISTERED_FILES)
 
 #define U_CACHELINE		64
 #define NSEC_PER_SEC		1000000000ULL
@@ -189,6 +191,16 @@ struct ubufset {
 	uint32_t refs;			/* atomic: the engine's, plus one per batch */
 	struct lpel_ubufs ub;
 	struct lpel_ubuf arr[];
+};
+
+/*
+ * A registered file set: the ring's own fds (F_DUPFD_CLOEXEC), -1 for an
+ * empty slot; immutable once made; closed and freed on its last put.
+ */
+struct ufileset {
+	uint32_t refs;			/* atomic: the engine's, plus one per batch */
+	struct lpel_ufiles uf;
+	int fds[];
 };
 
 struct uq {
@@ -240,6 +252,7 @@ struct ubatch {
 	uint32_t state[U_MAX_BATCH];
 
 	struct ubufset *bufs;		/* registered buffers at take, referenced */
+	struct ufileset *files;		/* registered files at take, referenced */
 	bool link_failed;
 	unsigned int next;		/* the SQE to run next */
 	unsigned int posted;		/* CQEs posted: cqes[posted, next) wait */
@@ -307,6 +320,10 @@ struct lpel_user {
 	/* bufs_lock protects bufs (the set itself is immutable). */
 	pthread_mutex_t bufs_lock;
 	struct ubufset *bufs;		/* also peeked at atomically */
+
+	/* files_lock protects files (the set itself is immutable). */
+	pthread_mutex_t files_lock;
+	struct ufileset *files;		/* also peeked at atomically */
 };
 
 /* Bumped in every fork() child: a ring set up before it is not the child's. */
@@ -682,6 +699,35 @@ static void u_bufs_put(struct ubufset *t)
 		free(t);
 }
 
+/* ---- Registered files -------------------------------------------------- */
+
+static struct ufileset *u_files_get(struct lpel_user *u)
+{
+	struct ufileset *t;
+
+	if (!__atomic_load_n(&u->files, __ATOMIC_RELAXED))
+		return NULL;
+	pthread_mutex_lock(&u->files_lock);
+	t = u->files;
+	if (t)
+		__atomic_fetch_add(&t->refs, 1, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&u->files_lock);
+	return t;
+}
+
+/* The last put closes the ring's fds: no op uses them any more. */
+static void u_files_put(struct ufileset *t)
+{
+	unsigned int i;
+
+	if (!t || __atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	for (i = 0; i < t->uf.nr; i++)
+		if (t->fds[i] >= 0)
+			close(t->fds[i]);
+	free(t);
+}
+
 /* ---- Batches ----------------------------------------------------------- */
 
 /* A new batch of nr SQEs taken from q (already in b->sqes), or none. */
@@ -892,12 +938,14 @@ static int ub_exec(struct lpel_user *u, struct ubatch *b,
 		   const struct uworker *self)
 {
 	static const struct lpel_ubufs none;
+	static const struct lpel_ufiles no_files;
 	struct lpel_uop *op = &b->op;
 	struct lpel_upiece piece;
 	int ret;
 
 	op->sqe = *sqe;
-	ret = lpel_uop_check(op, b->bufs ? &b->bufs->ub : &none);
+	ret = lpel_uop_check_files(op, b->bufs ? &b->bufs->ub : &none,
+				   b->files ? &b->files->uf : &no_files);
 	if (ret)
 		return ret;
 	if (sqe->opcode == PEL_OP_CANCEL) {
@@ -978,11 +1026,14 @@ static unsigned int ub_take_run(struct lpel_user *u, struct ubatch *b,
 	if (self && uq_can_take(q))
 		u_kick_idle(u, 1, self, q->home);
 	b->bufs = u_bufs_get(u);
+	b->files = u_files_get(u);
 	ub_set(b, q, n, link_failed);
 	ub_run(u, b, self);
 	ub_set(b, NULL, 0, false);
 	u_bufs_put(b->bufs);
 	b->bufs = NULL;
+	u_files_put(b->files);
+	b->files = NULL;
 	return n;
 }
 
@@ -1430,22 +1481,104 @@ void lpel_user_fd_on(const struct lpel_ring *ring)
 	u_efd_rearm((struct lpel_ring *)ring, u);
 }
 
-/* ---- Registering files: not yet (PEL_FEAT_REGISTERED_FILES is clear) ---- */
+/* ---- Registering files --------------------------------------------------- */
+
+/*
+ * Whether fd may fill a slot, as the module's fget() and checks have it:
+ * 0, or -EBADF (not open, O_PATH, not opened for reading), -EISDIR, or
+ * -EINVAL (not a regular file).
+ */
+static int ufile_check(int fd)
+{
+	struct stat st;
+	int fl;
+
+	if (fd < 0)
+		return -EBADF;
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0)
+		return -EBADF;
+#ifdef O_PATH
+	if (fl & O_PATH)
+		return -EBADF;
+#endif
+	if ((fl & O_ACCMODE) == O_WRONLY)
+		return -EBADF;
+	if (fstat(fd, &st))
+		return -EBADF;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	return 0;
+}
 
 int lpel_user_register_files(struct lpel_ring *ring, const int *fds,
 			     unsigned int nr, int *res)
 {
-	(void)ring;
-	(void)fds;
-	(void)nr;
-	(void)res;
-	return -EOPNOTSUPP;
+	struct lpel_user *u = lpel_user_of(ring);
+	struct ufileset *t;
+	unsigned int i, filled = 0;
+	int ret = 0, r;
+
+	if (u_forked(u))
+		return -EPERM;
+	if (__atomic_load_n(&u->files, __ATOMIC_RELAXED))
+		return -EBUSY;
+	t = calloc(1, sizeof(*t) + (size_t)nr * sizeof(t->fds[0]));
+	if (!t)
+		return -ENOMEM;
+	t->uf.nr = nr;
+	t->uf.fds = t->fds;
+	t->refs = 1;
+	for (i = 0; i < nr; i++)
+		t->fds[i] = -1;
+	for (i = 0; i < nr; i++) {
+		int fd = fds[i];
+
+		r = fd == -1 ? 0 : ufile_check(fd);
+		if (!r && fd != -1) {
+			/* The ring's own reference: fds[i] may be closed now. */
+			t->fds[i] = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+			if (t->fds[i] < 0) {
+				ret = -errno;
+				goto err;
+			}
+			filled++;
+		}
+		if (res)
+			res[i] = r;
+	}
+	pthread_mutex_lock(&u->files_lock);
+	if (u->files)
+		ret = -EBUSY;
+	else
+		__atomic_store_n(&u->files, t, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&u->files_lock);
+	if (ret)
+		goto err;
+	return (int)filled;
+err:
+	u_files_put(t);
+	return ret;
 }
 
 int lpel_user_unregister_files(struct lpel_ring *ring)
 {
-	(void)ring;
-	return -EOPNOTSUPP;
+	struct lpel_user *u = lpel_user_of(ring);
+	struct ufileset *t;
+
+	if (u_forked(u))
+		return -EPERM;
+	pthread_mutex_lock(&u->files_lock);
+	t = u->files;
+	__atomic_store_n(&u->files, NULL, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&u->files_lock);
+	if (!t)
+		return -ENXIO;
+	/* Batches taken before keep the files open until their last CQE. */
+	u_files_put(t);
+	return 0;
 }
 
 /* ---- Registering buffers ------------------------------------------------- */
@@ -1665,6 +1798,8 @@ static void u_free(struct lpel_user *u)
 	pthread_mutex_destroy(&u->help_batch.lock);
 	pthread_mutex_destroy(&u->bufs_lock);
 	u_bufs_put(u->bufs);
+	pthread_mutex_destroy(&u->files_lock);
+	u_files_put(u->files);
 	free(u->queues);
 	free(u->workers);
 	free(u);
@@ -1735,6 +1870,7 @@ int lpel_user_init(struct lpel_ring *ring, const struct lpel_params *p)
 	pthread_mutex_init(&u->split_lock, NULL);
 	pthread_mutex_init(&u->help_mutex, NULL);
 	pthread_mutex_init(&u->bufs_lock, NULL);
+	pthread_mutex_init(&u->files_lock, NULL);
 	ub_init(&u->help_batch);
 	for (i = 0; i < nr; i++) {
 		struct uq *q = &u->queues[i];
