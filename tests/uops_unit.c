@@ -641,7 +641,7 @@ static void test_einval(void)
 			       c[n++].what = name; } while (0)
 	CASE(s.opcode = PEL_OP_LAST, -EINVAL, "unknown opcode");
 	CASE(s.opcode = 255, -EINVAL, "opcode 255");
-	CASE(s.flags = 1u << 4, -EINVAL, "unknown flag");
+	CASE(s.flags = 1u << 5, -EINVAL, "unknown flag");
 	CASE(s.flags = 0x80, -EINVAL, "flag 0x80");
 	CASE(s.file_index = 1, -EINVAL, "file_index without PEL_SQE_FILE");
 	CASE(s.op_flags = 1, -EINVAL, "op_flags");
