@@ -1439,6 +1439,16 @@ static void uop_finish_file(const struct lpel_uop *op,
 	}
 	switch (op->sqe.opcode) {
 	case PEL_OP_COMPARE:
+		/*
+		 * A file shorter than the range differs from the buffer where
+		 * it ends, as cmp(1) says "EOF on": res 1, result the bytes
+		 * up to EOF, when nothing differed before.
+		 */
+		if (!p->differ && p->done < op->sqe.len) {
+			cqe->res = 1;
+			cqe->result = p->done;
+			return;
+		}
 		cqe->res = p->differ ? 1 : 0;
 		cqe->result = p->differ ? p->diff_off : 0;
 		return;

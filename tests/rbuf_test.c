@@ -477,7 +477,7 @@ TEST(stats)
 	ASSERT_EQ(0, pel_test_own_ctx_stats(&st));
 	EXPECT_EQ(2, st.nr_buffers);
 	EXPECT_EQ(1000 + 2 * SMALL, st.buffer_bytes);
-	EXPECT_EQ(0, st.resv1);
+	EXPECT_EQ(0, st.nr_files);
 	ASSERT_EQ(0, fdinfo_buffers(ring.fd, &nr, &bytes));
 	EXPECT_EQ(2, nr);
 	EXPECT_EQ(1000 + 2 * SMALL, bytes);
