@@ -196,6 +196,14 @@ check "pelbench smoke crc32c vs pool" pelbench -w crc32c -o 256K -q 8 -t 0.3 -y 
 # and the naive loops, every result checked.
 check "pelbench smoke copy_crc32c vs its baselines" pelbench -w copy_crc32c -o 256K -q 2 -t 0.3 -y
 check "pelbench smoke xor vs its baselines" pelbench -w xor -o 256K -q 2 -x 3 -t 0.3 -y
+# The file workloads, on the ext4 disk when it is there: PEL on the
+# registered file (or the line that says its file ops are not available)
+# and the pread() baselines, every result checked.
+pfile=${PEL_TEST_EXT4_DIR:-/tmp}/pelbench-file
+for w in file_crc32c file_copy file_sha256; do
+	check "pelbench smoke $w on $pfile" pelbench -w $w -f "$pfile" -s 8M -o 1M -q 2 -t 0.3 -y
+done
+rm -f "$pfile"
 
 # Leak scans (kmemleak, the debug kernel): one with pel.ko still loaded,
 # whose report names pel.ko's functions, then one after rmmod for what its

