@@ -1952,6 +1952,9 @@ static int tctx_setup(struct tctx *t, enum engine e, const struct cfg *c,
 	ret = wbuf_init(&t->wb, c, idx);
 	if (ret)
 		return t_fail(t, ret, "allocating buffers");
+	/* File workloads: the threads start spread over the file. */
+	if (w_is_file(c->w) && c->threads)
+		t->frange = (uint64_t)idx * file_nranges / c->threads;
 
 	switch (e) {
 	case E_PEL: {
