@@ -15,8 +15,9 @@
 #
 # -k: only this kernel's headers and image (repeatable; default both).
 # -d: only what `make demo` needs: no kselftest harness and checkpatch (and
-#     not linux-source-6.12, trinity, stress-ng or sparse, which the tests
-#     and checks use).
+#     not linux-source-6.12, trinity, stress-ng, sparse or e2fsprogs, which
+#     the tests and checks use; tests/run.sh makes its ext4 disk image with
+#     mkfs.ext4).
 set -euo pipefail
 
 want=()
@@ -83,7 +84,7 @@ done
 
 pkgs=(build-essential bc kmod cpio xz-utils busybox-static qemu-system-x86
       dwarves liburing-dev libisal-dev libssl-dev pkg-config)
-[ -n "$demo_only" ] || pkgs+=(sparse trinity stress-ng linux-source-6.12)
+[ -n "$demo_only" ] || pkgs+=(sparse trinity stress-ng linux-source-6.12 e2fsprogs)
 for kv in "${kvers[@]}"; do
 	pkgs+=("linux-headers-$kv")
 done

@@ -25,6 +25,12 @@
 # -S: only the debug stage.
 # PEL_DEBUG_TESTS: the debug stage's tests (default: fuzz, lifetime,
 # faultinj, rbuf, fastpath, pinned and, once it exists, hardening).
+#
+# The Debian kernels' boots get an ext4 disk: build/ext4.img (512 MiB,
+# sparse, made with mkfs.ext4 once per run), attached with run-vm.sh -d;
+# vm-suite.sh mounts it at /mnt/ext4 and exports PEL_TEST_EXT4_DIR to the
+# tests.  The debug kernel (tinyconfig: no virtio-blk, no ext4) boots
+# without it, and its log says that the ext4 part is skipped.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -233,15 +239,39 @@ run_suite() {
 	if [ "$machine" = 2 ] && [ -n "${uninit_ko[$kver]:-}" ]; then
 		extra+=(-f "${uninit_ko[$kver]}")
 	fi
+	# The ext4 disk, on the Debian kernels: vm-suite.sh mounts
+	# PEL_EXT4_DEV.  The debug kernel has neither virtio-blk nor ext4.
+	local -a disk=()
+	if [ -n "$tag" ] || [ "$kver" = debug ]; then
+		echo "tests: ext4: skipped on the debug kernel (its tinyconfig has no virtio-blk or ext4); PEL_TEST_EXT4_DIR unset" |
+			tee -a "$log.out"
+	elif [ -n "$ext4_img" ]; then
+		disk=(-d "$ext4_img")
+		env+=(PEL_EXT4_DEV=/dev/vda)
+	else
+		echo "tests: ext4: NO DISK: $ext4_err; the tests that want ext4 skip" |
+			tee -a "$log.out"
+		env+=(PEL_EXT4_DEV=none)
+	fi
 	# watchdog_thresh=60: a vCPU the busy host does not run for a while
 	# is not a soft lockup; a real one still shows within the timeout.
 	tools/vm/run-vm.sh -k "$kver" "${mach[@]}" -t "$tmo" -l "$log" \
-		-A watchdog_thresh=60 \
+		-A watchdog_thresh=60 "${disk[@]}" \
 		-M crc32c_intel -M libcrc32c \
 		-f "$ko" -f tests/bin -f tools/pelctl -f tools/pelbench -f tests/vm-suite.sh \
 		"${vmfiles[@]}" "${extra[@]}" \
-		-- env "${env[@]}" sh vm-suite.sh "$tests" | tee "$log.out"
+		-- env "${env[@]}" sh vm-suite.sh "$tests" | tee -a "$log.out"
 	rc=${PIPESTATUS[0]}
+	# The image after the boot: a consistent file system.
+	if [ ${#disk[@]} -gt 0 ]; then
+		if e2fsck -fn "$ext4_img" > "$logdir/e2fsck-$kver-$machine.log" 2>&1; then
+			echo "tests: ok - ext4 image consistent after the $kver/$machine boot (e2fsck -fn)"
+			passed=$((passed + 1))
+		else
+			cat "$logdir/e2fsck-$kver-$machine.log"
+			fail_note "$kver/$machine: e2fsck -fn $ext4_img after the boot"
+		fi
+	fi
 	timings+=("$kver/$machine${tag:+/$tag}: $(($(date +%s) - t0)) s")
 	line=$(grep -a '^PEL_SUITE ' "$log" | tail -n 1)
 	if [ -z "$line" ]; then
@@ -272,6 +302,31 @@ logdir=$top/.cache/vm/logs
 mkdir -p "$logdir"
 timings=()
 declare -A uninit_ko=()
+
+# The ext4 disk of the Debian kernels' boots, made once per run: a sparse
+# file, its inode tables and journal written here (lazy init off) so that
+# the guest's ext4lazyinit thread has nothing to do under TCG.
+ext4_img=
+ext4_err=
+if [ ${#kernels[@]} -gt 0 ]; then
+	ext4_img=$top/build/ext4.img
+	mkfs=$(PATH=$PATH:/sbin:/usr/sbin command -v mkfs.ext4)
+	e2fsck() { PATH=$PATH:/sbin:/usr/sbin command e2fsck "$@"; }
+	if [ -z "$mkfs" ]; then
+		ext4_err="mkfs.ext4 not found (scripts/setup.sh installs e2fsprogs)"
+	elif ! { mkdir -p build && rm -f "$ext4_img" &&
+		 truncate -s 512M "$ext4_img" &&
+		 "$mkfs" -q -F -L pel-test -E lazy_itable_init=0,lazy_journal_init=0 \
+			"$ext4_img"; } > "$logdir/mkfs-ext4.log" 2>&1; then
+		ext4_err="mkfs.ext4 of $ext4_img failed: $(tail -n 1 "$logdir/mkfs-ext4.log")"
+	fi
+	if [ -n "$ext4_err" ]; then
+		ext4_img=
+		fail_note "ext4 disk image: $ext4_err"
+	else
+		echo "tests: ext4 disk image $ext4_img (512 MiB, sparse) for the Debian kernels' boots"
+	fi
+fi
 
 # run_kernel K [TAG]: build pel.ko for kernel K (6.1, 6.12, a version, or
 # debug) and boot it on each machine, or with TAG on the 2-vCPU one only

@@ -11,6 +11,12 @@
 # ("fuzz_test,lifetime_test").  With /pel/pel-uninit.ko present (pel.ko
 # built with -ftrivial-auto-var-init=uninitialized, see tests/run.sh),
 # cqe_bytes_test runs a second time on that module, then pel.ko is back.
+#
+# PEL_EXT4_DEV (tests/run.sh, the Debian kernels: /dev/vda, an ext4 image
+# attached with run-vm.sh -d) is mounted at /mnt/ext4 first, and
+# PEL_TEST_EXT4_DIR=/mnt/ext4 exported to the tests; unmounted at the end.
+# Unset (the debug kernel): said so, and the tests that want ext4 skip.  A
+# mount that fails is a failed check, and those tests skip.
 pass=0
 fail=0
 skip=0
@@ -43,6 +49,43 @@ if [ -e $leakfile ]; then
 	echo scan > $leakfile && echo clear > $leakfile ||
 		{ echo "not ok - leak detector: cannot scan/clear $leakfile"; fail=$((fail + 1)); }
 fi
+
+# The ext4 disk.
+ext4_dir=/mnt/ext4
+ext4_mounted=
+case ${PEL_EXT4_DEV:-} in
+'')
+	echo "ext4: no disk in this boot (PEL_EXT4_DEV unset): PEL_TEST_EXT4_DIR unset, the tests that want ext4 skip"
+	;;
+none)
+	echo "not ok - ext4: NO DISK (tests/run.sh could not make the image): PEL_TEST_EXT4_DIR unset, the tests that want ext4 skip"
+	fail=$((fail + 1))
+	;;
+*)
+	mkdir -p $ext4_dir
+	if mount -t ext4 "$PEL_EXT4_DEV" $ext4_dir 2> /tmp/mount.err; then
+		ext4_mounted=1
+		PEL_TEST_EXT4_DIR=$ext4_dir
+		export PEL_TEST_EXT4_DIR
+		echo "ok - ext4: mounted: $(grep " $ext4_dir " /proc/mounts); PEL_TEST_EXT4_DIR=$ext4_dir"
+		pass=$((pass + 1))
+	else
+		echo "not ok - ext4: MOUNT FAILED: mount -t ext4 $PEL_EXT4_DEV $ext4_dir: $(cat /tmp/mount.err)"
+		echo "ext4: PEL_TEST_EXT4_DIR unset: the tests that want ext4 skip"
+		fail=$((fail + 1))
+	fi
+	;;
+esac
+# A file on it survives sync and a dropped page cache (read from the disk).
+ext4_readback() {
+	dd if=/dev/urandom of=/tmp/ext4-probe bs=65536 count=64 2> /dev/null &&
+		cp /tmp/ext4-probe $ext4_dir/rig-probe && sync &&
+		echo 3 > /proc/sys/vm/drop_caches &&
+		cmp /tmp/ext4-probe $ext4_dir/rig-probe &&
+		rm -f $ext4_dir/rig-probe /tmp/ext4-probe
+}
+[ -z "$ext4_mounted" ] ||
+	check "ext4: 4 MiB written, synced, read back from the disk after drop_caches" ext4_readback
 
 check "insmod pel.ko" insmod /pel/pel.ko
 [ -c /dev/pel ] || { echo "not ok - /dev/pel missing"; fail=$((fail + 1)); }
@@ -153,6 +196,14 @@ check "pelbench smoke crc32c vs pool" pelbench -w crc32c -o 256K -q 8 -t 0.3 -y 
 # and the naive loops, every result checked.
 check "pelbench smoke copy_crc32c vs its baselines" pelbench -w copy_crc32c -o 256K -q 2 -t 0.3 -y
 check "pelbench smoke xor vs its baselines" pelbench -w xor -o 256K -q 2 -x 3 -t 0.3 -y
+# The file workloads, on the ext4 disk when it is there: PEL on the
+# registered file (or the line that says its file ops are not available)
+# and the pread() baselines, every result checked.
+pfile=${PEL_TEST_EXT4_DIR:-/tmp}/pelbench-file
+for w in file_crc32c file_copy file_sha256; do
+	check "pelbench smoke $w on $pfile" pelbench -w $w -f "$pfile" -s 8M -o 1M -q 2 -t 0.3 -y
+done
+rm -f "$pfile"
 
 # Leak scans (kmemleak, the debug kernel): one with pel.ko still loaded,
 # whose report names pel.ko's functions, then one after rmmod for what its
@@ -236,6 +287,8 @@ check "LPEL_QUIET=1: on the user backend, no line" quiet_auto
 if [ -e $leakfile ]; then
 	check "leak scan after rmmod: no unreferenced objects" leak_scan "after rmmod"
 fi
+
+[ -z "$ext4_mounted" ] || check "ext4: umount $ext4_dir" umount $ext4_dir
 
 echo "PEL_SUITE passed=$pass failed=$fail skipped=$skip"
 [ "$fail" -eq 0 ]

@@ -5,6 +5,7 @@
  *	pelbench [-w WORKLOAD] [-q DEPTH] [-b BATCH] [-o SIZE] [-T THREADS]
  *		 [-t SECONDS] [-y] [-P poll|block] [-x NSRCS] [-F] [-e ENGINE]
  *		 [-B BASELINES] [-j]
+ *	pelbench -w file_crc32c|file_copy|file_sha256 -f PATH [-s TOTAL] [...]
  *	pelbench -S [-t SECONDS] [-R ROUNDS] [-J FILE] [-e user|kernel]
  *		    [--subset=issue14]
  *
@@ -34,6 +35,15 @@
  *   cpu_naive        one thread, hand-written code for CRC32C (an SSE4.2
  *                    crc32 instruction loop) and XOR (a 64-bit word loop):
  *                    a reference row, not a baseline to beat.
+ * The file workloads (file_crc32c, file_copy, file_sha256) read a file
+ * (-f PATH, made TOTAL bytes long with pseudo-random bytes if it is absent
+ * or shorter; -s, default 256 MiB) in op-size ranges (-o) that cover it,
+ * cycling: PEL registers it (lpel_register_files()) and runs
+ * lpel_prep_file_*() on the page cache; the baselines pread() each range
+ * into a buffer and run ISA-L's crc32_iscsi, OpenSSL's SHA-256 or nothing
+ * (file_copy: the pread is the op), on one thread (cpu) and on the pool.
+ * They also print how many bytes each engine copies into user memory per
+ * byte it checks (pread: 1; PEL's CRC and SHA-256: 0).
  * PEL's rings run on pel.ko (-e kernel, the default; -e pel is the same)
  * or on liblpel's user backend (-e user, LPEL_BACKEND_USER); every run says
  * which.  The kernel's own figures (PEL_IOC_ENTER/s, the workers' counters,
@@ -72,6 +82,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -137,19 +148,36 @@ static bool pel_on_kernel(void)
  */
 enum workload {
 	W_NOP, W_COPY, W_FILL, W_COMPARE, W_CRC32C, W_COPY_CRC32C, W_XOR,
-	W_SHA256, W_NR
+	W_SHA256, W_FILE_CRC32C, W_FILE_COPY, W_FILE_SHA256, W_NR
 };
 
 static const char *const workload_names[W_NR] = {
 	"nop", "copy", "fill", "compare", "crc32c", "copy_crc32c", "xor",
-	"sha256",
+	"sha256", "file_crc32c", "file_copy", "file_sha256",
 };
 
 /* What the single-thread baseline does for each workload. */
 static const char *const cpu_names[W_NR] = {
 	"nothing", "memcpy", "memset", "memcmp", "ISA-L crc32c",
 	"memcpy + ISA-L crc32c", "ISA-L xor_gen", "OpenSSL sha256",
+	"pread + ISA-L crc32c", "pread", "pread + OpenSSL sha256",
 };
+
+static bool w_is_file(enum workload w)
+{
+	return w == W_FILE_CRC32C || w == W_FILE_COPY || w == W_FILE_SHA256;
+}
+
+/*
+ * The file workloads' file (-f, -s): opened read-only once, shared by every
+ * thread (pread() needs no shared offset), and split into ranges of the op
+ * size; the last one is short when the size does not divide TOTAL.
+ */
+static const char *file_path;
+static uint64_t file_total = 256ULL << 20;
+static int file_fd = -1;
+static uint64_t file_nranges;
+static bool file_given_total;		/* -s given */
 
 /* ... and the naive reference row (only where it differs). */
 static const char *const naive_names[W_NR] = {
@@ -436,6 +464,7 @@ struct wbuf {
 	uint8_t *xsrc[PEL_XOR_MAX_SRCS];
 	const void **xptr;		/* XOR's address list, kept alive (its own page, for -F) */
 	size_t dst_bytes;
+	uint64_t *foff, *flen;		/* file workloads: each slot's range */
 	uint32_t crc_ref;
 	uint8_t sha_ref[PEL_SHA256_DIGEST_SIZE];
 };
@@ -496,12 +525,34 @@ static void cpu_copy(void *dst, const void *src, size_t n)
 
 static bool w_has_src(enum workload w)
 {
-	return w != W_NOP && w != W_FILL;
+	return w != W_NOP && w != W_FILL && !w_is_file(w);
 }
 
+/* File workloads: the buffer each slot's range is pread() (or copied) into. */
 static bool w_has_dst(enum workload w)
 {
-	return w == W_COPY || w == W_FILL || w == W_COPY_CRC32C || w == W_XOR;
+	return w == W_COPY || w == W_FILL || w == W_COPY_CRC32C || w == W_XOR ||
+	       w_is_file(w);
+}
+
+/* pread() all of [off, off + n) unless EOF or an error: bytes read, or -errno. */
+static int64_t pread_full(int fd, uint8_t *buf, uint64_t n, uint64_t off)
+{
+	uint64_t done = 0;
+
+	while (done < n) {
+		ssize_t r = pread(fd, buf + done, n - done, (off_t)(off + done));
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (!r)
+			break;
+		done += (uint64_t)r;
+	}
+	return (int64_t)done;
 }
 
 /* The naive XOR: 64-bit words, then bytes (also -y's reference). */
@@ -568,6 +619,8 @@ static void wbuf_free(struct wbuf *b)
 	buf_free(b->digest, (size_t)b->slots * PEL_SHA256_DIGEST_SIZE);
 	buf_free(b->ref, b->size);
 	buf_free(b->xptr, PEL_XOR_MAX_SRCS * sizeof(*b->xptr));
+	free(b->foff);
+	free(b->flen);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -613,13 +666,26 @@ static int wbuf_init(struct wbuf *b, const struct cfg *c, unsigned int seed)
 			goto nomem;
 		memset(b->dst, POISON_BYTE, b->dst_bytes);
 	}
-	if (w == W_SHA256) {
+	if (w == W_SHA256 || w == W_FILE_SHA256) {
 		b->digest = buf_alloc((size_t)c->depth * PEL_SHA256_DIGEST_SIZE);
 		if (!b->digest)
 			goto nomem;
 	}
+	if (w_is_file(w)) {
+		b->foff = calloc(c->depth, sizeof(*b->foff));
+		b->flen = calloc(c->depth, sizeof(*b->flen));
+		if (!b->foff || !b->flen)
+			goto nomem;
+	}
 	if (!c->verify)
 		return 0;
+	/* File workloads: -y reads each range again into ref, and checks. */
+	if (w_is_file(w)) {
+		b->ref = buf_alloc(sz);
+		if (!b->ref)
+			goto nomem;
+		return 0;
+	}
 	/* The expected results, computed once. */
 	if (w == W_CRC32C || w == W_COPY_CRC32C)
 		b->crc_ref = crc32c(0, b->src, sz);
@@ -652,7 +718,7 @@ static void poison(const struct cfg *c, const struct wbuf *b, unsigned int slot)
 {
 	if (w_has_dst(c->w))
 		memset(slot_dst(b, slot), POISON_BYTE, b->size);
-	else if (c->w == W_SHA256)
+	if (c->w == W_SHA256 || c->w == W_FILE_SHA256)
 		memset(slot_digest(b, slot), 0, PEL_SHA256_DIGEST_SIZE);
 }
 
@@ -660,7 +726,29 @@ static void poison(const struct cfg *c, const struct wbuf *b, unsigned int slot)
 struct rres {
 	uint32_t crc;
 	uint64_t diff;			/* first differing offset, or UINT64_MAX */
+	int64_t err;			/* file workloads: a pread() error, or a short read */
 };
+
+/* The bytes of @slot's op: the op size, or the slot's file range. */
+static uint64_t op_len(const struct cfg *c, const struct wbuf *b,
+		       unsigned int slot)
+{
+	return w_is_file(c->w) ? b->flen[slot] : c->size;
+}
+
+/* File workloads: pread() bytes [off, off + n) of @slot's range; 0 or set r->err. */
+static uint8_t *file_range(const struct wbuf *b, unsigned int slot,
+			   uint64_t off, uint64_t n, struct rres *r)
+{
+	uint8_t *p = slot_dst(b, slot) + off;
+	int64_t got = pread_full(file_fd, p, n, b->foff[slot] + off);
+
+	if (got < 0)
+		r->err = got;
+	else if ((uint64_t)got != n)
+		r->err = -ENODATA;	/* the file shrank under us */
+	return p;
+}
 
 /*
  * Run bytes [off, off + n) of @slot's op on this CPU: with the libraries'
@@ -675,6 +763,7 @@ static void cpu_range(const struct cfg *c, const struct wbuf *b,
 
 	r->crc = 0;
 	r->diff = UINT64_MAX;
+	r->err = 0;
 	switch (c->w) {
 	case W_NOP:
 		break;
@@ -710,15 +799,38 @@ static void cpu_range(const struct cfg *c, const struct wbuf *b,
 	case W_SHA256:
 		SHA256(b->src, b->size, slot_digest(b, slot));
 		break;
+	case W_FILE_CRC32C: {
+		const uint8_t *p = file_range(b, slot, off, n, r);
+
+		if (!r->err)
+			r->crc = crc32c(0, p, n);
+		break;
+	}
+	case W_FILE_COPY:
+		file_range(b, slot, off, n, r);
+		break;
+	case W_FILE_SHA256: {
+		/* Never split (as SHA256): the whole range. */
+		const uint8_t *p = file_range(b, slot, 0, b->flen[slot], r);
+
+		if (!r->err)
+			SHA256(p, b->flen[slot], slot_digest(b, slot));
+		break;
+	}
 	case W_NR:
 		break;
 	}
 }
 
 /* An op's res and result, as PEL reports them (Documentation/ops.md). */
-static void cpu_result(const struct cfg *c, const struct rres *r,
+static void cpu_result(const struct cfg *c, const struct rres *r, uint64_t len,
 		       int64_t *res, uint64_t *result)
 {
+	if (r->err) {
+		*res = r->err;
+		*result = 0;
+		return;
+	}
 	switch (c->w) {
 	case W_NOP:
 		*res = 0;
@@ -730,16 +842,18 @@ static void cpu_result(const struct cfg *c, const struct rres *r,
 		break;
 	case W_CRC32C:
 	case W_COPY_CRC32C:
-		*res = (int64_t)c->size;
+	case W_FILE_CRC32C:
+		*res = (int64_t)len;
 		*result = r->crc;
 		break;
 	case W_SHA256:
-		*res = (int64_t)c->size;
+	case W_FILE_SHA256:
+		*res = (int64_t)len;
 		*result = 0;
 		break;
 	default:
-		*res = (int64_t)c->size;
-		*result = c->size;
+		*res = (int64_t)len;
+		*result = len;
 		break;
 	}
 }
@@ -764,12 +878,32 @@ static enum check check_op(const struct cfg *c, const struct wbuf *b,
 			   unsigned int slot, int64_t res, uint64_t result)
 {
 	int64_t want = (c->w == W_NOP || c->w == W_COMPARE) ? 0 :
-		       (int64_t)c->size;
+		       (int64_t)op_len(c, b, slot);
 
 	if (res != want)
 		return CHECK_FAILED;
 	if (!c->verify)
 		return CHECK_OK;
+	if (w_is_file(c->w)) {
+		uint64_t n = b->flen[slot];
+		uint8_t md[PEL_SHA256_DIGEST_SIZE];
+
+		/* The range again, read here: what the op must have seen. */
+		if (pread_full(file_fd, b->ref, n, b->foff[slot]) != (int64_t)n)
+			return CHECK_MISCOMPARE;
+		switch (c->w) {
+		case W_FILE_CRC32C:
+			return result == crc32c(0, b->ref, n) ?
+			       CHECK_OK : CHECK_MISCOMPARE;
+		case W_FILE_COPY:
+			return memcmp(slot_dst(b, slot), b->ref, n) ?
+			       CHECK_MISCOMPARE : CHECK_OK;
+		default:
+			SHA256(b->ref, n, md);
+			return memcmp(slot_digest(b, slot), md, sizeof(md)) ?
+			       CHECK_MISCOMPARE : CHECK_OK;
+		}
+	}
 	switch (c->w) {
 	case W_COPY:
 		return memcmp(slot_dst(b, slot), b->src, b->size) ?
@@ -842,6 +976,7 @@ struct tctx {
 	unsigned int *batch;		/* slots of the batch being submitted */
 	unsigned int inflight;
 	struct tstats st;
+	uint64_t frange;		/* file workloads: the next range */
 	atomic_uint_fast64_t counted;	/* st.ops - st.n_first, for run_engine() */
 	int err;			/* first error, -errno */
 	const char *err_what;
@@ -896,7 +1031,7 @@ static void complete(struct tctx *t, uint64_t slot, int64_t res,
 		st->n_first++;
 	}
 	st->ops++;
-	st->bytes += t->cfg->w == W_NOP ? 0 : t->cfg->size;
+	st->bytes += t->cfg->w == W_NOP ? 0 : op_len(t->cfg, &t->wb, (unsigned int)slot);
 	st->t_last = now;
 	atomic_store_explicit(&t->counted, st->ops - st->n_first,
 			      memory_order_relaxed);
@@ -944,8 +1079,18 @@ static void *bench_thread(void *arg)
 
 				if (c->verify)
 					poison(c, &t->wb, slot);
+				if (w_is_file(c->w)) {
+					/* The next range, cycling over the file. */
+					uint64_t k = t->frange;
+
+					t->wb.foff[slot] = k * c->size;
+					t->wb.flen[slot] = file_total - k * c->size < c->size ?
+							   file_total - k * c->size : c->size;
+				}
 				if (ops->prep(t, slot))
 					break;
+				if (w_is_file(c->w))
+					t->frange = (t->frange + 1) % file_nranges;
 				t->nr_free--;
 				t->batch[n] = slot;
 			}
@@ -1040,6 +1185,18 @@ static int pel_prep(struct tctx *t, unsigned int slot)
 		break;
 	case W_SHA256:
 		lpel_prep_sha256(sqe, slot_digest(b, slot), b->src, c->size);
+		break;
+	/* File index 0: the one file tctx_setup() registered. */
+	case W_FILE_CRC32C:
+		lpel_prep_file_crc32c(sqe, 0, b->foff[slot], b->flen[slot], 0);
+		break;
+	case W_FILE_COPY:
+		lpel_prep_file_copy(sqe, slot_dst(b, slot), 0, b->foff[slot],
+				    b->flen[slot]);
+		break;
+	case W_FILE_SHA256:
+		lpel_prep_file_sha256(sqe, slot_digest(b, slot), 0, b->foff[slot],
+				      b->flen[slot]);
 		break;
 	case W_NR:
 		break;
@@ -1278,9 +1435,10 @@ static int cpu_submit(struct tctx *t, unsigned int n)
 		struct rres r;
 		int64_t res;
 
-		cpu_range(t->cfg, &t->wb, slot, 0, t->cfg->size,
-			  t->e == E_NAIVE, &r);
-		cpu_result(t->cfg, &r, &res, &result);
+		uint64_t len = op_len(t->cfg, &t->wb, slot);
+
+		cpu_range(t->cfg, &t->wb, slot, 0, len, t->e == E_NAIVE, &r);
+		cpu_result(t->cfg, &r, len, &res, &result);
 		complete(t, slot, res, result, now_ticks());
 	}
 	return 0;
@@ -1400,15 +1558,16 @@ static int pool_prep(struct tctx *t, unsigned int slot)
 	const struct cfg *c = t->cfg;
 	struct pool_op *op = &t->pops[slot];
 	unsigned int k = 1, i;
-	uint64_t chunk = c->size;
+	uint64_t size = op_len(c, &t->wb, slot), chunk = size;
 
-	if (c->w != W_NOP && c->w != W_SHA256 && c->size >= POOL_SPLIT_MIN) {
+	if (c->w != W_NOP && c->w != W_SHA256 && c->w != W_FILE_SHA256 &&
+	    size >= POOL_SPLIT_MIN) {
 		k = t->pool->nthreads;
 		if (k > POOL_MAX_CHUNKS)
 			k = POOL_MAX_CHUNKS;
-		chunk = (c->size + k - 1) / k;
+		chunk = (size + k - 1) / k;
 		chunk = (chunk + 4095) & ~4095ULL;
-		k = (unsigned int)((c->size + chunk - 1) / chunk);
+		k = (unsigned int)((size + chunk - 1) / chunk);
 	}
 	op->nchunks = k;
 	atomic_store_explicit(&op->left, k, memory_order_relaxed);
@@ -1419,7 +1578,7 @@ static int pool_prep(struct tctx *t, unsigned int slot)
 		task->slot = slot;
 		task->chunk = i;
 		task->off = (uint64_t)i * chunk;
-		task->len = c->size - task->off < chunk ? c->size - task->off : chunk;
+		task->len = size - task->off < chunk ? size - task->off : chunk;
 		task->next = NULL;
 		*t->pend_tail = task;
 		t->pend_tail = &task->next;
@@ -1475,8 +1634,10 @@ static unsigned int pool_reap(struct tctx *t)
 			r.crc = crc32c_combine(r.crc, op->r[k].crc, op->task[k].len);
 			if (r.diff == UINT64_MAX)
 				r.diff = op->r[k].diff;
+			if (!r.err)
+				r.err = op->r[k].err;
 		}
-		cpu_result(t->cfg, &r, &res, &result);
+		cpu_result(t->cfg, &r, op_len(t->cfg, &t->wb, slot), &res, &result);
 		complete(t, slot, res, result, now);
 	}
 	return n;
@@ -1791,6 +1952,9 @@ static int tctx_setup(struct tctx *t, enum engine e, const struct cfg *c,
 	ret = wbuf_init(&t->wb, c, idx);
 	if (ret)
 		return t_fail(t, ret, "allocating buffers");
+	/* File workloads: the threads start spread over the file. */
+	if (w_is_file(c->w) && c->threads)
+		t->frange = (uint64_t)idx * file_nranges / c->threads;
 
 	switch (e) {
 	case E_PEL: {
@@ -1807,6 +1971,15 @@ static int tctx_setup(struct tctx *t, enum engine e, const struct cfg *c,
 			return t_fail(t, ret, pel_on_kernel() ? "lpel_init (is pel.ko loaded?)" :
 				      "lpel_init_params, user backend");
 		t->pel_up = true;
+		if (w_is_file(c->w)) {
+			int fres = 0;
+
+			ret = lpel_register_files(&t->pel, &file_fd, 1, &fres);
+			if (ret >= 0 && fres < 0)
+				ret = fres;
+			if (ret < 0)
+				return t_fail(t, ret, "lpel_register_files");
+		}
 		if (c->fixed) {
 			struct iovec iov[PEL_XOR_MAX_SRCS + 8];
 
@@ -2071,6 +2244,17 @@ static int run_engine(enum engine e, const struct cfg *cfg, struct result *r)
 			/* A kernel without io_uring (or SQPOLL) lacks a baseline. */
 			if ((e == E_URING || e == E_SQPOLL) &&
 			    (ret == -ENOSYS || ret == -EPERM || ret == -EOPNOTSUPP)) {
+				r->skipped = true;
+				ret = 0;
+			}
+			if (e == E_PEL && w_is_file(c.w) &&
+			    !strcmp(t[i].err_what, "lpel_register_files")) {
+				snprintf(r->errmsg, sizeof(r->errmsg),
+					 "n/a: PEL's file ops are not available: lpel_register_files() on the %s backend: %s%s",
+					 lpel_backend_name(lpel_backend(&t[i].pel)),
+					 strerror(-ret),
+					 ret == -EOPNOTSUPP ? " (no PEL_FEAT_REGISTERED_FILES)" : "");
+				r->backend = lpel_backend(&t[i].pel);
 				r->skipped = true;
 				ret = 0;
 			}
@@ -2520,6 +2704,20 @@ static int parse_baselines(const char *s, unsigned int *mask)
 	return 0;
 }
 
+/*
+ * File workloads: bytes an engine copies into user memory per byte of the
+ * file it checks, by construction.  The baselines pread() every byte into
+ * their buffer first; PEL's CRC-32C and SHA-256 read the page cache in the
+ * kernel (or the user backend's mapping) and copy nothing; file_copy's
+ * product is the copy, one byte per byte on every engine.
+ */
+static double file_copied_per_byte(enum engine e, enum workload w)
+{
+	if (w == W_FILE_COPY)
+		return 1.0;
+	return e == E_PEL ? 0.0 : 1.0;
+}
+
 static int run_single(const struct cfg *c, enum engine primary,
 		      unsigned int baselines, bool json)
 {
@@ -2531,6 +2729,14 @@ static int run_single(const struct cfg *c, enum engine primary,
 	if (!res)
 		return 1;
 	fmt_size(sz, sizeof(sz), c->size);
+	if (!json && w_is_file(c->w)) {
+		char tot[24];
+
+		fmt_size(tot, sizeof(tot), file_total);
+		printf("%s: file %s, %s in %" PRIu64 " ranges of %s (the last %s)\n",
+		       prog, file_path, tot, file_nranges, sz,
+		       file_total % c->size ? "short" : "full");
+	}
 	if (!json)
 		printf("%s: workload %s, transfer %s, depth %u, batch %u, %u thread%s, %.1f s, %s waits%s%s%s\n",
 		       prog, workload_names[c->w], sz, c->depth, c->batch,
@@ -2540,6 +2746,9 @@ static int run_single(const struct cfg *c, enum engine primary,
 		       c->fixed ? ", registered buffers" : "",
 		       use_tsc ? "" : " (clock: clock_gettime)");
 	run_engine(primary, c, &res[n++]);
+	if (w_is_file(c->w) && res[0].e == E_PEL && res[0].skipped)
+		fprintf(json ? stderr : stdout, "%s: %s; running the baselines anyway\n",
+			prog, res[0].errmsg + strlen("n/a: "));
 	for (e = 0; e < E_NR; e++) {
 		if (e == primary || !(baselines & (1U << e)))
 			continue;
@@ -2577,6 +2786,18 @@ static int run_single(const struct cfg *c, enum engine primary,
 			jw_num(&jw, key, ratio(res[0].ops_s, res[i].ops_s));
 		}
 		jw_close(&jw, '}');
+		if (w_is_file(c->w)) {
+			jw_open(&jw, "file", '{');
+			jw_str(&jw, "path", file_path);
+			jw_u64(&jw, "total", file_total);
+			jw_open(&jw, "copied_per_byte_checked", '{');
+			for (i = 0; i < n; i++)
+				if (!res[i].skipped && !res[i].err)
+					jw_num(&jw, engine_names[res[i].e],
+					       file_copied_per_byte(res[i].e, c->w));
+			jw_close(&jw, '}');
+			jw_close(&jw, '}');
+		}
 		jw_close(&jw, '}');
 	} else {
 		text_header(stdout);
@@ -2590,6 +2811,17 @@ static int run_single(const struct cfg *c, enum engine primary,
 			       ratio(res[0].ops_s, res[i].ops_s),
 			       ratio(res[0].lat_p50, res[i].lat_p50),
 			       ratio(res[0].lat_p99, res[i].lat_p99));
+		}
+		if (w_is_file(c->w)) {
+			printf("bytes copied into user memory per byte %s:",
+			       c->w == W_FILE_COPY ? "read" : "checked");
+			for (i = 0, e = 0; i < n; i++)
+				if (!res[i].skipped && !res[i].err)
+					printf("%s %s %.1f", e++ ? ";" : "", res[i].label,
+					       file_copied_per_byte(res[i].e, c->w));
+			printf("%s\n", res[0].e != E_PEL || !(res[0].skipped || res[0].err) ? "" :
+			       c->w == W_FILE_COPY ? "; pel n/a (by design 1.0: the copy is the op)" :
+			       "; pel n/a (by design 0.0: it reads the page cache itself)");
 		}
 		if (res[0].e == E_PEL)
 			printf("pel backend: %s%s%s\n",
@@ -3590,13 +3822,18 @@ static void usage(FILE *f)
 		"  -P MODE      poll: spin on the CQ a little, then block (the library's wait;\n"
 		"               default); block: always block in the kernel\n"
 		"  -x NSRCS     XOR sources, 1..%d (default 2)\n"
+		"  -f PATH      file_*: the file to read; made -s bytes long, of pseudo-random\n"
+		"               bytes, if it is absent or shorter (its first -s bytes are read)\n"
+		"  -s TOTAL     file_*: bytes of the file the ops cover, K/M/G suffixes\n"
+		"               (default 256M); ranges of -o bytes, the last one short\n"
 		"  -F, --fixed  PEL: register the buffers (PEL_IOC_REGISTER_BUFFERS) and\n"
 		"               set PEL_SQE_FIXED on every SQE; needs the module's\n"
 		"               PEL_FEAT_REGISTERED_BUFFERS (else the run is n/a)\n"
 		"  -e ENGINE    what -w runs on (default pel): kernel or pel: PEL on pel.ko;\n"
 		"               user: PEL on liblpel's user backend (LPEL_BACKEND_USER;\n"
 		"               the kernel-only figures, ENTER/s and the workers', are n/a;\n"
-		"               -S too); or a baseline: ", PEL_XOR_MAX_SRCS);
+		"               -S too; without -e, LPEL_BACKEND=user in the environment\n"
+		"               is the same); or a baseline: ", PEL_XOR_MAX_SRCS);
 	for (i = 1; i < E_NR; i++)
 		fprintf(f, "%s%s", engine_names[i], i + 1 < E_NR ? ", " : "\n");
 	fprintf(f,
@@ -3604,6 +3841,8 @@ static void usage(FILE *f)
 		"               (default: io_uring,io_uring_sqpoll,spsc_ring for nop;\n"
 		"               cpu,pthread_pool otherwise, and cpu_naive for crc32c,\n"
 		"               copy_crc32c and xor)\n"
+		"               file_*: cpu and pthread_pool pread() each range, then\n"
+		"               ISA-L crc32_iscsi, OpenSSL SHA-256 or nothing\n"
 		"               cpu, pthread_pool: glibc mem*, ISA-L crc32_iscsi and\n"
 		"               xor_gen, OpenSSL SHA-256; cpu_naive: an SSE4.2 crc32\n"
 		"               loop, a word XOR loop (a reference, not a baseline)\n"
@@ -3658,6 +3897,82 @@ static int parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
+/*
+ * The file workloads' file: opened (made, or extended to @total bytes of
+ * pseudo-random data, a different seed per MiB), then read once so that
+ * every engine finds it in the page cache.  0, or 1 with a message.
+ */
+static int file_open(const char *path, uint64_t total, bool quiet)
+{
+	const size_t chunk = 1 << 20;
+	struct stat st;
+	uint8_t *buf;
+	uint64_t off, have = 0;
+	int fd, err = 0;
+
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0 && (errno == EACCES || errno == EROFS || errno == EISDIR))
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "%s: -f %s: cannot open: %s\n", prog, path, strerror(errno));
+		return 1;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		fprintf(stderr, "%s: -f %s: not a regular file\n", prog, path);
+		close(fd);
+		return 1;
+	}
+	have = (uint64_t)st.st_size;
+	buf = buf_alloc(chunk);
+	if (!buf) {
+		fprintf(stderr, "%s: -f %s: out of memory\n", prog, path);
+		close(fd);
+		return 1;
+	}
+	if (have < total) {
+		if (!quiet)
+			printf("%s: -f %s: %s, writing %" PRIu64 " MiB of pseudo-random bytes up to -s %" PRIu64 " bytes\n",
+			       prog, path, have ? "shorter than -s" : "new",
+			       (total - have + (1 << 20) - 1) >> 20, total);
+		for (off = have; off < total && !err; ) {
+			uint64_t n = total - off < chunk ? total - off : chunk;
+			ssize_t w;
+
+			fill_random(buf, n, 0x9e3779b97f4a7c15ULL * (off / chunk + 1) ^ off);
+			w = pwrite(fd, buf, n, (off_t)off);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				err = w < 0 ? errno : ENOSPC;
+			else
+				off += (uint64_t)w;
+		}
+		if (err) {
+			fprintf(stderr, "%s: -f %s: cannot write it to %" PRIu64 " bytes: %s\n",
+				prog, path, total, strerror(err));
+			goto fail;
+		}
+	}
+	/* Read once: into the page cache for every engine alike. */
+	for (off = 0; off < total; off += chunk) {
+		uint64_t n = total - off < chunk ? total - off : chunk;
+		int64_t got = pread_full(fd, buf, n, off);
+
+		if (got != (int64_t)n) {
+			fprintf(stderr, "%s: -f %s: read at %" PRIu64 ": %s\n", prog, path,
+				off, got < 0 ? strerror((int)-got) : "short read");
+			goto fail;
+		}
+	}
+	buf_free(buf, chunk);
+	file_fd = fd;
+	return 0;
+fail:
+	buf_free(buf, chunk);
+	close(fd);
+	return 1;
+}
+
 static int parse_uint(const char *s, unsigned int min, unsigned int max,
 		      unsigned int *out)
 {
@@ -3690,11 +4005,12 @@ int main(int argc, char **argv)
 	const char *json_path = "pelbench-suite.json", *blist = NULL;
 	enum engine primary = E_PEL;
 	unsigned int baselines, i;
-	bool json = false, suite = false;
+	bool json = false, suite = false, e_given = false;
+	const char *env;
 	char *end;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "w:q:b:o:T:t:yP:x:e:B:jSR:J:Fh",
+	while ((opt = getopt_long(argc, argv, "w:q:b:o:T:t:yP:x:e:B:jSR:J:Ff:s:h",
 				  longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'w':
@@ -3733,6 +4049,16 @@ int main(int argc, char **argv)
 		case 'F':
 			c.fixed = true;
 			break;
+		case 'f':
+			if (!*optarg)
+				goto bad;
+			file_path = optarg;
+			break;
+		case 's':
+			if (parse_size(optarg, &file_total) || !file_total)
+				goto bad;
+			file_given_total = true;
+			break;
 		case 'P':
 			if (!strcmp(optarg, "poll") || !strcmp(optarg, "polled"))
 				c.wait = WAIT_POLL;
@@ -3746,6 +4072,7 @@ int main(int argc, char **argv)
 				goto bad;
 			break;
 		case 'e':
+			e_given = true;
 			if (!strcmp(optarg, "user") || !strcmp(optarg, "kernel")) {
 				primary = E_PEL;
 				pel_backend_req = optarg[0] == 'u' ? LPEL_BACKEND_USER :
@@ -3808,6 +4135,10 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
+	/* Without -e, $LPEL_BACKEND=user (or kernel) picks PEL's backend. */
+	env = getenv("LPEL_BACKEND");
+	if (!e_given && env && !strcmp(env, "user"))
+		pel_backend_req = LPEL_BACKEND_USER;
 	if (!c.batch)
 		c.batch = c.depth >= 4 ? c.depth / 4 : 1;
 	if (c.batch > c.depth) {
@@ -3832,6 +4163,22 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
+	if (w_is_file(c.w) && !suite) {
+		if (!file_path) {
+			fprintf(stderr, "%s: -w %s needs -f PATH, the file to read\n",
+				prog, workload_names[c.w]);
+			return EXIT_USAGE;
+		}
+		if (c.fixed) {
+			fprintf(stderr, "%s: -F (registered buffers) does not apply to -w %s\n",
+				prog, workload_names[c.w]);
+			return EXIT_USAGE;
+		}
+	} else if (!suite && (file_path || file_given_total)) {
+		fprintf(stderr, "%s: -f and -s are for the file workloads (file_crc32c, file_copy, file_sha256), not -w %s\n",
+			prog, workload_names[c.w]);
+		return EXIT_USAGE;
+	}
 	if (suite_subset && !suite) {
 		fprintf(stderr, "%s: --subset is for the suite (-S)\n", prog);
 		return EXIT_USAGE;
@@ -3841,6 +4188,11 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (suite)
 		return run_suite(json_path);
+	if (w_is_file(c.w)) {
+		if (file_open(file_path, file_total, json))
+			return 1;
+		file_nranges = (file_total + c.size - 1) / c.size;
+	}
 	return run_single(&c, primary, baselines, json);
 
 bad:

@@ -5,7 +5,7 @@
 # throw-away busybox initramfs, run one command inside, and judge the run.
 #
 #   tools/vm/run-vm.sh [-k 6.1|6.12|KVER|debug|PATH] [-c NCPUS] [-m MEM_MB] [-t TIMEOUT_S]
-#                      [-l LOGFILE] [-M MODULE]... [-f HOSTPATH]...
+#                      [-l LOGFILE] [-M MODULE]... [-f HOSTPATH]... [-d IMAGE]...
 #                      [-a QEMU_ARG]... [-A KERNEL_ARG]... [-b] [-v]
 #                      -- COMMAND [ARGS...]
 #
@@ -13,6 +13,10 @@
 # (the final dmesg dump only with -v).
 # Dynamically linked programs among the -f files get the loader and their
 # shared objects (ldd's list) at their host paths in the initramfs.
+# Each -d IMAGE is a raw disk image attached as a virtio-blk disk (/dev/vda,
+# /dev/vdb, ... in order); with -d, the modules for virtio-blk and ext4
+# (virtio_pci, virtio_blk, ext4 and their dependencies) are loaded first
+# where the kernel has them as modules.
 # Inside the VM, /init loads the -M modules, runs COMMAND in /pel and prints
 # a sentinel line "PEL_VM_EXIT=<status>" followed by the full dmesg between
 # "=== PEL_DMESG_BEGIN ===" and "=== PEL_DMESG_END ===", then powers off.
@@ -69,6 +73,9 @@ usage: ${0##*/} [options] -- COMMAND [ARGS...]
               .ko file) with its dependencies before COMMAND; repeatable
   -f PATH     copy a host file or directory into /pel in the VM; repeatable
               (with the loader and the shared objects of dynamic programs)
+  -d IMAGE    attach a raw disk image as a virtio-blk disk (/dev/vda, then
+              /dev/vdb, ...); loads virtio_pci, virtio_blk and ext4 (with
+              their dependencies) where they are modules; repeatable
   -a ARG      extra QEMU argument; repeatable
   -A ARG      extra kernel command-line argument; repeatable
   -b          boot the compressed bzImage as shipped (slower; by default the
@@ -88,12 +95,13 @@ timeout_s=300
 logfile=
 modules=()
 files=()
+disks=()
 qemu_extra=()
 kargs_extra=()
 verbose=0
 bzimage=0
 
-while getopts ':k:c:m:t:l:M:f:a:A:bvh' opt; do
+while getopts ':k:c:m:t:l:M:f:d:a:A:bvh' opt; do
 	case "$opt" in
 	k) kernel=$OPTARG ;;
 	c) ncpus=$OPTARG ;;
@@ -102,6 +110,7 @@ while getopts ':k:c:m:t:l:M:f:a:A:bvh' opt; do
 	l) logfile=$OPTARG ;;
 	M) modules+=("$OPTARG") ;;
 	f) files+=("$OPTARG") ;;
+	d) disks+=("$OPTARG") ;;
 	a) qemu_extra+=("$OPTARG") ;;
 	A) kargs_extra+=("$OPTARG") ;;
 	v) verbose=1 ;;
@@ -116,6 +125,15 @@ shift $((OPTIND - 1))
 
 for v in "$ncpus" "$mem" "$timeout_s"; do
 	[[ "$v" =~ ^[1-9][0-9]*$ ]] || die "not a positive integer: '$v'"
+done
+[ ${#disks[@]} -le 26 ] || die "too many -d disks (${#disks[@]}; at most 26, vda..vdz)"
+for d in "${disks[@]}"; do
+	[ -f "$d" ] || die "-d $d: no such disk image (a regular file is needed)"
+	[ -r "$d" ] && [ -w "$d" ] || die "-d $d: the disk image must be readable and writable"
+	[ "$(stat -c %s "$d")" -gt 0 ] || die "-d $d: the disk image is empty"
+	case "$d" in
+	*,*) die "-d $d: a comma in the image path is not supported (QEMU's -drive syntax)" ;;
+	esac
 done
 
 # --- kernel ----------------------------------------------------------------
@@ -410,10 +428,50 @@ add_module() {
 	load_order+=("$name")
 }
 
+# add_disk_module NAME: a module the -d disks need.  Built in: nothing to
+# do; absent from the kernel (e.g. a tinyconfig kernel without virtio-blk or
+# ext4): said once, and the disk may not show or mount (the command finds
+# out, and says so).
+add_disk_module() {
+	local name=${1//-/_}
+	[ -z "${mod_seen[$name]:-}" ] || return 0
+	if [ -z "$(mod_path "$name")" ] && ! mod_builtin "$name"; then
+		# A kernel built with everything in (modules.builtin may be
+		# empty) is judged by its config, when there is one.
+		local sym=
+		case $name in
+		virtio_pci) sym=CONFIG_VIRTIO_PCI ;;
+		virtio_blk) sym=CONFIG_VIRTIO_BLK ;;
+		ext4) sym=CONFIG_EXT4_FS ;;
+		esac
+		if [ -n "$kconfig" ] && [ -n "$sym" ] && grep -qs "^$sym=y" "$kconfig"; then
+			log "module $name is built into $kver; not loading"
+		else
+			# Not "WARNING:": a word of the log scan.
+			log "note: -d: $kver has no $name (neither a module nor built in);" \
+			    "the disk may not be usable"
+		fi
+		mod_seen[$name]=1
+		return 0
+	fi
+	add_module "$name"
+}
+
+if [ ${#disks[@]} -gt 0 ]; then
+	for m in virtio_pci virtio_blk ext4; do
+		add_disk_module "$m"
+	done
+fi
 for m in "${modules[@]}"; do
 	add_module "$m"
 done
 printf '%s\n' "${load_order[@]}" >"$root/lib/modules/load-order"
+# The disks /init waits for (virtio-blk probes them asynchronously).
+: >"$root/etc/disks"
+letters=abcdefghijklmnopqrstuvwxyz
+for ((i = 0; i < ${#disks[@]}; i++)); do
+	printf 'vd%s\n' "${letters:i:1}" >>"$root/etc/disks"
+done
 
 # --- files and command -----------------------------------------------------
 
@@ -530,6 +588,24 @@ while read -r m; do
 	fi
 done </lib/modules/load-order
 
+# The -d disks: wait up to 20 s for each block device (the driver's probe and
+# the partition scan may finish after insmod returns), and say what is there.
+if [ -z "$status" ]; then
+	while read -r d; do
+		[ -n "$d" ] || continue
+		n=0
+		while [ ! -b "/dev/$d" ] && [ $n -lt 200 ]; do
+			sleep 0.1
+			n=$((n + 1))
+		done
+		if [ -b "/dev/$d" ]; then
+			echo "run-vm: disk /dev/$d: $(cat /sys/block/$d/size 2>/dev/null) sectors"
+		else
+			echo "run-vm: disk /dev/$d did not appear within 20 s (no virtio-blk driver?)"
+		fi
+	done </etc/disks
+fi
+
 if [ -z "$status" ]; then
 	cd /pel
 	sh /pel/.cmd </dev/null
@@ -574,10 +650,18 @@ qemu=(qemu-system-x86_64 -accel tcg -cpu max -smp "$ncpus" -m "$mem"
       -nodefaults -no-user-config -display none -serial stdio -nic none
       -no-reboot -kernel "$boot_image" -initrd "$initrd" -append "$append"
       "${qemu_extra[@]}")
+# Raw images on virtio-blk (PCI), in order: vda, vdb, ...
+i=0
+for d in "${disks[@]}"; do
+	qemu+=(-drive "file=$d,format=raw,if=none,id=pd$i,cache=writeback"
+	       -device "virtio-blk-pci,drive=pd$i")
+	i=$((i + 1))
+done
 
 log "kernel $kver (${boot_image##*/}), $ncpus CPUs, $mem MiB, timeout ${timeout_s}s"
 log "log $logfile"
 [ ${#load_order[@]} -eq 0 ] || log "modules: ${load_order[*]}"
+[ ${#disks[@]} -eq 0 ] || log "disks (virtio-blk, raw): ${disks[*]}"
 [ "$so_staged" -eq 0 ] || log "shared objects for the -f programs: $so_staged"
 
 # show_console: echo the console, but fold the dmesg dump (it repeats the
