@@ -2715,7 +2715,8 @@ static double file_copied_per_byte(enum engine e, enum workload w)
 {
 	if (w == W_FILE_COPY)
 		return 1.0;
-	return e == E_PEL ? 0.0 : 1.0;
+	/* The user backend pread()s into its bounce buffer, as a pool does. */
+	return e == E_PEL && pel_backend_req == LPEL_BACKEND_KERNEL ? 0.0 : 1.0;
 }
 
 static int run_single(const struct cfg *c, enum engine primary,
