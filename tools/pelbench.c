@@ -6,6 +6,8 @@
  *		 [-t SECONDS] [-y] [-P poll|block] [-x NSRCS] [-F] [-e ENGINE]
  *		 [-B BASELINES] [-j]
  *	pelbench -w file_crc32c|file_copy|file_sha256 -f PATH [-s TOTAL] [...]
+ *	pelbench -w file_sha256_blocks|file_crc32c_blocks -f PATH [--block=SIZE]
+ *	pelbench -w sha256_blocks [--block=SIZE] [...]
  *	pelbench -S [-t SECONDS] [-R ROUNDS] [-J FILE] [-e user|kernel]
  *		    [--subset=issue14]
  *
@@ -43,7 +45,15 @@
  * into a buffer and run ISA-L's crc32_iscsi, OpenSSL's SHA-256 or nothing
  * (file_copy: the pread is the op), on one thread (cpu) and on the pool.
  * They also print how many bytes each engine copies into user memory per
- * byte it checks (pread: 1; PEL's CRC and SHA-256: 0).
+ * byte it checks (pread: 1; PEL's CRC and SHA-256: 0 on pel.ko, 1 on the
+ * user backend, which preads into a bounce buffer).
+ * Per-block digests (sha256_blocks, file_sha256_blocks, file_crc32c_blocks):
+ * each op digests its range every --block bytes (default 1 MiB) into an
+ * array (PEL_OPF_BLOCKS: lpel_prep_*_blocks()); the one-thread baseline
+ * preads the range and digests each block with OpenSSL or ISA-L, the pool
+ * splits an op's blocks among its threads.  Without PEL_FEAT_BLOCK_DIGESTS
+ * PEL's side is n/a and the baselines run anyway.  --cold drops the page
+ * cache before each op (untimed) to read the file through the block layer.
  * PEL's rings run on pel.ko (-e kernel, the default; -e pel is the same)
  * or on liblpel's user backend (-e user, LPEL_BACKEND_USER); every run says
  * which.  The kernel's own figures (PEL_IOC_ENTER/s, the workers' counters,
@@ -83,6 +93,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/uio.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -127,6 +138,8 @@
 #define POOL_MAX_CHUNKS		64
 /* io_uring SQPOLL: how long its thread polls after the last SQE. */
 #define SQPOLL_IDLE_MS		100
+/* Per-block digests: the default block (--block). */
+#define DEFAULT_BLOCK		(1ULL << 20)
 /* Refuse configurations that need more buffer memory than this. */
 #define MAX_BUFFER_BYTES	(768ULL << 20)
 #define MAX_THREADS		256
@@ -148,12 +161,14 @@ static bool pel_on_kernel(void)
  */
 enum workload {
 	W_NOP, W_COPY, W_FILL, W_COMPARE, W_CRC32C, W_COPY_CRC32C, W_XOR,
-	W_SHA256, W_FILE_CRC32C, W_FILE_COPY, W_FILE_SHA256, W_NR
+	W_SHA256, W_FILE_CRC32C, W_FILE_COPY, W_FILE_SHA256,
+	W_SHA256_BLOCKS, W_FILE_SHA256_BLOCKS, W_FILE_CRC32C_BLOCKS, W_NR
 };
 
 static const char *const workload_names[W_NR] = {
 	"nop", "copy", "fill", "compare", "crc32c", "copy_crc32c", "xor",
 	"sha256", "file_crc32c", "file_copy", "file_sha256",
+	"sha256_blocks", "file_sha256_blocks", "file_crc32c_blocks",
 };
 
 /* What the single-thread baseline does for each workload. */
@@ -161,11 +176,37 @@ static const char *const cpu_names[W_NR] = {
 	"nothing", "memcpy", "memset", "memcmp", "ISA-L crc32c",
 	"memcpy + ISA-L crc32c", "ISA-L xor_gen", "OpenSSL sha256",
 	"pread + ISA-L crc32c", "pread", "pread + OpenSSL sha256",
+	"OpenSSL sha256/blk", "pread + OpenSSL sha256/blk",
+	"pread + ISA-L crc32c/blk",
 };
 
 static bool w_is_file(enum workload w)
 {
-	return w == W_FILE_CRC32C || w == W_FILE_COPY || w == W_FILE_SHA256;
+	return w == W_FILE_CRC32C || w == W_FILE_COPY || w == W_FILE_SHA256 ||
+	       w == W_FILE_SHA256_BLOCKS || w == W_FILE_CRC32C_BLOCKS;
+}
+
+/*
+ * Per-block digests (PEL_OPF_BLOCKS): an op's range is digested every
+ * --block bytes (cfg.block; the last block may be shorter) into an array
+ * per slot, 32 bytes a SHA-256, 4 a CRC-32C.
+ */
+static bool w_is_blocks(enum workload w)
+{
+	return w == W_SHA256_BLOCKS || w == W_FILE_SHA256_BLOCKS ||
+	       w == W_FILE_CRC32C_BLOCKS;
+}
+
+static bool w_is_sha(enum workload w)
+{
+	return w == W_SHA256 || w == W_FILE_SHA256 || w == W_SHA256_BLOCKS ||
+	       w == W_FILE_SHA256_BLOCKS;
+}
+
+/* Bytes of one digest of @w's array (or its one digest). */
+static size_t w_digest_size(enum workload w)
+{
+	return w == W_FILE_CRC32C_BLOCKS ? sizeof(uint32_t) : PEL_SHA256_DIGEST_SIZE;
 }
 
 /*
@@ -178,6 +219,8 @@ static uint64_t file_total = 256ULL << 20;
 static int file_fd = -1;
 static uint64_t file_nranges;
 static bool file_given_total;		/* -s given */
+static const char *file_na;		/* -S: why its file could not be made */
+static const char *file_dir;		/* -S: --file-dir, else $PEL_BENCH_FILE_DIR, else /tmp */
 
 /* ... and the naive reference row (only where it differs). */
 static const char *const naive_names[W_NR] = {
@@ -208,6 +251,8 @@ struct cfg {
 	bool verify;
 	enum wait_mode wait;
 	bool fixed;			/* -F: PEL ops on registered buffers */
+	uint64_t block;			/* --block: per-block digests' block size */
+	bool cold;			/* file workloads: the page cache dropped before each op */
 };
 
 /* ------------------------------------------------------------------------
@@ -465,6 +510,7 @@ struct wbuf {
 	const void **xptr;		/* XOR's address list, kept alive (its own page, for -F) */
 	size_t dst_bytes;
 	uint64_t *foff, *flen;		/* file workloads: each slot's range */
+	size_t dstride;			/* bytes of a slot's digest (array) */
 	uint32_t crc_ref;
 	uint8_t sha_ref[PEL_SHA256_DIGEST_SIZE];
 };
@@ -607,6 +653,36 @@ static void xor_isal(uint8_t *dst, uint8_t *const *srcs, unsigned int nr,
 		xor_naive(dst, srcs, nr, off, n);
 }
 
+/* Blocks of @block bytes in @len (the last one may be short). */
+static uint64_t nr_blocks(uint64_t len, uint64_t block)
+{
+	return block ? (len + block - 1) / block : 0;
+}
+
+/*
+ * The per-block digests of @n bytes at @p into @out: OpenSSL's SHA-256 or
+ * ISA-L's CRC-32C (seed 0, as PEL's) of each @block bytes.
+ */
+static void digest_blocks(enum workload w, const uint8_t *p, uint64_t n,
+			  uint64_t block, uint8_t *out)
+{
+	uint64_t i;
+
+	for (i = 0; i < n; i += block) {
+		uint64_t len = n - i < block ? n - i : block;
+
+		if (w == W_FILE_CRC32C_BLOCKS) {
+			uint32_t v = crc32c(0, p + i, len);
+
+			memcpy(out, &v, sizeof(v));
+			out += sizeof(v);
+		} else {
+			SHA256(p + i, len, out);
+			out += PEL_SHA256_DIGEST_SIZE;
+		}
+	}
+}
+
 static void wbuf_free(struct wbuf *b)
 {
 	unsigned int i;
@@ -616,7 +692,7 @@ static void wbuf_free(struct wbuf *b)
 	for (i = 1; i < PEL_XOR_MAX_SRCS; i++)
 		buf_free(b->xsrc[i], b->size);
 	buf_free(b->dst, b->dst_bytes);
-	buf_free(b->digest, (size_t)b->slots * PEL_SHA256_DIGEST_SIZE);
+	buf_free(b->digest, (size_t)b->slots * b->dstride);
 	buf_free(b->ref, b->size);
 	buf_free(b->xptr, PEL_XOR_MAX_SRCS * sizeof(*b->xptr));
 	free(b->foff);
@@ -666,8 +742,11 @@ static int wbuf_init(struct wbuf *b, const struct cfg *c, unsigned int seed)
 			goto nomem;
 		memset(b->dst, POISON_BYTE, b->dst_bytes);
 	}
-	if (w == W_SHA256 || w == W_FILE_SHA256) {
-		b->digest = buf_alloc((size_t)c->depth * PEL_SHA256_DIGEST_SIZE);
+	if (w_is_sha(w) || w_is_blocks(w)) {
+		b->dstride = w_is_blocks(w) ?
+			     nr_blocks(sz, c->block) * w_digest_size(w) :
+			     PEL_SHA256_DIGEST_SIZE;
+		b->digest = buf_alloc((size_t)c->depth * b->dstride);
 		if (!b->digest)
 			goto nomem;
 	}
@@ -687,6 +766,13 @@ static int wbuf_init(struct wbuf *b, const struct cfg *c, unsigned int seed)
 		return 0;
 	}
 	/* The expected results, computed once. */
+	if (w == W_SHA256_BLOCKS) {
+		/* ref holds the digests (fewer bytes than the source). */
+		b->ref = buf_alloc(sz);
+		if (!b->ref)
+			goto nomem;
+		digest_blocks(w, b->src, sz, c->block, b->ref);
+	}
 	if (w == W_CRC32C || w == W_COPY_CRC32C)
 		b->crc_ref = crc32c(0, b->src, sz);
 	if (w == W_SHA256)
@@ -710,7 +796,7 @@ static uint8_t *slot_dst(const struct wbuf *b, unsigned int slot)
 
 static uint8_t *slot_digest(const struct wbuf *b, unsigned int slot)
 {
-	return b->digest + (size_t)slot * PEL_SHA256_DIGEST_SIZE;
+	return b->digest + (size_t)slot * b->dstride;
 }
 
 /* -y: make each op's output visibly stale before it runs. */
@@ -718,8 +804,8 @@ static void poison(const struct cfg *c, const struct wbuf *b, unsigned int slot)
 {
 	if (w_has_dst(c->w))
 		memset(slot_dst(b, slot), POISON_BYTE, b->size);
-	if (c->w == W_SHA256 || c->w == W_FILE_SHA256)
-		memset(slot_digest(b, slot), 0, PEL_SHA256_DIGEST_SIZE);
+	if (b->digest)
+		memset(slot_digest(b, slot), 0, b->dstride);
 }
 
 /* What one range of an op did, on the CPU: the CRC, a COMPARE difference. */
@@ -817,6 +903,18 @@ static void cpu_range(const struct cfg *c, const struct wbuf *b,
 			SHA256(p, b->flen[slot], slot_digest(b, slot));
 		break;
 	}
+	case W_SHA256_BLOCKS:
+	case W_FILE_SHA256_BLOCKS:
+	case W_FILE_CRC32C_BLOCKS: {
+		/* A block-aligned piece of the op: its blocks' digests. */
+		const uint8_t *p = c->w == W_SHA256_BLOCKS ? b->src + off :
+				   file_range(b, slot, off, n, r);
+
+		if (!r->err)
+			digest_blocks(c->w, p, n, c->block, slot_digest(b, slot) +
+				      off / c->block * w_digest_size(c->w));
+		break;
+	}
 	case W_NR:
 		break;
 	}
@@ -851,6 +949,12 @@ static void cpu_result(const struct cfg *c, const struct rres *r, uint64_t len,
 		*res = (int64_t)len;
 		*result = 0;
 		break;
+	case W_SHA256_BLOCKS:
+	case W_FILE_SHA256_BLOCKS:
+	case W_FILE_CRC32C_BLOCKS:
+		*res = (int64_t)len;
+		*result = nr_blocks(len, c->block);
+		break;
 	default:
 		*res = (int64_t)len;
 		*result = len;
@@ -884,6 +988,28 @@ static enum check check_op(const struct cfg *c, const struct wbuf *b,
 		return CHECK_FAILED;
 	if (!c->verify)
 		return CHECK_OK;
+	if (w_is_blocks(c->w)) {
+		uint64_t n = op_len(c, b, slot), i, k;
+		size_t dsz = w_digest_size(c->w);
+		uint8_t md[PEL_SHA256_DIGEST_SIZE];
+
+		if (result != nr_blocks(n, c->block))
+			return CHECK_MISCOMPARE;
+		if (c->w == W_SHA256_BLOCKS)
+			return memcmp(slot_digest(b, slot), b->ref, b->dstride) ?
+			       CHECK_MISCOMPARE : CHECK_OK;
+		/* Each block read again here, and digested with the libraries. */
+		for (i = 0, k = 0; i < n; i += c->block, k++) {
+			uint64_t len = n - i < c->block ? n - i : c->block;
+
+			if (pread_full(file_fd, b->ref, len, b->foff[slot] + i) != (int64_t)len)
+				return CHECK_MISCOMPARE;
+			digest_blocks(c->w, b->ref, len, c->block, md);
+			if (memcmp(slot_digest(b, slot) + k * dsz, md, dsz))
+				return CHECK_MISCOMPARE;
+		}
+		return CHECK_OK;
+	}
 	if (w_is_file(c->w)) {
 		uint64_t n = b->flen[slot];
 		uint8_t md[PEL_SHA256_DIGEST_SIZE];
@@ -944,6 +1070,7 @@ struct tstats {
 	uint64_t lat_sum, lat_max;	/* ticks */
 	uint64_t t_first, n_first;	/* first counted reaping pass */
 	uint64_t t_last;		/* last counted completion */
+	uint64_t paused;		/* cold runs: page-cache drops between them */
 	struct hist h;
 };
 
@@ -977,6 +1104,7 @@ struct tctx {
 	unsigned int inflight;
 	struct tstats st;
 	uint64_t frange;		/* file workloads: the next range */
+	uint64_t pause_pending;		/* cold runs: the drop before the op in flight */
 	atomic_uint_fast64_t counted;	/* st.ops - st.n_first, for run_engine() */
 	int err;			/* first error, -errno */
 	const char *err_what;
@@ -1023,8 +1151,14 @@ static void complete(struct tctx *t, uint64_t slot, int64_t res,
 	t->inflight--;
 	t->free_slots[t->nr_free++] = (unsigned int)slot;
 	ck = check_op(t->cfg, &t->wb, (unsigned int)slot, res, result);
-	if (atomic_load_explicit(&phase, memory_order_relaxed) != PH_RUN)
+	if (atomic_load_explicit(&phase, memory_order_relaxed) != PH_RUN) {
+		t->pause_pending = 0;
 		return;
+	}
+	/* A cold run's drop before this op lies inside the span: not its time. */
+	if (st->ops)
+		st->paused += t->pause_pending;
+	t->pause_pending = 0;
 	lat = now > t->stamp[slot] ? now - t->stamp[slot] : 0;
 	if (!st->ops || now == st->t_first) {
 		st->t_first = now;
@@ -1058,6 +1192,43 @@ struct engine_ops {
 
 static const struct engine_ops *const engine_ops[E_NR];
 
+#define DROP_CACHES_PATH	"/proc/sys/vm/drop_caches"
+#define TMPFS_MAGIC_		0x01021994
+#define RAMFS_MAGIC_		0x858458f6
+
+/* Why the file workloads' file cannot be read cold here, or NULL. */
+static const char *cold_na(void)
+{
+	static char buf[200];
+	struct statfs sf;
+	int fd = open(DROP_CACHES_PATH, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return "cannot drop caches (not root or no " DROP_CACHES_PATH ")";
+	close(fd);
+	if (file_fd >= 0 && !fstatfs(file_fd, &sf) &&
+	    (sf.f_type == TMPFS_MAGIC_ || sf.f_type == RAMFS_MAGIC_)) {
+		snprintf(buf, sizeof(buf),
+			 "cannot drop caches: %s is on tmpfs/ramfs, whose pages are the file (put it on a disk)",
+			 file_path ? file_path : "the file");
+		return buf;
+	}
+	return NULL;
+}
+
+/* Drop the clean page cache, dentries and inodes (echo 3): 0 or -errno. */
+static int drop_caches(void)
+{
+	int fd = open(DROP_CACHES_PATH, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, "3", 1) != 1)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
 static void *bench_thread(void *arg)
 {
 	struct tctx *t = arg;
@@ -1086,6 +1257,17 @@ static void *bench_thread(void *arg)
 					t->wb.foff[slot] = k * c->size;
 					t->wb.flen[slot] = file_total - k * c->size < c->size ?
 							   file_total - k * c->size : c->size;
+				}
+				if (c->cold) {
+					/* Cold (depth 1): the page cache dropped, untimed. */
+					uint64_t p0 = now_ticks();
+					int err = drop_caches();
+
+					if (err) {
+						t_fail(t, err, "dropping the page cache");
+						break;
+					}
+					t->pause_pending += now_ticks() - p0;
 				}
 				if (ops->prep(t, slot))
 					break;
@@ -1197,6 +1379,19 @@ static int pel_prep(struct tctx *t, unsigned int slot)
 	case W_FILE_SHA256:
 		lpel_prep_file_sha256(sqe, slot_digest(b, slot), 0, b->foff[slot],
 				      b->flen[slot]);
+		break;
+	case W_SHA256_BLOCKS:
+		lpel_prep_sha256_blocks(sqe, slot_digest(b, slot), b->src, c->size,
+					c->block);
+		break;
+	case W_FILE_SHA256_BLOCKS:
+		lpel_prep_file_sha256_blocks(sqe, slot_digest(b, slot), 0,
+					     b->foff[slot], b->flen[slot], c->block);
+		break;
+	case W_FILE_CRC32C_BLOCKS:
+		lpel_prep_file_crc32c_blocks(sqe, (uint32_t *)(void *)slot_digest(b, slot),
+					     0, b->foff[slot], b->flen[slot],
+					     c->block, 0);
 		break;
 	case W_NR:
 		break;
@@ -1562,11 +1757,14 @@ static int pool_prep(struct tctx *t, unsigned int slot)
 
 	if (c->w != W_NOP && c->w != W_SHA256 && c->w != W_FILE_SHA256 &&
 	    size >= POOL_SPLIT_MIN) {
+		/* Per-block digests: pieces of whole blocks. */
+		uint64_t align = w_is_blocks(c->w) ? c->block : 4096;
+
 		k = t->pool->nthreads;
 		if (k > POOL_MAX_CHUNKS)
 			k = POOL_MAX_CHUNKS;
 		chunk = (size + k - 1) / k;
-		chunk = (chunk + 4095) & ~4095ULL;
+		chunk = (chunk + align - 1) / align * align;
 		k = (unsigned int)((size + chunk - 1) / chunk);
 	}
 	op->nchunks = k;
@@ -1850,7 +2048,7 @@ struct result {
 	struct cfg cfg;
 	char label[48];
 	int err;
-	char errmsg[160];
+	char errmsg[256];
 	bool skipped;
 	unsigned int nthreads;
 	struct tstats *th;		/* per thread */
@@ -1980,6 +2178,8 @@ static int tctx_setup(struct tctx *t, enum engine e, const struct cfg *c,
 			if (ret < 0)
 				return t_fail(t, ret, "lpel_register_files");
 		}
+		if (w_is_blocks(c->w) && !(t->pel.features & PEL_FEAT_BLOCK_DIGESTS))
+			return t_fail(t, -EOPNOTSUPP, "PEL_FEAT_BLOCK_DIGESTS");
 		if (c->fixed) {
 			struct iovec iov[PEL_XOR_MAX_SRCS + 8];
 
@@ -2109,8 +2309,9 @@ static void result_totals(struct result *r)
 			for (j = 0; j < HBUCKETS; j++)
 				h->b[j] += st->h.b[j];
 		/* Ops after the first counted pass, over the time since. */
-		if (st->ops > st->n_first && st->t_last > st->t_first) {
-			double span = ticks_to_ns((double)(st->t_last - st->t_first)) / 1e9;
+		if (st->ops > st->n_first && st->t_last > st->t_first + st->paused) {
+			double span = ticks_to_ns((double)(st->t_last - st->t_first -
+							   st->paused)) / 1e9;
 
 			rate = (double)(st->ops - st->n_first) / span;
 		} else {
@@ -2216,6 +2417,27 @@ static int run_engine(enum engine e, const struct cfg *cfg, struct result *r)
 			 "n/a: module lacks registered buffers");
 		return 0;
 	}
+	if (w_is_file(c.w)) {
+		if (file_fd < 0) {
+			r->skipped = true;
+			snprintf(r->errmsg, sizeof(r->errmsg), "n/a: no file to read: %s",
+				 file_na ? file_na : "none was opened");
+			return 0;
+		}
+		/* The suite's file runs differ in op size. */
+		file_nranges = (file_total + c.size - 1) / c.size;
+	}
+	if (c.cold) {
+		const char *why = cold_na();
+
+		if (why) {
+			r->skipped = true;
+			snprintf(r->errmsg, sizeof(r->errmsg), "n/a: %s", why);
+			return 0;
+		}
+		/* Clean pages only are dropped: none of the file may be dirty. */
+		fdatasync(file_fd);
+	}
 	r->nthreads = c.threads;
 	r->th = calloc(c.threads, sizeof(*r->th));
 	r->th_ops_s = calloc(c.threads, sizeof(double));
@@ -2254,6 +2476,15 @@ static int run_engine(enum engine e, const struct cfg *cfg, struct result *r)
 					 lpel_backend_name(lpel_backend(&t[i].pel)),
 					 strerror(-ret),
 					 ret == -EOPNOTSUPP ? " (no PEL_FEAT_REGISTERED_FILES)" : "");
+				r->backend = lpel_backend(&t[i].pel);
+				r->skipped = true;
+				ret = 0;
+			}
+			if (e == E_PEL && w_is_blocks(c.w) &&
+			    !strcmp(t[i].err_what, "PEL_FEAT_BLOCK_DIGESTS")) {
+				snprintf(r->errmsg, sizeof(r->errmsg),
+					 "n/a: PEL's per-block digests are not available on the %s backend (no PEL_FEAT_BLOCK_DIGESTS; PEL_OPF_BLOCKS gives -EINVAL)",
+					 lpel_backend_name(lpel_backend(&t[i].pel)));
 				r->backend = lpel_backend(&t[i].pel);
 				r->skipped = true;
 				ret = 0;
@@ -2516,6 +2747,10 @@ static void json_cfg(struct jw *jw, const struct cfg *c)
 	jw_str(jw, "wait", c->wait == WAIT_POLL ? "poll" : "block");
 	jw_bool(jw, "verify", c->verify);
 	jw_bool(jw, "fixed", c->fixed);
+	if (w_is_blocks(c->w))
+		jw_u64(jw, "block", c->block);
+	if (c->cold)
+		jw_bool(jw, "cold", true);
 }
 
 static void json_lat(struct jw *jw, double avg, double p50, double p99,
@@ -2747,7 +2982,7 @@ static int run_single(const struct cfg *c, enum engine primary,
 		       c->fixed ? ", registered buffers" : "",
 		       use_tsc ? "" : " (clock: clock_gettime)");
 	run_engine(primary, c, &res[n++]);
-	if (w_is_file(c->w) && res[0].e == E_PEL && res[0].skipped)
+	if ((w_is_file(c->w) || w_is_blocks(c->w)) && res[0].e == E_PEL && res[0].skipped)
 		fprintf(json ? stderr : stdout, "%s: %s; running the baselines anyway\n",
 			prog, res[0].errmsg + strlen("n/a: "));
 	for (e = 0; e < E_NR; e++) {
@@ -2822,7 +3057,8 @@ static int run_single(const struct cfg *c, enum engine primary,
 					       file_copied_per_byte(res[i].e, c->w));
 			printf("%s\n", res[0].e != E_PEL || !(res[0].skipped || res[0].err) ? "" :
 			       c->w == W_FILE_COPY ? "; pel n/a (by design 1.0: the copy is the op)" :
-			       "; pel n/a (by design 0.0: it reads the page cache itself)");
+			       pel_on_kernel() ? "; pel n/a (by design 0.0: it reads the page cache itself)" :
+			       "; pel n/a (by design 1.0 on the user backend: it preads into a bounce buffer)");
 		}
 		if (res[0].e == E_PEL)
 			printf("pel backend: %s%s%s\n",
@@ -2890,6 +3126,9 @@ static bool in_subset(const char *id)
 
 	if (!suite_subset)
 		return true;
+	/* --subset=issue15: the file runs. */
+	if (!strcmp(suite_subset, "issue15"))
+		return !strncmp(id, "file.", 5);
 	for (i = 0; subset_issue14[i]; i++)
 		if (!strcmp(subset_issue14[i], id))
 			return true;
@@ -3037,6 +3276,52 @@ static double srun_val(const char *id, char what)
 	return NAN;
 }
 
+/* The suite's file runs: ranges of this size (64 MiB; less for a smaller -s). */
+#define FILE_OP_SIZE		(64ULL << 20)
+
+/* "file.crc32c.256M[.cold].pel": the op, the file's size, cold or cached, the engine. */
+static const char *file_run_id(char *buf, size_t n, enum workload w,
+			       bool cold, enum engine e)
+{
+	char sz[24];
+
+	fmt_size(sz, sizeof(sz), file_total);
+	snprintf(buf, n, "file.%s.%s%s%s%s", workload_names[w] + strlen("file_"),
+		 sz, cold ? ".cold" : "", e < E_NR ? "." : "",
+		 e < E_NR ? engine_names[e] : "");
+	return buf;
+}
+
+static double file_val(enum workload w, bool cold, enum engine e)
+{
+	char id[64];
+
+	return srun_val(file_run_id(id, sizeof(id), w, cold, e), 'm');
+}
+
+/* Why a run has no figure ("n/a: " stripped), or NULL if it has one. */
+static const char *srun_na(const char *id)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr_sruns; i++) {
+		const struct srun *s = &sruns[i];
+		const char *m;
+
+		if (strcmp(s->id, id))
+			continue;
+		if (s->have_med)
+			return NULL;
+		if (!s->n)
+			return "not run";
+		m = s->r[0].errmsg;
+		if (!strncmp(m, "n/a: ", 5))
+			m += 5;
+		return *m ? m : "no completed op";
+	}
+	return "not in this suite";
+}
+
 /* The sizes of the throughput-vs-size sweep. */
 static const uint64_t sweep_sizes[] = {
 	4 << 10, 64 << 10, 1 << 20, 4 << 20, 16 << 20, 64 << 20,
@@ -3069,7 +3354,7 @@ struct target {
 	const char *na;		/* why there is no figure at all, or NULL */
 };
 
-static struct target targets[24];
+static struct target targets[32];
 static unsigned int nr_targets;
 static unsigned int target_issue = 13;	/* the issue of the targets added next */
 
@@ -3129,7 +3414,7 @@ static const char *target_reached(const struct target *t)
 /* met / missed / not valid on this host / n/a: why. */
 static const char *target_verdict(const struct target *t)
 {
-	static char buf[sizeof(targets) / sizeof(targets[0])][96];
+	static char buf[sizeof(targets) / sizeof(targets[0])][256];
 
 	if (t->na) {
 		char *b = buf[t - targets];
@@ -3234,6 +3519,8 @@ static void md_targets(unsigned int issue)
 
 	if (issue == 14)
 		printf("\n### Targets (issue 14: the user backend)\n\n");
+	else if (issue == 15)
+		printf("\n### Targets (issue 15: data locality)\n\n");
 	else
 		printf("\n### Targets (issue %u)\n\n", issue);
 	printf("| target | measured | goal | verdict |\n|---|---:|---:|---|\n");
@@ -3248,6 +3535,67 @@ static void md_targets(unsigned int issue)
 		       t->invalid && !t->na ? t->invalid : "",
 		       t->invalid && !t->na ? ")" : "");
 	}
+}
+
+static const char *file_parallel_invalid, *cold_reason;
+static double pool_file_scaling;
+
+/* Issue 15's file runs: cached and cold, PEL beside one thread and the pool. */
+static void md_files(unsigned int ncpu)
+{
+	static const enum workload wl[] = {
+		W_FILE_CRC32C, W_FILE_COPY, W_FILE_SHA256_BLOCKS,
+	};
+	static const char *const names[] = {
+		"CRC32C", "COPY (pread)", "SHA-256 per 1 MiB block",
+	};
+	const char *na[ARRAY_SIZE(wl)];
+	unsigned int i, k;
+	char tot[24], op[24], id[64];
+
+	fmt_size(tot, sizeof(tot), file_total);
+	fmt_size(op, sizeof(op), file_total < FILE_OP_SIZE ? file_total : FILE_OP_SIZE);
+	printf("\n### Files (issue 15: data locality): %s of %s in %s ranges, depth 1 (MiB/s)\n\n",
+	       tot, file_path ? file_path : "-", op);
+	printf("| op | PEL | 1 thread | pool x%u | PEL/1 thread | PEL/pool | cold: PEL | 1 thread | pool x%u | PEL/1 thread | PEL/pool | copied per byte: PEL, baselines |\n"
+	       "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n", ncpu, ncpu);
+	for (i = 0; i < ARRAY_SIZE(wl); i++) {
+		double p = file_val(wl[i], false, E_PEL), c1 = file_val(wl[i], false, E_CPU),
+		       pl = file_val(wl[i], false, E_POOL);
+
+		na[i] = srun_na(file_run_id(id, sizeof(id), wl[i], false, E_PEL));
+		printf("| %s | %s | %s | %s | %s | %s | ", names[i],
+		       na[i] ? "n/a" : md(p, 1), md(c1, 1), md(pl, 1),
+		       md(ratio(p, c1), 2), md(ratio(p, pl), 2));
+		if (wl[i] == W_FILE_COPY) {
+			printf("- | - | - | - | - | ");
+		} else {
+			double cp = file_val(wl[i], true, E_PEL), cc = file_val(wl[i], true, E_CPU),
+			       cpl = file_val(wl[i], true, E_POOL);
+
+			if (cold_reason) {
+				printf("n/a | n/a | n/a | - | - | ");
+			} else {
+				printf("%s | %s | %s | %s | %s | ",
+				       srun_na(file_run_id(id, sizeof(id), wl[i], true, E_PEL)) ?
+				       "n/a" : md(cp, 1), md(cc, 1), md(cpl, 1),
+				       md(ratio(cp, cc), 2), md(ratio(cp, cpl), 2));
+			}
+		}
+		printf("%.1f, 1.0 |\n", file_copied_per_byte(E_PEL, wl[i]));
+	}
+	for (i = 0; i < ARRAY_SIZE(wl); i++) {
+		for (k = 0; k < i; k++)
+			if (na[k] && na[i] && !strcmp(na[k], na[i]))
+				break;
+		if (na[i] && k == i)
+			printf("\nPEL n/a (%s): %s.\n", names[i], na[i]);
+	}
+	if (cold_reason)
+		printf("\nCold runs n/a: %s.\n", cold_reason);
+	else
+		printf("\nCold: the page cache dropped (echo 3 > /proc/sys/vm/drop_caches) before each op, outside the timed span; run once, not a target.\n");
+	printf("Copied per byte: bytes copied into user memory per byte checked (COPY: per byte read): the pread baselines 1.0; PEL 0 on pel.ko, 1.0 on the user backend (a bounce buffer).\n");
 }
 
 /* --subset: its runs, issue 14's targets, and what the host gave. */
@@ -3266,6 +3614,15 @@ static void suite_markdown_subset(unsigned int ncpu)
 		printf("| %s | %.0f | %s | %.2f | %.2f |\n", sruns[i].id, r->ops_s,
 		       md(sruns[i].c.w == W_NOP ? NAN : r->mib_s, 1),
 		       r->lat_p50 / 1e3, r->lat_p99 / 1e3);
+	}
+	if (!strcmp(suite_subset, "issue15")) {
+		md_files(ncpu);
+		md_targets(15);
+		printf("\nHost check: pthread pool over one thread, file CRC32C %sx (%u CPUs; for PEL / one thread: at least %.2f).\n",
+		       md(pool_file_scaling, 2), ncpu, PARALLEL_MIN * ncpu);
+		if (file_parallel_invalid)
+			printf("Not valid here: %s.\n", file_parallel_invalid);
+		return;
 	}
 	md_targets(14);
 	printf("\nHost check: round trip p50 at depth 1, SPSC ring %s us (co-scheduled CPUs: under %.0f us); pthread pool over one thread, CRC32C 64 MiB %sx, COPY 64 MiB %sx (%u CPUs).\n",
@@ -3414,8 +3771,12 @@ static void suite_markdown(const struct idle_res *ir, unsigned int ncpu,
 		}
 	}
 
+	md_files(ncpu);
 	md_targets(13);
 	md_targets(14);
+	md_targets(15);
+	if (file_parallel_invalid)
+		printf("\nNot valid here (issue 15, PEL / one thread): %s.\n", file_parallel_invalid);
 	printf("\nHost check: round trip p50 at depth 1, SPSC ring %s us, SQPOLL %s us (co-scheduled vCPUs: under %.0f us); pthread pool CRC32C over one thread %sx (parallelism: at least %.2f); pthread pool COPY 64 MiB over one thread %sx (for COPY / N x 1 thread: at least %.2f).\n",
 	       md(spsc_p50_us, 1), md(sqpoll_p50_us, 1), COSCHED_MAX_US,
 	       md(pool_scaling, 2), PARALLEL_MIN * ncpu,
@@ -3448,6 +3809,7 @@ static int suite_json(const char *path, const struct idle_res *ir,
 	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
 	struct jw jw;
 	unsigned int i, k;
+	char id[64];
 
 	if (!f) {
 		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
@@ -3535,7 +3897,22 @@ static int suite_json(const char *path, const struct idle_res *ir,
 	jw_num(&jw, "pool_copy_scaling", pool_copy_scaling);
 	jw_bool(&jw, "copy_parallel", !copy_parallel_invalid);
 	jw_bool(&jw, "registered_buffers", !fixed_na);
+	jw_num(&jw, "pool_file_crc32c_scaling", pool_file_scaling);
+	jw_bool(&jw, "file_parallel", !file_parallel_invalid);
 	jw_close(&jw, '}');
+	if (srun_planned(file_run_id(id, sizeof(id), W_FILE_CRC32C, false, E_PEL))) {
+		jw_open(&jw, "files", '{');
+		jw_str(&jw, "path", file_path ? file_path : "");
+		jw_u64(&jw, "total", file_total);
+		jw_u64(&jw, "op_size", file_total < FILE_OP_SIZE ? file_total : FILE_OP_SIZE);
+		jw_u64(&jw, "block", DEFAULT_BLOCK);
+		if (file_na)
+			jw_str(&jw, "na", file_na);
+		jw_bool(&jw, "cold", !cold_reason);
+		if (cold_reason)
+			jw_str(&jw, "cold_na", cold_reason);
+		jw_close(&jw, '}');
+	}
 	jw_open(&jw, "idle", '{');
 	if (ir->ok) {
 		jw_num(&jw, "after_s", ir->after_s);
@@ -3559,6 +3936,9 @@ static void suite_plan(unsigned int ncpu)
 		W_FILL, W_COMPARE, W_COPY_CRC32C, W_XOR, W_SHA256,
 	};
 	static const enum engine data_engines[] = { E_PEL, E_CPU, E_POOL };
+	static const enum workload file_wl[] = {
+		W_FILE_CRC32C, W_FILE_COPY, W_FILE_SHA256_BLOCKS,
+	};
 	unsigned int i, j, e;
 	char id[64], sz[24];
 	struct cfg c;
@@ -3635,6 +4015,114 @@ static void suite_plan(unsigned int ncpu)
 			}
 		}
 	}
+
+	/*
+	 * Issue 15: a file of -s bytes (256 MiB) read in FILE_OP_SIZE ranges
+	 * at depth 1: CRC32C, COPY (a parallel pread) and SHA-256 of each
+	 * 1 MiB block, from the page cache (repeated, for the targets); CRC32C
+	 * and the per-block SHA-256 also cold (the page cache dropped before
+	 * each op: once, reported beside the cached runs).
+	 */
+	for (j = 0; j < ARRAY_SIZE(file_wl); j++) {
+		for (i = 0; i < 2; i++) {
+			if (i && file_wl[j] == W_FILE_COPY)
+				continue;
+			c = suite_cfg(file_wl[j], file_total < FILE_OP_SIZE ?
+				      file_total : FILE_OP_SIZE, 1, 1);
+			c.block = DEFAULT_BLOCK;
+			c.cold = i;
+			for (e = 0; e < ARRAY_SIZE(data_engines); e++) {
+				file_run_id(id, sizeof(id), file_wl[j], i,
+					    data_engines[e]);
+				srun_add(id, data_engines[e], &c, !i);
+			}
+		}
+	}
+}
+
+/*
+ * The suite's file: -f PATH, else pelbench-file-SIZE in --file-dir,
+ * $PEL_BENCH_FILE_DIR or /tmp; made (or extended) and read once.  Where
+ * it cannot be, the file runs are n/a (file_na).  Then whether it can be
+ * read cold here (cold_reason).
+ */
+static int file_open(const char *path, uint64_t total, bool quiet);
+
+static void suite_file_open(void)
+{
+	static char path[4096];
+	const char *dir = file_dir;
+	char sz[24];
+
+	if (!file_path) {
+		if (!dir)
+			dir = getenv("PEL_BENCH_FILE_DIR");
+		if (!dir || !*dir)
+			dir = "/tmp";
+		fmt_size(sz, sizeof(sz), file_total);
+		snprintf(path, sizeof(path), "%s/pelbench-file-%s", dir, sz);
+		file_path = path;
+	}
+	fprintf(stderr, "%s: the file runs read %s (%" PRIu64 " bytes; made if absent)\n",
+		prog, file_path, file_total);
+	if (file_open(file_path, file_total, true)) {
+		file_na = "the suite's file could not be made or read (see stderr)";
+		cold_reason = file_na;
+		return;
+	}
+	cold_reason = cold_na();
+	if (cold_reason)
+		fprintf(stderr, "%s: cold-cache runs n/a: %s\n", prog, cold_reason);
+}
+
+/*
+ * Issue 15: data locality.  PEL reads the file where it lies (the page
+ * cache, in the kernel) against pread() into a buffer and the library
+ * call, on one thread and on the pool.  "n/a: why" where PEL's side could
+ * not run (no file ops, no per-block digests on this backend or module).
+ */
+static void issue15_targets(void)
+{
+	static const struct {
+		const char *id, *what;
+		enum workload w;
+		enum engine vs;
+		double goal;
+	} tt[] = {
+		{ "file_crc_vs_pool", "file CRC32C %s cached: PEL / pthread pool",
+		  W_FILE_CRC32C, E_POOL, 1.0 },
+		{ "file_crc_vs_1t", "file CRC32C %s cached: PEL / one thread",
+		  W_FILE_CRC32C, E_CPU, 1.7 },
+		{ "file_copy_vs_pool", "file COPY %s cached: PEL / pthread pool",
+		  W_FILE_COPY, E_POOL, 1.0 },
+		{ "file_copy_vs_1t", "file COPY %s cached: PEL / one thread",
+		  W_FILE_COPY, E_CPU, 1.7 },
+		{ "file_sha256_blocks_vs_1t", "per-block SHA-256 (1 MiB blocks) of %s: PEL / one OpenSSL thread",
+		  W_FILE_SHA256_BLOCKS, E_CPU, 1.7 },
+		{ "file_sha256_blocks_vs_pool", "per-block SHA-256 (1 MiB blocks) of %s: PEL / OpenSSL pool",
+		  W_FILE_SHA256_BLOCKS, E_POOL, 1.0 },
+	};
+	static char what[ARRAY_SIZE(tt)][128];
+	unsigned int i;
+	char id[64], sz[32];
+
+	if (file_total % (1 << 20))
+		snprintf(sz, sizeof(sz), "%" PRIu64 " bytes", file_total);
+	else
+		snprintf(sz, sizeof(sz), "%" PRIu64 " MiB", file_total >> 20);
+	target_issue = 15;
+	for (i = 0; i < ARRAY_SIZE(tt); i++) {
+		struct target *t;
+
+		snprintf(what[i], sizeof(what[i]), tt[i].what, sz);
+		t = target_add(tt[i].id, what[i],
+			       ratio(file_val(tt[i].w, false, E_PEL),
+				     file_val(tt[i].w, false, tt[i].vs)),
+			       tt[i].goal, CMP_GE);
+		t->na = srun_na(file_run_id(id, sizeof(id), tt[i].w, false, E_PEL));
+		if (tt[i].vs == E_CPU)
+			t->invalid = file_parallel_invalid;
+	}
 }
 
 static int run_suite(const char *json_path)
@@ -3647,6 +4135,7 @@ static int run_suite(const char *json_path)
 	const char *user_na;
 	struct target *t;
 	double lat_sum;
+	char id[64];
 	int ret;
 
 	uname(&u);
@@ -3655,6 +4144,8 @@ static int run_suite(const char *json_path)
 	fprintf(stderr, "%s: PEL runs on the %s backend\n", prog,
 		lpel_backend_name((int)pel_backend_req));
 	suite_plan(ncpu);
+	if (srun_planned(file_run_id(id, sizeof(id), W_FILE_CRC32C, false, E_PEL)))
+		suite_file_open();
 	for (round = 0; round < suite_rounds; round++) {
 		for (i = 0; i < nr_sruns; i++) {
 			struct srun *s = &sruns[i];
@@ -3719,6 +4210,15 @@ static int run_suite(const char *json_path)
 	if (pel_on_kernel() && !pel_has_feature(PEL_FEAT_REGISTERED_BUFFERS))
 		fixed_na = "module lacks registered buffers";
 
+	/* Issue 15's "PEL / one thread" counts where the pool itself scaled. */
+	pool_file_scaling = ratio(file_val(W_FILE_CRC32C, false, E_POOL),
+				  file_val(W_FILE_CRC32C, false, E_CPU));
+	if (!(pool_file_scaling >= PARALLEL_MIN * ncpu) &&
+	    srun_planned(file_run_id(id, sizeof(id), W_FILE_CRC32C, false, E_POOL)))
+		file_parallel_invalid = "the host did not give N vCPUs' worth of parallelism (the pthread pool's file CRC32C below 0.75 N x one thread)";
+
+	if (suite_subset && !strcmp(suite_subset, "issue15"))
+		goto issue15;
 	if (suite_subset)
 		goto issue14;
 	target_add("nop_vs_io_uring", "NOP b32 polled: PEL / io_uring plain",
@@ -3781,6 +4281,12 @@ issue14:
 #undef USER_RATIO
 	t->na = user_na;
 	t->invalid = spsc_invalid;
+	if (suite_subset)
+		goto done;
+
+issue15:
+	issue15_targets();
+done:
 
 	suite_markdown(&ir, ncpu, u.release);
 	ret = suite_json(json_path, &ir, ncpu, u.release, &info, have_info);
@@ -3827,6 +4333,14 @@ static void usage(FILE *f)
 		"               bytes, if it is absent or shorter (its first -s bytes are read)\n"
 		"  -s TOTAL     file_*: bytes of the file the ops cover, K/M/G suffixes\n"
 		"               (default 256M); ranges of -o bytes, the last one short\n"
+		"  --block=SIZE *_blocks: a digest of every SIZE bytes of each op\n"
+		"               (PEL_OPF_BLOCKS; default 1M, at least 512; the last short)\n"
+		"  --cold       file_*, -q 1: drop the page cache (echo 3 >\n"
+		"               /proc/sys/vm/drop_caches, root) before each op, untimed;\n"
+		"               n/a where that cannot be done or the file is on tmpfs\n"
+		"  --file-dir=DIR  -S: where the suite's file runs make their file\n"
+		"               (pelbench-file-TOTAL; default $PEL_BENCH_FILE_DIR, else /tmp;\n"
+		"               -f PATH names the file itself, -s its size, default 256M)\n"
 		"  -F, --fixed  PEL: register the buffers (PEL_IOC_REGISTER_BUFFERS) and\n"
 		"               set PEL_SQE_FIXED on every SQE; needs the module's\n"
 		"               PEL_FEAT_REGISTERED_BUFFERS (else the run is n/a)\n"
@@ -3854,6 +4368,8 @@ static void usage(FILE *f)
 		"  --subset=issue14  -S: only the runs of issue 14's targets (the user\n"
 		"               backend vs the pthread pool on 64 MiB COPY and CRC32C, its\n"
 		"               NOP round trip vs the SPSC ring), with -e user\n"
+		"  --subset=issue15  -S: only the file runs (issue 15's targets, and the\n"
+		"               cold-cache runs beside them)\n"
 		"  --sq=local|next  PEL: submit to this CPU's queue (the library's choice,\n"
 		"               default) or to the next CPU's (an experiment)\n"
 		"  --cpu-copy=memcpy|movsb  how the cpu and pool engines copy (default memcpy;\n"
@@ -3988,6 +4504,8 @@ static int parse_uint(const char *s, unsigned int min, unsigned int max,
 	return 0;
 }
 
+enum { OPT_BLOCK = 256, OPT_COLD, OPT_FILE_DIR };
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -3997,12 +4515,17 @@ int main(int argc, char **argv)
 		{ "sq", required_argument, NULL, 'Q' },
 		{ "fixed", no_argument, NULL, 'F' },
 		{ "subset", required_argument, NULL, 'U' },
+		{ "block", required_argument, NULL, OPT_BLOCK },
+		{ "cold", no_argument, NULL, OPT_COLD },
+		{ "file-dir", required_argument, NULL, OPT_FILE_DIR },
 		{ 0 }
 	};
 	struct cfg c = {
 		.w = W_COPY, .depth = 32, .batch = 0, .threads = 1,
 		.nsrcs = 2, .size = 4096, .seconds = 1.0, .wait = WAIT_POLL,
+		.block = DEFAULT_BLOCK,
 	};
+	bool block_given = false;
 	const char *json_path = "pelbench-suite.json", *blist = NULL;
 	enum engine primary = E_PEL;
 	unsigned int baselines, i;
@@ -4106,9 +4629,26 @@ int main(int argc, char **argv)
 			json_path = optarg;
 			break;
 		case 'U':
-			if (strcmp(optarg, "issue14"))
+			if (!strcmp(optarg, "issue14"))
+				suite_subset = "issue14";
+			else if (!strcmp(optarg, "issue15"))
+				suite_subset = "issue15";
+			else
 				goto bad;
-			suite_subset = "issue14";
+			break;
+		case OPT_BLOCK:
+			if (parse_size(optarg, &c.block) || c.block < PEL_BLOCK_MIN ||
+			    c.block > PEL_MAX_OP_LEN)
+				goto bad;
+			block_given = true;
+			break;
+		case OPT_COLD:
+			c.cold = true;
+			break;
+		case OPT_FILE_DIR:
+			if (!*optarg)
+				goto bad;
+			file_dir = optarg;
 			break;
 		case 'Q':
 			if (!strcmp(optarg, "next"))
@@ -4176,8 +4716,17 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	} else if (!suite && (file_path || file_given_total)) {
-		fprintf(stderr, "%s: -f and -s are for the file workloads (file_crc32c, file_copy, file_sha256), not -w %s\n",
+		fprintf(stderr, "%s: -f and -s are for the file workloads (file_crc32c, file_copy, file_sha256, file_sha256_blocks, file_crc32c_blocks), not -w %s\n",
 			prog, workload_names[c.w]);
+		return EXIT_USAGE;
+	}
+	if (!suite && block_given && !w_is_blocks(c.w)) {
+		fprintf(stderr, "%s: --block is for the per-block workloads (sha256_blocks, file_sha256_blocks, file_crc32c_blocks), not -w %s\n",
+			prog, workload_names[c.w]);
+		return EXIT_USAGE;
+	}
+	if (!suite && c.cold && (!w_is_file(c.w) || c.depth != 1)) {
+		fprintf(stderr, "%s: --cold is for the file workloads at depth 1 (-q 1)\n", prog);
 		return EXIT_USAGE;
 	}
 	if (suite_subset && !suite) {
@@ -4197,7 +4746,11 @@ int main(int argc, char **argv)
 	return run_single(&c, primary, baselines, json);
 
 bad:
-	fprintf(stderr, "%s: bad value '%s' for -%c\n", prog, optarg, opt);
+	if (opt >= OPT_BLOCK)
+		fprintf(stderr, "%s: bad value '%s' for --%s\n", prog, optarg,
+			opt == OPT_BLOCK ? "block" : "file-dir");
+	else
+		fprintf(stderr, "%s: bad value '%s' for -%c\n", prog, optarg, opt);
 	usage(stderr);
 	return EXIT_USAGE;
 }
