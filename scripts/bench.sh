@@ -45,6 +45,12 @@
 # bench.md and bench.json end with the backend comparison (kernel vs user,
 # per machine, run by run) and issue 14's targets in the VMs and on the
 # host (scripts/bench-backends.py).
+# The suite's file runs (issue 15) read a 256 MiB file on an ext4 disk:
+# build/bench-ext4.img (512 MiB, sparse, made with mkfs.ext4 for each
+# bench), attached with run-vm.sh -d and mounted at /mnt/ext4 in the VM
+# (PEL_BENCH_FILE_DIR), so that they, and the cold-cache runs, read through
+# the block layer.  Without mkfs.ext4, or if the mount fails, the file is on
+# the VM's /tmp (in RAM: the cold runs are n/a), and the log says so.
 # VM logs stay in .cache/vm/logs/bench-*.log (the host part's: bench-host.log).
 set -euo pipefail
 
@@ -352,11 +358,29 @@ extract() {
 	sed -n "/^$2_BEGIN\$/,/^$2_END\$/p" "$1" | sed '1d;$d' > "$3"
 }
 
+# The ext4 disk of the file runs: made anew for each bench (sparse).
+bench_disk() {
+	local img=$top/build/bench-ext4.img mkfs
+	mkfs=$(PATH=$PATH:/sbin:/usr/sbin command -v mkfs.ext4 || true)
+	disk=()
+	if [ -z "$mkfs" ]; then
+		log "file runs: mkfs.ext4 not found: the file is on the VM's /tmp (cold runs n/a)"
+	elif mkdir -p build && rm -f "$img" && truncate -s 512M "$img" &&
+	     "$mkfs" -q -F -L pel-bench -E lazy_itable_init=0,lazy_journal_init=0 \
+		"$img" > "$logdir/bench-mkfs.log" 2>&1; then
+		disk=(-d "$img")
+		log "file runs: ext4 disk $img (512 MiB, sparse), /mnt/ext4 in the VM"
+	else
+		log "file runs: mkfs.ext4 of $img failed ($logdir/bench-mkfs.log): the file is on the VM's /tmp (cold runs n/a)"
+	fi
+}
+
 status=0
 if [ -n "$hostonly" ]; then
 	host_part
 elif [ -z "$reuse" ]; then
 	build
+	bench_disk
 	rm -f "$raw"/c*-r*.json "$raw"/c*-r*.md "$raw"/c*-r*.host \
 		"$raw"/user-c*-r*.json "$raw"/user-c*-r*.md
 	for c in $cpus_list; do
@@ -374,11 +398,17 @@ elif [ -z "$reuse" ]; then
 			# The console carries the results: quiet the kernel on it.
 			rc=0
 			tools/vm/run-vm.sh -k "$kver" -c "$c" -m 2048 -t 3600 \
-				-l "$vmlog" "${kargs[@]}" \
+				-l "$vmlog" "${kargs[@]}" "${disk[@]}" \
 				-M crc32c_intel -M libcrc32c \
 				-f "$ko" -f tools/pelbench -f tools/pelctl \
 				-- "rc=0
 				    insmod pel.ko && dmesg -n 1 || rc=1
+				    if [ -b /dev/vda ] && mkdir -p /mnt/ext4 && mount -t ext4 /dev/vda /mnt/ext4; then
+					export PEL_BENCH_FILE_DIR=/mnt/ext4
+					echo \"bench: file runs on ext4: \$(grep ' /mnt/ext4 ' /proc/mounts)\"
+				    else
+					echo 'bench: file runs on /tmp (no ext4 disk mounted): cold runs n/a'
+				    fi
 				    for b in $order; do
 					e=; [ \$b = user ] && e='-e user'
 					pelbench -S \$e -t $seconds -R $rounds -J /tmp/bench-\$b.json > /tmp/bench-\$b.md || rc=1
@@ -390,6 +420,7 @@ elif [ -z "$reuse" ]; then
 					echo PELBENCH_USER_JSON_BEGIN; cat /tmp/bench-user.json; echo PELBENCH_USER_JSON_END
 				    fi
 				    pelctl status
+				    rm -f /mnt/ext4/pelbench-file-*; umount /mnt/ext4 2>/dev/null
 				    exit \$rc" > /dev/null || rc=$?
 			echo "host load average after: $(hostload)" >> "$raw/c$c-r$r.host"
 			extract "$vmlog" PELBENCH_JSON "$raw/c$c-r$r.json"
@@ -524,7 +555,7 @@ def ratio($mc; $id): ($mc.ratios[] | select(.id == $id)) // null;
   "",
   "| target | goal | " + ([$ms[] | "\(.cpus) vCPUs"] | join(" | ")) + " |",
   "|---|---|" + ([$ms[] | "---"] | join("|")) + "|",
-  ($ms[0].targets[] | select(.issue != 14) | .id as $tid
+  ($ms[0].targets[] | select(.issue != 14 and .issue != 15) | .id as $tid
    | "| \(.what) | \(.cmp) \(.goal) | "
      + ([$ms[] | .boots as $nb | (.targets[] | select(.id == $tid))
 	 | if .valid_value == null then "\(.value | s(2)) \(.verdict)"
@@ -544,6 +575,31 @@ def ratio($mc; $id): ($mc.ratios[] | select(.id == $id)) // null;
     + "; pool CRC32C scaling " + ([$ms[] | "\(.cpus) vCPUs \(.host_check.pool_crc32c_scaling | s(2))x"] | join("; "))
     + "; pool COPY scaling " + ([$ms[] | "\(.cpus) vCPUs \(.host_check.pool_copy_scaling | s(2))x"] | join("; ")) + ".",
   "",
+  (if [$ms[0].targets[] | select(.issue == 15)] | length == 0 then empty else
+   "## Targets (issue 15: data locality)",
+   "",
+   "| target | goal | " + ([$ms[] | "\(.cpus) vCPUs"] | join(" | ")) + " |",
+   "|---|---|" + ([$ms[] | "---"] | join("|")) + "|",
+   ($ms[0].targets[] | select(.issue == 15) | .id as $tid
+    | "| \(.what) | \(.cmp) \(.goal) | "
+      + ([$ms[] | .boots as $nb | (.targets[] | select(.id == $tid))
+	  | if .valid_value == null then "\(.value | s(2)) \(.verdict)"
+	    elif .valid_boots < $nb then "\(.valid_value | s(2)) \(.verdict) (valid in \(.valid_boots)/\($nb) boots; all: \(.value | s(2)))"
+	    else "\(.valid_value | s(2)) \(.verdict)" end]
+	 | join(" | ")) + " |"),
+   "",
+   "The file runs: 64 MiB ranges of a 256 MiB file on the ext4 disk of the VM, depth 1; cached (repeated) and cold",
+   "(the page cache dropped before each op, outside the timed span; run once, not a target). MiB/s; PEL/1T and PEL/pool per boot.",
+   "",
+   "| run | " + ([$ms[] | "\(.cpus) vCPUs: PEL | 1T | pool | PEL/1T | PEL/pool"] | join(" | ")) + " |",
+   "|---|" + ([$ms[] | "---:|---:|---:|---:|---:"] | join("|")) + "|",
+   ([$ms[0].runs[] | .id | select(startswith("file.") and endswith(".pel")) | sub("\\.pel$"; "")][] as $b
+    | "| \($b) | " + ([$ms[] | . as $mc
+	| [run($mc; "\($b).pel").mib_per_s | m(1)] + [run($mc; "\($b).cpu").mib_per_s | m(1)]
+	  + [run($mc; "\($b).pthread_pool").mib_per_s | m(1)]
+	  + [ratio($mc; $b).pel_vs_cpu | s(2)] + [ratio($mc; $b).pel_vs_pool | s(2)]
+	| join(" | ")] | join(" | ")) + " |"),
+   "" end),
   "## NOP hand-off: ops/s (depth 128, batch 32, one submitting thread)",
   "",
   "| engine | " + ([$ms[] | "\(.cpus) vCPUs"] | join(" | ")) + " |",
