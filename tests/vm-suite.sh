@@ -203,6 +203,13 @@ pfile=${PEL_TEST_EXT4_DIR:-/tmp}/pelbench-file
 for w in file_crc32c file_copy file_sha256; do
 	check "pelbench smoke $w on $pfile" pelbench -w $w -f "$pfile" -s 8M -o 1M -q 2 -t 0.3 -y
 done
+# Per-block digests (PEL's side n/a without PEL_FEAT_BLOCK_DIGESTS), and a
+# cold-cache run (n/a on /tmp).
+for w in file_sha256_blocks file_crc32c_blocks; do
+	check "pelbench smoke $w on $pfile" pelbench -w $w -f "$pfile" -s 8M -o 2M --block=256K -q 2 -t 0.3 -y
+done
+check "pelbench smoke sha256_blocks" pelbench -w sha256_blocks -o 2M --block=256K -q 2 -t 0.3 -y
+check "pelbench smoke file_crc32c --cold on $pfile" pelbench -w file_crc32c --cold -f "$pfile" -s 8M -o 2M -q 1 -t 0.3 -y
 rm -f "$pfile"
 
 # Leak scans (kmemleak, the debug kernel): one with pel.ko still loaded,
