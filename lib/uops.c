@@ -16,6 +16,12 @@
  *    has the same alignment (it needs 32-byte aligned pointers and two
  *    sources at least), our word loop otherwise and for the head and tail;
  *  - SHA256: OpenSSL's libcrypto (EVP, SHA256 fetched once);
+ *  - PEL_OPF_BLOCKS (CRC32C, SHA256 per block): the same code block by
+ *    block, in groups of up to UOP_BLK_GROUP blocks (a block longer than
+ *    UOP_CHUNK alone, streamed): the group's source is probed (or
+ *    pread()), the digests of its readable blocks made into a buffer of
+ *    ours, then written to the array in one guarded copy, so a fault in
+ *    the source or the array ends the op at a block boundary;
  *  - file ops (PEL_SQE_FILE): pread() of the range through the ring's own
  *    fd, a chunk at a time, into a bounce buffer of the running thread's
  *    (no page-cache zero copy), then the same library code on the bounce

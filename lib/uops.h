@@ -98,7 +98,10 @@ int lpel_uop_check(struct lpel_uop *op, const struct lpel_ubufs *bufs);
  * slot sqe.file_index names must hold a file (-EBADF, result 0: checked
  * where PEL_SQE_FIXED's buffers are, before them).  op->fd is that file's
  * fd, which must stay open until the op has run.  lpel_uop_check() is this
- * with no files registered.
+ * with no files registered.  PEL_OPF_BLOCKS (CRC32C, SHA256) is checked
+ * with the other fields, its digest array with the op's own checks and
+ * as a destination for PEL_SQE_FIXED (Documentation/ops.md); op->block is
+ * then the block size and the op splittable, SHA256 too.
  */
 int lpel_uop_check_files(struct lpel_uop *op, const struct lpel_ubufs *bufs,
 			 const struct lpel_ufiles *files);

@@ -81,7 +81,8 @@
  *
  * Splitting is kmod/split.c's: a splittable op longer than U_SPLIT_BYTES
  * (1 MiB) is cut into 1 MiB chunks (at most U_MAX_CHUNKS, else larger
- * chunks, page multiples).  Its runner puts the split, which lives on its
+ * chunks, page multiples; with PEL_OPF_BLOCKS rounded up to whole blocks,
+ * and not split when that is one chunk: lpel_uop_chunk()).  Its runner puts the split, which lives on its
  * stack, on the engine's list, kicks sleeping workers and claims chunks
  * itself; idle workers and a helping waiter claim chunks too.  The runner
  * then takes the split off the list and waits for the chunks claimed and
