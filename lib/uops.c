@@ -16,6 +16,12 @@
  *    has the same alignment (it needs 32-byte aligned pointers and two
  *    sources at least), our word loop otherwise and for the head and tail;
  *  - SHA256: OpenSSL's libcrypto (EVP, SHA256 fetched once);
+ *  - PEL_OPF_BLOCKS (CRC32C, SHA256 per block): the same code block by
+ *    block, in groups of up to UOP_BLK_GROUP blocks (a block longer than
+ *    UOP_CHUNK alone, streamed): the group's source is probed (or
+ *    pread()), the digests of its readable blocks made into a buffer of
+ *    ours, then written to the array in one guarded copy, so a fault in
+ *    the source or the array ends the op at a block boundary;
  *  - file ops (PEL_SQE_FILE): pread() of the range through the ring's own
  *    fd, a chunk at a time, into a bounce buffer of the running thread's
  *    (no page-cache zero copy), then the same library code on the bounce
@@ -508,6 +514,40 @@ static const uint8_t uop_uses[PEL_OP_LAST] = {
 	[PEL_OP_CANCEL]		 = UOP_ARG0,
 };
 
+/*
+ * op_flags and arg1 (PEL_OPF_BLOCKS): no other op flag; BLOCKS only on
+ * CRC32C and SHA256, with a block size (arg1) of PEL_BLOCK_MIN to
+ * PEL_MAX_OP_LEN; arg1 without BLOCKS is an unused field.
+ */
+static int uop_check_op_flags(const struct pel_sqe *sqe)
+{
+	if (sqe->op_flags & ~PEL_OPF_BLOCKS)
+		return -EINVAL;
+	if (!(sqe->op_flags & PEL_OPF_BLOCKS))
+		return sqe->arg1 ? -EINVAL : 0;
+	if (sqe->opcode != PEL_OP_CRC32C && sqe->opcode != PEL_OP_SHA256)
+		return -EINVAL;
+	if (sqe->arg1 < PEL_BLOCK_MIN || sqe->arg1 > PEL_MAX_OP_LEN)
+		return -EINVAL;
+	return 0;
+}
+
+/* PEL_OPF_BLOCKS: one digest's bytes. */
+static uint64_t uop_blk_dsize(const struct pel_sqe *sqe)
+{
+	return sqe->opcode == PEL_OP_SHA256 ? PEL_SHA256_DIGEST_SIZE :
+	       sizeof(uint32_t);
+}
+
+/*
+ * PEL_OPF_BLOCKS: the digest array's bytes for the whole range (arg1
+ * checked already): ceil(len / arg1) digests.
+ */
+static uint64_t uop_blk_array(const struct pel_sqe *sqe)
+{
+	return (sqe->len + sqe->arg1 - 1) / sqe->arg1 * uop_blk_dsize(sqe);
+}
+
 /* A range that does not wrap around. */
 static bool uop_range_ok(uint64_t addr, uint64_t len)
 {
@@ -525,8 +565,9 @@ static int uop_check_fields(const struct pel_sqe *sqe)
 {
 	unsigned int uses;
 
-	if (sqe->opcode >= PEL_OP_LAST || sqe->flags & ~PEL_SQE_FLAGS_ALL ||
-	    sqe->op_flags || sqe->arg1)
+	if (sqe->opcode >= PEL_OP_LAST || sqe->flags & ~PEL_SQE_FLAGS_ALL)
+		return -EINVAL;
+	if (uop_check_op_flags(sqe))
 		return -EINVAL;
 	/* file_index only with PEL_SQE_FILE, and that only for its five ops. */
 	if (sqe->flags & PEL_SQE_FILE ? !uop_file_op(sqe->opcode) :
@@ -535,6 +576,9 @@ static int uop_check_fields(const struct pel_sqe *sqe)
 	if (!(sqe->flags & PEL_SQE_DEADLINE) && sqe->deadline_ns)
 		return -EINVAL;
 	uses = uop_uses[sqe->opcode];
+	/* With BLOCKS, CRC32C writes too: its digest array. */
+	if (sqe->op_flags & PEL_OPF_BLOCKS)
+		uses |= UOP_ADDR;
 	if ((!(uses & UOP_ADDR) && sqe->addr) ||
 	    (!(uses & UOP_ADDR2) && sqe->addr2) ||
 	    (!(uses & UOP_LEN) && sqe->len) ||
@@ -583,9 +627,30 @@ static int uop_prep_file(const struct pel_sqe *sqe)
 	}
 }
 
+/*
+ * PEL_OPF_BLOCKS (CRC32C or SHA256, memory or file): the seed, the digest
+ * array and the source must not wrap (-EINVAL), then a NULL digest array
+ * or memory source with len > 0 is -EFAULT (a file offset 0 is fine).
+ */
+static int uop_prep_blocks(const struct pel_sqe *sqe)
+{
+	if (sqe->opcode == PEL_OP_CRC32C && sqe->arg0 > UINT32_MAX)
+		return -EINVAL;
+	if (!uop_range_ok(sqe->addr, uop_blk_array(sqe)) ||
+	    !uop_range_ok(sqe->addr2, sqe->len))
+		return -EINVAL;
+	if (!sqe->len)
+		return 0;
+	if (!sqe->addr)
+		return -EFAULT;
+	return sqe->addr2 || sqe->flags & PEL_SQE_FILE ? 0 : -EFAULT;
+}
+
 /* Each op's own checks, in the kernel's order (its pel_prep_*()). */
 static int uop_prep(const struct pel_sqe *sqe)
 {
+	if (sqe->op_flags & PEL_OPF_BLOCKS)
+		return uop_prep_blocks(sqe);
 	if (sqe->flags & PEL_SQE_FILE)
 		return uop_prep_file(sqe);
 	switch (sqe->opcode) {
@@ -662,6 +727,13 @@ static int uop_fixed(const struct pel_sqe *sqe, const struct lpel_ubufs *bufs)
 
 	if (!bufs || !bufs->nr)
 		return -EFAULT;
+	/* BLOCKS: the digest array over every block, and a memory source. */
+	if (sqe->op_flags & PEL_OPF_BLOCKS) {
+		ok = uop_fixed_in(bufs, sqe->addr, uop_blk_array(sqe)) &&
+		     (sqe->flags & PEL_SQE_FILE ||
+		      uop_fixed_in(bufs, sqe->addr2, sqe->len));
+		return ok ? 0 : -EFAULT;
+	}
 	/* A file op's only address is addr (SHA256: the digest). */
 	if (sqe->flags & PEL_SQE_FILE) {
 		if (sqe->opcode == PEL_OP_CRC32C)
@@ -756,6 +828,7 @@ int lpel_uop_check_files(struct lpel_uop *op, const struct lpel_ubufs *bufs,
 	op->fd = -1;
 	op->backward = false;
 	op->splittable = false;
+	op->block = 0;
 	ret = uop_ready();
 	if (ret)
 		return ret;
@@ -769,6 +842,12 @@ int lpel_uop_check_files(struct lpel_uop *op, const struct lpel_ubufs *bufs,
 	if (ret)
 		return ret;
 
+	/* Per-block digests: blocks are independent, SHA-256's too. */
+	if (sqe->op_flags & PEL_OPF_BLOCKS) {
+		op->block = sqe->arg1;
+		op->splittable = true;
+		return 0;
+	}
 	if (sqe->flags & PEL_SQE_FILE) {
 		/* Chunks of a file range are independent, but SHA-256's stream. */
 		op->splittable = sqe->opcode != PEL_OP_SHA256;
@@ -812,6 +891,7 @@ struct uop_exec {
 	uint32_t crc;			/* raw, over the chunks done */
 	uint32_t crc_new;		/* ... and the chunk running */
 	EVP_MD_CTX *sha;
+	struct uop_blk *blk;		/* PEL_OPF_BLOCKS */
 	int pat_phase;			/* op offset % 8 of pat[0]; -1: none yet */
 	int pat_byte;			/* FILL: the byte when all 8 are one, or -1 */
 	uint8_t pat[UOP_PAT];
@@ -1299,6 +1379,268 @@ out:
 	EVP_MD_CTX_free(sha);
 }
 
+/* ---- Per-block digests (PEL_OPF_BLOCKS) ---------------------------------- */
+
+/*
+ * Blocks of at most UOP_CHUNK bytes run in groups of up to UOP_BLK_GROUP
+ * blocks (and UOP_CHUNK bytes): the group's source is probed (or read
+ * into the bounce buffer), the digests of the blocks that can be read are
+ * made into dig[], then written to the array in one guarded copy.  A
+ * longer block is one group of its own, read UOP_CHUNK bytes at a time
+ * into one running CRC or hash.  A fault or a read error ends the piece
+ * at the block it is in: every digest before it written, none after.
+ */
+#define UOP_BLK_GROUP	128
+
+struct uop_blk {
+	uint64_t block;
+	size_t dsize;
+	uint32_t seed;
+	EVP_MD_CTX *sha;		/* SHA256, NULL for CRC32C */
+	int err;			/* a digest that failed: -ENOMEM */
+	uint8_t dig[UOP_BLK_GROUP * PEL_SHA256_DIGEST_SIZE];
+};
+
+/* The digest of n bytes at p into out; false when the library failed. */
+static bool uop_blk_digest(struct uop_blk *b, const void *p, uint64_t n,
+			   uint8_t *out)
+{
+	uint32_t crc;
+
+	if (!b->sha) {
+		crc = ~crc32_iscsi((unsigned char *)p, (int)n, ~b->seed);
+		memcpy(out, &crc, sizeof(crc));
+		return true;
+	}
+	return EVP_DigestInit_ex(b->sha, uop_md, NULL) &&
+	       EVP_DigestUpdate(b->sha, p, n) &&
+	       EVP_DigestFinal_ex(b->sha, out, NULL);
+}
+
+/* The digests of [p, p + n): whole blocks, but the op's last. */
+static uint64_t uop_blk_digests(struct uop_blk *b, const uint8_t *p,
+				uint64_t n)
+{
+	uint64_t i, c;
+
+	for (i = 0; i < n; i += c) {
+		c = UOP_MIN(n - i, b->block);
+		if (!uop_blk_digest(b, p + i, c,
+				    b->dig + i / b->block * b->dsize)) {
+			b->err = -ENOMEM;
+			return i;
+		}
+	}
+	return n;
+}
+
+static uint64_t uop_do_blocks(struct uop_exec *x, uint64_t s, uint64_t n)
+{
+	return uop_blk_digests(x->blk, uop_ptr(x->op->sqe.addr2 + s), n);
+}
+
+/*
+ * One group [s, s + n) from memory: *got its bytes digested (whole
+ * blocks, or n), their digests in dig[] (*nb); -EFAULT when short.
+ */
+static int uop_blk_mem(struct uop_exec *x, uint64_t s, uint64_t n,
+		       const volatile int *stop, uint64_t *got, uint64_t *nb)
+{
+	struct uop_blk *b = x->blk;
+	const struct pel_sqe *sqe = &x->op->sqe;
+	uint64_t ok, m = 0, d = 0;
+	struct lpel_upiece t;
+	unsigned int tries;
+	uint32_t crc;
+
+	*got = *nb = 0;
+	if (n > UOP_CHUNK) {
+		/* One block, streamed: a fault anywhere loses all of it. */
+		memset(&t, 0, sizeof(t));
+		if (b->sha) {
+			if (!EVP_DigestInit_ex(b->sha, uop_md, NULL))
+				return -ENOMEM;
+			x->redo = false;	/* the hash state took part */
+			uop_forward(x, uop_do_sha256, s, n, stop, &t);
+		} else {
+			x->redo = true;
+			x->crc = x->crc_new = ~b->seed;
+			uop_forward(x, uop_do_crc32c, s, n, stop, &t);
+		}
+		if (t.res || t.done < n)
+			return t.res ? t.res : -EFAULT;
+		if (b->sha) {
+			if (!EVP_DigestFinal_ex(b->sha, b->dig, NULL))
+				return -ENOMEM;
+		} else {
+			crc = ~x->crc;
+			memcpy(b->dig, &crc, sizeof(crc));
+		}
+		*got = n;
+		*nb = 1;
+		return 0;
+	}
+	for (tries = 0;; tries++) {
+		ok = uop_probe(sqe->addr2 + s, n, false);
+		/* The blocks wholly readable; all of them when ok is n. */
+		m = ok == n ? n : ok / b->block * b->block;
+		if (!m || uop_guarded(uop_do_blocks, x, s, m, &d))
+			break;
+		/* Probed clean, then faulted: a racing munmap; only reads. */
+		if (tries == UOP_RETRIES) {
+			m = 0;
+			break;
+		}
+	}
+	if (m && d < m) {		/* the library failed */
+		m = d / b->block * b->block;
+		*got = m;
+		*nb = m / b->block;
+		return b->err;
+	}
+	*got = m;
+	*nb = (m + b->block - 1) / b->block;
+	return m < n ? -EFAULT : 0;
+}
+
+/*
+ * One group [s, s + n) from the file: as uop_blk_mem(), short at EOF
+ * (the last block short, res 0) and at a read error (whole blocks, its
+ * -errno).
+ */
+static int uop_blk_file(const struct lpel_uop *op, struct uop_blk *b,
+			uint8_t *buf, uint64_t s, uint64_t n,
+			const volatile int *stop, uint64_t *got, uint64_t *nb)
+{
+	uint64_t pos = op->sqe.addr2 + s, t = 0, c, r, m;
+	uint32_t crc = ~b->seed;
+	int err = 0;
+
+	*got = *nb = 0;
+	if (n > UOP_CHUNK) {
+		if (b->sha && !EVP_DigestInit_ex(b->sha, uop_md, NULL))
+			return -ENOMEM;
+		while (t < n) {
+			if (t && stop && __atomic_load_n(stop, __ATOMIC_RELAXED))
+				return -ECANCELED;
+			c = UOP_MIN(n - t, UOP_CHUNK);
+			r = uop_pread(op->fd, buf, c, pos + t, &err);
+			if (b->sha)
+				EVP_DigestUpdate(b->sha, buf, r);
+			else
+				crc = crc32_iscsi(buf, (int)r, crc);
+			t += r;
+			if (err)
+				return err;
+			if (r < c)
+				break;		/* EOF: the block ends there */
+		}
+		if (!t)
+			return 0;		/* at EOF: no block */
+		if (b->sha) {
+			if (!EVP_DigestFinal_ex(b->sha, b->dig, NULL))
+				return -ENOMEM;
+		} else {
+			crc = ~crc;
+			memcpy(b->dig, &crc, sizeof(crc));
+		}
+		*got = t;
+		*nb = 1;
+		return 0;
+	}
+	r = uop_pread(op->fd, buf, n, pos, &err);
+	m = err ? r / b->block * b->block : r;
+	c = uop_blk_digests(b, buf, m);
+	if (c < m) {
+		m = c / b->block * b->block;
+		err = b->err;
+	}
+	*got = m;
+	*nb = (m + b->block - 1) / b->block;
+	return err;
+}
+
+/*
+ * Bytes [off, off + len) of a BLOCKS op, off a multiple of the block:
+ * group by group, the digests of each written before the next is read.
+ */
+static void uop_blocks_run(const struct lpel_uop *op, uint64_t off,
+			   uint64_t len, const volatile int *stop,
+			   struct lpel_upiece *p)
+{
+	const struct pel_sqe *sqe = &op->sqe;
+	bool file = sqe->flags & PEL_SQE_FILE;
+	uint64_t bs = op->block, done = 0, s, n, got, nb, w, nr = 0;
+	struct uop_exec x;
+	struct uop_blk b;
+	uint8_t *buf = NULL;
+	int res;
+
+	b.block = bs;
+	b.dsize = uop_blk_dsize(sqe);
+	b.seed = (uint32_t)sqe->arg0;
+	b.sha = NULL;
+	b.err = 0;
+	if (file && len) {
+		buf = uop_bounce();
+		if (!buf) {
+			p->res = -ENOMEM;
+			return;
+		}
+	}
+	if (sqe->opcode == PEL_OP_SHA256 && len) {
+		b.sha = EVP_MD_CTX_new();
+		if (!b.sha) {
+			p->res = -ENOMEM;
+			return;
+		}
+	}
+	x.op = op;
+	x.nr = 0;
+	x.redo = true;
+	x.crc = x.crc_new = 0;
+	x.sha = b.sha;
+	x.blk = &b;
+	x.pat_phase = -1;
+	x.pat_byte = -1;
+	uop_add(&x, sqe->addr2, false);
+
+	while (done < len) {
+		if (stop && __atomic_load_n(stop, __ATOMIC_RELAXED)) {
+			p->res = -ECANCELED;
+			break;
+		}
+		s = off + done;
+		n = bs > UOP_CHUNK ? bs : UOP_MIN(UOP_BLK_GROUP,
+						  UOP_CHUNK / bs) * bs;
+		n = UOP_MIN(n, len - done);
+		if (file)
+			res = uop_blk_file(op, &b, buf, s, n, stop, &got, &nb);
+		else
+			res = uop_blk_mem(&x, s, n, stop, &got, &nb);
+		/* The group's digests, before anything else is claimed. */
+		w = nb ? uop_copy_out(sqe->addr + s / bs * b.dsize, b.dig,
+				      nb * b.dsize) / b.dsize : 0;
+		if (w < nb) {
+			done += w * bs;
+			nr += w;
+			p->res = -EFAULT;
+			break;
+		}
+		done += got;
+		nr += nb;
+		if (res) {
+			p->res = res;
+			break;
+		}
+		if (got < n)
+			break;			/* EOF */
+	}
+	p->done = done;
+	p->nr_digests = nr;
+	EVP_MD_CTX_free(b.sha);
+}
+
 /* Destination [d, d + len) is source [s, s + len), or shares a byte with it. */
 static bool uop_in_place(uint64_t d, uint64_t s, uint64_t len)
 {
@@ -1321,11 +1663,16 @@ void lpel_uop_run(const struct lpel_uop *op, uint64_t off, uint64_t len,
 		piece->res = -EFAULT;	/* no handler: touch nothing */
 		return;
 	}
+	if (op->block) {
+		uop_blocks_run(op, off, len, stop, piece);
+		return;
+	}
 	if (sqe->flags & PEL_SQE_FILE) {
 		uop_file_run(op, off, len, stop, piece);
 		return;
 	}
 	x.op = op;
+	x.blk = NULL;
 	x.nr = 0;
 	x.redo = true;
 	x.crc = piece->crc;
@@ -1400,6 +1747,21 @@ void lpel_uop_run(const struct lpel_uop *op, uint64_t off, uint64_t len,
 
 /* ---- Merging and finishing -------------------------------------------- */
 
+uint64_t lpel_uop_chunk(const struct lpel_uop *op, uint64_t len,
+			uint64_t want, unsigned int max_chunks, uint64_t pg)
+{
+	uint64_t chunk = want;
+
+	if ((len + chunk - 1) / chunk > max_chunks) {
+		chunk = (len + max_chunks - 1) / max_chunks;
+		chunk = (chunk + pg - 1) & ~(pg - 1);
+	}
+	/* Whole blocks, rounded up: no more chunks than max_chunks. */
+	if (op->block)
+		chunk = (chunk + op->block - 1) / op->block * op->block;
+	return chunk;
+}
+
 void lpel_uop_merge(const struct lpel_uop *op, struct lpel_upiece *a,
 		    uint64_t len_a, const struct lpel_upiece *b)
 {
@@ -1411,6 +1773,13 @@ void lpel_uop_merge(const struct lpel_uop *op, struct lpel_upiece *a,
 	/* A fault or a difference in a comes before anything in b. */
 	if (a->res || a->differ || a->done < len_a)
 		return;
+	/* Blocks: b's digests follow a's (b starts at a block boundary). */
+	if (op->block) {
+		a->res = b->res;
+		a->done += b->done;
+		a->nr_digests += b->nr_digests;
+		return;
+	}
 	if (op->sqe.opcode == PEL_OP_CRC32C ||
 	    op->sqe.opcode == PEL_OP_COPY_CRC32C)
 		a->crc = uop_crc_shift(a->crc, b->done) ^ b->crc;
@@ -1467,6 +1836,29 @@ static void uop_finish_file(const struct lpel_uop *op,
 	}
 }
 
+/*
+ * PEL_OPF_BLOCKS: res the bytes done (short at EOF), result the digests
+ * written; a fault -EFAULT (a file op's read error its -errno) with
+ * result the bytes done before it, in whole blocks.
+ */
+static void uop_finish_blocks(const struct lpel_uop *op,
+			      const struct lpel_upiece *p, struct pel_cqe *cqe)
+{
+	bool file = op->sqe.flags & PEL_SQE_FILE;
+
+	if (p->res == -ECANCELED || (p->res && !file && p->res != -EFAULT)) {
+		cqe->res = p->res;	/* -ECANCELED (-ENOMEM): result 0 */
+		return;
+	}
+	if (p->res || (!file && p->done < op->sqe.len)) {
+		cqe->res = p->res ? p->res : -EFAULT;
+		cqe->result = p->done;
+		return;
+	}
+	cqe->res = (int32_t)p->done;
+	cqe->result = p->nr_digests;
+}
+
 void lpel_uop_finish(const struct lpel_uop *op, const struct lpel_upiece *p,
 		     struct pel_cqe *cqe)
 {
@@ -1476,6 +1868,10 @@ void lpel_uop_finish(const struct lpel_uop *op, const struct lpel_upiece *p,
 	cqe->result = 0;
 	if (sqe->opcode == PEL_OP_NOP || sqe->opcode == PEL_OP_CANCEL) {
 		cqe->res = 0;
+		return;
+	}
+	if (op->block) {
+		uop_finish_blocks(op, p, cqe);
 		return;
 	}
 	if (sqe->flags & PEL_SQE_FILE) {

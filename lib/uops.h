@@ -50,6 +50,12 @@ struct lpel_uop {
 	int fd;			/* PEL_SQE_FILE: the file's fd (from lpel_ufiles) */
 	bool backward;		/* COPY: dst starts inside src, back to front */
 	bool splittable;	/* may run as independent chunks */
+	/*
+	 * PEL_OPF_BLOCKS (CRC32C, SHA256): the block size (sqe.arg1), 0
+	 * without the flag.  Chunks of such an op must start at a multiple
+	 * of it (lpel_uop_chunk()).
+	 */
+	uint64_t block;
 };
 
 /* What running [off, off + len) of an op did. */
@@ -70,6 +76,11 @@ struct lpel_upiece {
 	bool differ;		/* COMPARE*: a difference seen */
 	uint64_t diff_off;	/* COMPARE*: its offset from the op's start */
 	uint8_t digest[PEL_SHA256_DIGEST_SIZE];	/* SHA256 (never split) */
+	/*
+	 * PEL_OPF_BLOCKS: the digests written, one per block of the bytes
+	 * done (done is then whole blocks, or reaches the op's end or EOF).
+	 */
+	uint64_t nr_digests;
 };
 
 /*
@@ -87,13 +98,17 @@ int lpel_uop_check(struct lpel_uop *op, const struct lpel_ubufs *bufs);
  * slot sqe.file_index names must hold a file (-EBADF, result 0: checked
  * where PEL_SQE_FIXED's buffers are, before them).  op->fd is that file's
  * fd, which must stay open until the op has run.  lpel_uop_check() is this
- * with no files registered.
+ * with no files registered.  PEL_OPF_BLOCKS (CRC32C, SHA256) is checked
+ * with the other fields, its digest array with the op's own checks and
+ * as a destination for PEL_SQE_FIXED (Documentation/ops.md); op->block is
+ * then the block size and the op splittable, SHA256 too.
  */
 int lpel_uop_check_files(struct lpel_uop *op, const struct lpel_ubufs *bufs,
 			 const struct lpel_ufiles *files);
 
 /*
- * Run bytes [off, off + len) of a checked op in the calling thread.  A bad
+ * Run bytes [off, off + len) of a checked op in the calling thread (with
+ * PEL_OPF_BLOCKS, off is a multiple of op->block).  A bad
  * address faults into a handler that ends the piece with -EFAULT and
  * piece->done exact: the process does not crash.  *stop, when non-NULL and
  * set (the ring closing), ends the piece with -ECANCELED between chunks
@@ -105,6 +120,9 @@ int lpel_uop_check_files(struct lpel_uop *op, const struct lpel_ubufs *bufs,
  * too (a CRC of nothing is its seed).  An op that is not splittable (SHA256,
  * a backward or overlapping COPY) is run as one piece, [0, sqe.len).
  * SHA256 writes its digest at addr itself, once the whole source was read.
+ * With PEL_OPF_BLOCKS each block's digest goes to its slot of the array
+ * at addr once the block was read; a piece ends at a block boundary on a
+ * fault (done: the blocks whose digests were written).
  * NOP and CANCEL do nothing here.  A file op (PEL_SQE_FILE) pread()s its
  * range, chunk by chunk, into a bounce buffer of the calling thread's
  * and runs on that: a short read is EOF (the piece ends there, res 0),
@@ -115,6 +133,15 @@ int lpel_uop_check_files(struct lpel_uop *op, const struct lpel_ubufs *bufs,
  */
 void lpel_uop_run(const struct lpel_uop *op, uint64_t off, uint64_t len,
 		  const volatile int *stop, struct lpel_upiece *piece);
+
+/*
+ * The chunk size to split an op of len bytes into at most max_chunks
+ * chunks of about want bytes (page multiples, pg a power of two): with
+ * PEL_OPF_BLOCKS, a whole number of blocks (rounded up; a block longer
+ * than want is one chunk).  The engine splits only when it is below len.
+ */
+uint64_t lpel_uop_chunk(const struct lpel_uop *op, uint64_t len,
+			uint64_t want, unsigned int max_chunks, uint64_t pg);
 
 /*
  * Fold piece b, which starts right after the bytes a covers ([off_a,

@@ -81,7 +81,8 @@
  *
  * Splitting is kmod/split.c's: a splittable op longer than U_SPLIT_BYTES
  * (1 MiB) is cut into 1 MiB chunks (at most U_MAX_CHUNKS, else larger
- * chunks, page multiples).  Its runner puts the split, which lives on its
+ * chunks, page multiples; with PEL_OPF_BLOCKS rounded up to whole blocks,
+ * and not split when that is one chunk: lpel_uop_chunk()).  Its runner puts the split, which lives on its
  * stack, on the engine's list, kicks sleeping workers and claims chunks
  * itself; idle workers and a helping waiter claim chunks too.  The runner
  * then takes the split off the list and waits for the chunks claimed and
@@ -152,7 +153,7 @@
 			 PEL_FEAT_ORDERING | PEL_FEAT_DEADLINE | \
 			 PEL_FEAT_PARALLEL | PEL_FEAT_MAX_INFLIGHT | \
 			 PEL_FEAT_REGISTERED_BUFFERS | PEL_FEAT_WAIT_HELPS | \
-			 PEL_FEAT_REGISTERED_FILES)
+			 PEL_FEAT_REGISTERED_FILES | PEL_FEAT_BLOCK_DIGESTS)
 
 #define U_CACHELINE		64
 #define NSEC_PER_SEC		1000000000ULL
@@ -876,19 +877,25 @@ static bool us_finished(struct lpel_user *u, struct usplit *s)
 	return fin;
 }
 
+/*
+ * The chunk an op of len bytes splits into: U_SPLIT_BYTES, larger (page
+ * multiples) past U_MAX_CHUNKS; PEL_OPF_BLOCKS' a whole number of blocks.
+ */
+static uint64_t u_split_chunk(const struct lpel_uop *op, uint64_t len)
+{
+	return lpel_uop_chunk(op, len, U_SPLIT_BYTES, U_MAX_CHUNKS,
+			      (uint64_t)sysconf(_SC_PAGESIZE));
+}
+
 /* Run op as chunks on every thread that comes to help; the whole in *p. */
 static void u_split_run(struct lpel_user *u, const struct lpel_uop *op,
-			const struct uworker *self, struct lpel_upiece *p)
+			uint64_t chunk, const struct uworker *self,
+			struct lpel_upiece *p)
 {
-	uint64_t len = op->sqe.len, chunk = U_SPLIT_BYTES, covered;
-	long pg = sysconf(_SC_PAGESIZE);
+	uint64_t len = op->sqe.len, covered;
 	struct usplit s, **pp;
 	unsigned int i;
 
-	if ((len + chunk - 1) / chunk > U_MAX_CHUNKS) {
-		chunk = (len + U_MAX_CHUNKS - 1) / U_MAX_CHUNKS;
-		chunk = (chunk + (uint64_t)pg - 1) & ~((uint64_t)pg - 1);
-	}
 	memset(&s, 0, sizeof(s));
 	s.op = op;
 	s.stop = &u->closing;
@@ -941,6 +948,7 @@ static int ub_exec(struct lpel_user *u, struct ubatch *b,
 	static const struct lpel_ufiles no_files;
 	struct lpel_uop *op = &b->op;
 	struct lpel_upiece piece;
+	uint64_t chunk;
 	int ret;
 
 	op->sqe = *sqe;
@@ -952,8 +960,9 @@ static int ub_exec(struct lpel_user *u, struct ubatch *b,
 		cqe->res = u_cancel(u, sqe->arg0);
 		return 0;
 	}
-	if (op->splittable && u->nr_queues > 1 && sqe->len > U_SPLIT_BYTES)
-		u_split_run(u, op, self, &piece);
+	if (op->splittable && u->nr_queues > 1 && sqe->len > U_SPLIT_BYTES &&
+	    (chunk = u_split_chunk(op, sqe->len)) < sqe->len)
+		u_split_run(u, op, chunk, self, &piece);
 	else
 		lpel_uop_run(op, 0, sqe->len, &u->closing, &piece);
 	lpel_uop_finish(op, &piece, cqe);

@@ -623,6 +623,415 @@ static void test_sha256(void)
 	free(m);
 }
 
+/* ---- Per-block digests (PEL_OPF_BLOCKS) --------------------------------- */
+
+#define UOP_TEST_MIN(a, b)	((a) < (b) ? (a) : (b))
+
+static struct pel_sqe blk_mk(uint8_t opcode, uint64_t arr, uint64_t src,
+			     uint64_t len, uint64_t block, uint64_t seed)
+{
+	struct pel_sqe s = sqe_mk(opcode, arr, src, len, seed);
+
+	s.op_flags = PEL_OPF_BLOCKS;
+	s.arg1 = block;
+	return s;
+}
+
+#define blk_of(op, arr, src, len, block, seed) \
+	blk_mk(op, u(arr), u(src), len, block, seed)
+
+static struct pel_cqe run_files(const struct pel_sqe *sqe,
+				const struct lpel_ubufs *bufs,
+				const struct lpel_ufiles *files)
+{
+	struct lpel_uop op;
+	struct lpel_upiece p;
+	struct pel_cqe cqe;
+	int ret;
+
+	memset(&cqe, 0, sizeof(cqe));
+	op.sqe = *sqe;
+	ret = lpel_uop_check_files(&op, bufs, files);
+	if (ret) {
+		cqe.res = ret;
+		return cqe;
+	}
+	lpel_uop_run(&op, 0, sqe->len, NULL, &p);
+	lpel_uop_finish(&op, &p, &cqe);
+	return cqe;
+}
+
+/*
+ * The nr digests at out are those of [src, src + done) in blocks of bs
+ * (the last may be shorter), against the bitwise CRC or SHA256(); the
+ * bytes after them up to room are still 0xee.
+ */
+static bool blk_right(uint8_t opcode, const uint8_t *out, size_t room,
+		      const uint8_t *src, uint64_t done, uint64_t bs,
+		      uint32_t seed)
+{
+	size_t dsize = opcode == PEL_OP_SHA256 ? 32 : 4;
+	uint64_t nr = (done + bs - 1) / bs, i, n;
+	uint8_t ref[32];
+	uint32_t crc;
+
+	if (nr * dsize > room)
+		return false;
+	for (i = 0; i < nr; i++) {
+		n = UOP_TEST_MIN(bs, done - i * bs);
+		if (opcode == PEL_OP_SHA256) {
+			SHA256(src + i * bs, n, ref);
+		} else {
+			crc = ref_crc32c(seed, src + i * bs, n);
+			memcpy(ref, &crc, 4);
+		}
+		if (memcmp(out + i * dsize, ref, dsize))
+			return false;
+	}
+	return first_not(out + nr * dsize, 0xee, room - nr * dsize) ==
+	       room - nr * dsize;
+}
+
+/* Every -EINVAL of PEL_OPF_BLOCKS, and which error wins (uop_check_fields()). */
+static void test_blocks_einval(void)
+{
+	static uint8_t src[8192], arr[1024];
+	char path[] = "/tmp/uops-blocks-XXXXXX";
+	int fd = mkstemp(path), empty = -1;
+	struct lpel_ufiles files = { 1, &fd }, none = { 1, &empty };
+	struct lpel_ubuf rb[2] = { { u(arr), 64 }, { u(src), sizeof(src) } };
+	struct lpel_ubufs bufs = { 2, rb };
+	struct lpel_ubuf tb;
+	struct pel_sqe s, base = blk_of(PEL_OP_CRC32C, arr, src, 4096, 512, 0);
+	struct {
+		struct pel_sqe s;
+		int want;
+		uint64_t result;
+		const struct lpel_ufiles *files;
+		const struct lpel_ubufs *bufs;
+		const char *what;
+	} c[80];
+	unsigned int n = 0, i;
+
+	/* Registered buffers are sorted by address. */
+	if (rb[0].addr > rb[1].addr) {
+		tb = rb[0];
+		rb[0] = rb[1];
+		rb[1] = tb;
+	}
+	if (fd < 0 || pwrite(fd, src, sizeof(src), 0) != sizeof(src)) {
+		check(false, "blocks: a file to read");
+		return;
+	}
+	unlink(path);
+#define CASE(expr, w, r, f, b, name) do { s = base; expr; c[n].s = s; \
+	c[n].want = w; c[n].result = r; c[n].files = f; c[n].bufs = b; \
+	c[n++].what = name; } while (0)
+#define FILEOP	(s.flags |= PEL_SQE_FILE, s.addr2 = 0)
+	CASE((void)0, 4096, 8, NULL, NULL, "blocks: crc32c, 8 blocks");
+	CASE(s.opcode = PEL_OP_SHA256, 4096, 8, NULL, NULL,
+	     "blocks: sha256, 8 blocks");
+	CASE(s.op_flags = PEL_OPF_BLOCKS | 2, -EINVAL, 0, NULL, NULL,
+	     "blocks: op flag bit 1");
+	CASE(s.op_flags = PEL_OPF_BLOCKS | 1u << 31, -EINVAL, 0, NULL, NULL,
+	     "blocks: op flag bit 31");
+	CASE(s.op_flags = 2, -EINVAL, 0, NULL, NULL,
+	     "op flag bit 1 alone (arg1 set)");
+	CASE((s.op_flags = 2, s.arg1 = 0, s.addr = 0), -EINVAL, 0, NULL, NULL,
+	     "op flag bit 1 on a plain crc32c");
+	CASE((s.op_flags = 0, s.addr = 0), -EINVAL, 0, NULL, NULL,
+	     "arg1 without PEL_OPF_BLOCKS");
+	CASE(s.op_flags = 0, -EINVAL, 0, NULL, NULL,
+	     "crc32c: arg1 and addr without PEL_OPF_BLOCKS");
+	CASE((s.opcode = PEL_OP_COPY, s.addr = u(src + 4096)), -EINVAL, 0,
+	     NULL, NULL, "blocks on COPY");
+	CASE((s.opcode = PEL_OP_COPY_CRC32C, s.addr = u(src + 4096)), -EINVAL,
+	     0, NULL, NULL, "blocks on COPY_CRC32C");
+	CASE((s.opcode = PEL_OP_COMPARE_PATTERN, s.addr = 0), -EINVAL, 0, NULL,
+	     NULL, "blocks on COMPARE_PATTERN");
+	CASE((s.opcode = PEL_OP_NOP, s.addr = s.addr2 = s.len = 0), -EINVAL, 0,
+	     NULL, NULL, "blocks on NOP");
+	CASE((s.opcode = PEL_OP_XOR, s.arg0 = 1), -EINVAL, 0, NULL, NULL,
+	     "blocks on XOR");
+	CASE(s.arg1 = 0, -EINVAL, 0, NULL, NULL, "blocks: block 0");
+	CASE(s.arg1 = PEL_BLOCK_MIN - 1, -EINVAL, 0, NULL, NULL,
+	     "blocks: block PEL_BLOCK_MIN - 1");
+	CASE(s.arg1 = PEL_MAX_OP_LEN + 1, -EINVAL, 0, NULL, NULL,
+	     "blocks: block PEL_MAX_OP_LEN + 1");
+	CASE(s.arg1 = UINT64_MAX, -EINVAL, 0, NULL, NULL,
+	     "blocks: block 2^64 - 1");
+	CASE(s.arg1 = 1ULL << 32 | 512, -EINVAL, 0, NULL, NULL,
+	     "blocks: block 2^32 + 512 (not cut to 32 bits)");
+	CASE(s.arg1 = PEL_MAX_OP_LEN, 4096, 1, NULL, NULL,
+	     "blocks: block PEL_MAX_OP_LEN, one digest");
+	CASE(s.arg1 = 4095, 4096, 2, NULL, NULL,
+	     "blocks: block 4095, the last of 1 byte");
+	CASE((s.opcode = PEL_OP_SHA256, s.arg1 = 0, s.addr2 = 0), -EINVAL, 0,
+	     NULL, NULL, "blocks: block 0 wins over a NULL source");
+	CASE((s.arg1 = 100, s.flags = PEL_SQE_FIXED), -EINVAL, 0, NULL, NULL,
+	     "blocks: block 100 wins over FIXED without buffers");
+	CASE((s.opcode = PEL_OP_COPY, s.addr = u(src + 4096),
+	      s.flags = PEL_SQE_FIXED), -EINVAL, 0, NULL, NULL,
+	     "blocks on COPY wins over FIXED without buffers");
+	CASE((FILEOP, s.arg1 = 1), -EINVAL, 0, &none, NULL,
+	     "blocks: block 1 wins over an empty file slot");
+	CASE((FILEOP, s.op_flags = PEL_OPF_BLOCKS | 4), -EINVAL, 0, &none, NULL,
+	     "blocks: op flag bit 2 wins over an empty file slot");
+	CASE((s.arg0 = 1ULL << 32, s.addr = 0), -EINVAL, 0, NULL, NULL,
+	     "blocks: seed > 32 bits wins over a NULL array");
+	CASE((s.opcode = PEL_OP_SHA256, s.arg0 = 1), -EINVAL, 0, NULL, NULL,
+	     "blocks: sha256 arg0 (unused)");
+	CASE(s.addr = UINT64_MAX - 16, -EINVAL, 0, NULL, NULL,
+	     "blocks: crc array (32 bytes) wraps");
+	CASE(s.addr = UINT64_MAX - 31, -EINVAL, 0, NULL, NULL,
+	     "blocks: crc array ends at 2^64 (wraps to 0)");
+	CASE((s.opcode = PEL_OP_SHA256, s.addr = UINT64_MAX - 200), -EINVAL, 0,
+	     NULL, NULL, "blocks: sha256 array (256 bytes) wraps");
+	CASE((s.addr = UINT64_MAX - 16, s.addr2 = 0), -EINVAL, 0, NULL, NULL,
+	     "blocks: array wraps, wins over a NULL source");
+	CASE(s.addr2 = UINT64_MAX - 8, -EINVAL, 0, NULL, NULL,
+	     "blocks: source wraps");
+	CASE((s.addr2 = UINT64_MAX - 8, s.addr = 0), -EINVAL, 0, NULL, NULL,
+	     "blocks: source wraps, wins over a NULL array");
+	CASE((FILEOP, s.addr2 = UINT64_MAX - 8), -EINVAL, 0, &files, NULL,
+	     "blocks: file range wraps");
+	CASE(s.addr = 0, -EFAULT, 0, NULL, NULL, "blocks: NULL array");
+	CASE((s.addr = 0, s.len = 0), 0, 0, NULL, NULL,
+	     "blocks: NULL array, len 0");
+	CASE((s.addr = 0, s.addr2 = 0, s.len = 0), 0, 0, NULL, NULL,
+	     "blocks: NULL array and source, len 0");
+	CASE(s.len = 0, 0, 0, NULL, NULL, "blocks: len 0, no digest");
+	CASE(s.addr2 = 0, -EFAULT, 0, NULL, NULL, "blocks: NULL source");
+	CASE((s.addr = 0, s.flags = PEL_SQE_FIXED), -EFAULT, 0, NULL, &bufs,
+	     "blocks: NULL array (before FIXED)");
+	CASE((FILEOP, s.addr = 0), -EFAULT, 0, &none, NULL,
+	     "blocks: NULL array wins over an empty file slot");
+	CASE(FILEOP, -EBADF, 0, &none, NULL, "blocks: an empty file slot");
+	CASE((FILEOP, s.flags |= PEL_SQE_FIXED), -EBADF, 0, &none, NULL,
+	     "blocks: an empty file slot wins over FIXED without buffers");
+	CASE(FILEOP, 4096, 8, &files, NULL, "blocks: file crc32c");
+	CASE((FILEOP, s.opcode = PEL_OP_SHA256), 4096, 8, &files, NULL,
+	     "blocks: file sha256");
+	CASE((FILEOP, s.op_flags = 0, s.arg1 = 0), -EINVAL, 0, &files, NULL,
+	     "file crc32c without BLOCKS: addr unused");
+	CASE((FILEOP, s.addr2 = 6000), 2192, 5, &files, NULL,
+	     "blocks: file past EOF, 5 blocks, the last short");
+	CASE((FILEOP, s.addr2 = 8192), 0, 0, &files, NULL,
+	     "blocks: file at EOF, none");
+	/* FIXED: the array over every digest, the source over len. */
+	CASE(s.flags = PEL_SQE_FIXED, 4096, 8, NULL, &bufs,
+	     "blocks fixed: array and source registered");
+	CASE((s.flags = PEL_SQE_FIXED, s.addr = u(arr + 32)), 4096, 8, NULL,
+	     &bufs, "blocks fixed: the array ends where the buffer does");
+	CASE((s.flags = PEL_SQE_FIXED, s.addr = u(arr + 33)), -EFAULT, 0, NULL,
+	     &bufs, "blocks fixed: the array 1 byte past the buffer");
+	CASE((s.flags = PEL_SQE_FIXED, s.opcode = PEL_OP_SHA256), -EFAULT, 0,
+	     NULL, &bufs, "blocks fixed: 256 bytes of sha256 in 64");
+	CASE((s.flags = PEL_SQE_FIXED, s.addr2 = u(src + 4097)), -EFAULT, 0,
+	     NULL, &bufs, "blocks fixed: the source 1 byte past the buffer");
+	CASE((s.flags = PEL_SQE_FIXED, s.addr = u(src + 4096)), 4096, 8, NULL,
+	     &bufs, "blocks fixed: the array in the source's buffer");
+	CASE((FILEOP, s.flags |= PEL_SQE_FIXED, s.addr = u(arr + 33)), -EFAULT,
+	     0, &files, &bufs, "blocks fixed file: the array past the buffer");
+	CASE((FILEOP, s.flags |= PEL_SQE_FIXED, s.addr = u(arr + 32)), 4096, 8,
+	     &files, &bufs, "blocks fixed file: the array in its buffer");
+#undef FILEOP
+#undef CASE
+	for (i = 0; i < n; i++) {
+		struct pel_cqe cqe;
+
+		memset(arr, 0xee, sizeof(arr));
+		cqe = run_files(&c[i].s, c[i].bufs, c[i].files);
+		check(cqe.res == c[i].want && cqe.result == c[i].result,
+		      "%s: res %d result %llu (want %d %llu)", c[i].what,
+		      cqe.res, (unsigned long long)cqe.result, c[i].want,
+		      (unsigned long long)c[i].result);
+	}
+	close(fd);
+}
+
+/* Digests against the references: lengths, block sizes, seeds, alignment. */
+static void test_blocks(void)
+{
+	static const uint64_t bls[] = { 512, 513, 4096, 65536, 1 << 20,
+					(1 << 20) + 1, 3 << 20 };
+	size_t len = 5 << 20, room = ((5 << 20) / 512 + 2) * 32;
+	uint8_t *src = malloc(len + 1), *out = malloc(room);
+	uint64_t l, bs, i, t;
+	struct pel_sqe s;
+	uint32_t seed;
+	uint8_t op;
+	bool good = true;
+
+	fill_random(src, len + 1);
+	for (t = 0; t < 60; t++) {
+		op = t & 1 ? PEL_OP_SHA256 : PEL_OP_CRC32C;
+		bs = bls[t / 2 % (sizeof(bls) / sizeof(bls[0]))];
+		l = t < 14 ? len - (t & 2) * 3 : rnd() % (len + 1);
+		seed = t & 4 ? rnd() : 0;
+		i = t & 8;		/* unaligned source */
+		memset(out, 0xee, room);
+		s = blk_of(op, out, src + (i ? 1 : 0), l, bs, op == PEL_OP_SHA256 ? 0 : seed);
+		good &= expect(run(&s), (int)l, (l + bs - 1) / bs,
+			       "blocks: res bytes, result digests");
+		good &= check(blk_right(op, out, room, src + (i ? 1 : 0), l, bs,
+					seed),
+			      "blocks: %s len %llu block %llu seed %#x: every "
+			      "digest right, nothing after", op == PEL_OP_SHA256 ?
+			      "sha256" : "crc32c", (unsigned long long)l,
+			      (unsigned long long)bs, op == PEL_OP_SHA256 ? 0 : seed);
+	}
+	check(good, "blocks: 60 ops == bitwise CRC-32C / SHA256()");
+	free(src);
+	free(out);
+}
+
+/* Chunks at block boundaries, merged: the digests add up; a fault stops it. */
+static void test_blocks_merge(void)
+{
+	size_t len = 1 << 20, room = 2048 * 32;
+	uint8_t *src = malloc(len), *out = malloc(room), *h;
+	uint64_t cuts[8], tmp, bs, nb, chunk, base;
+	struct lpel_upiece a, b, c;
+	struct lpel_uop op;
+	struct pel_cqe cqe;
+	struct pel_sqe s;
+	unsigned int t, n, i, j;
+	bool good = true;
+
+	fill_random(src, len);
+	for (t = 0; t < 100; t++) {
+		bs = 512 + rnd() % 20000;
+		nb = (len + bs - 1) / bs;
+		n = rnd() % 8;
+		for (i = 0; i < n; i++)
+			cuts[i] = (1 + rnd() % (nb - 1)) * bs;
+		for (i = 1; i < n; i++)
+			for (j = i; j && cuts[j - 1] > cuts[j]; j--) {
+				tmp = cuts[j];
+				cuts[j] = cuts[j - 1];
+				cuts[j - 1] = tmp;
+			}
+		memset(out, 0xee, room);
+		s = blk_of(t & 1 ? PEL_OP_SHA256 : PEL_OP_CRC32C, out, src, len,
+			   bs, t & 1 ? 0 : t);
+		good &= expect(run_split(&s, cuts, n), len, nb,
+			       "blocks in pieces at block boundaries, merged");
+		good &= blk_right(s.opcode, out, room, src, len, bs, s.arg0);
+	}
+	check(good, "blocks: random pieces at block boundaries merged: result "
+	      "the sum of the digests, every digest right, 100 runs");
+
+	/* The second of three chunks faults: result its blocks before the hole. */
+	h = holey(12, 7, -1);
+	memcpy(h, src, 7 * pg);
+	s = blk_of(PEL_OP_CRC32C, out, h, 12 * pg, 1024, 0);
+	op.sqe = s;
+	check(!lpel_uop_check(&op, NULL) && op.splittable && op.block == 1024,
+	      "blocks: crc32c splittable, block 1024");
+	memset(out, 0xee, room);
+	lpel_uop_run(&op, 0, 4 * pg, NULL, &a);
+	lpel_uop_run(&op, 4 * pg, 4 * pg, NULL, &b);
+	lpel_uop_run(&op, 8 * pg, 4 * pg, NULL, &c);
+	check(b.res == -EFAULT && b.done == 3 * (uint64_t)pg && c.res == 0 &&
+	      c.nr_digests == 4 * (uint64_t)pg / 1024,
+	      "blocks: the faulting chunk stops at its hole, the next runs whole");
+	lpel_uop_merge(&op, &a, 4 * pg, &b);
+	lpel_uop_merge(&op, &a, 8 * pg, &c);
+	lpel_uop_finish(&op, &a, &cqe);
+	expect(cqe, -EFAULT, 7 * pg, "blocks merged: -EFAULT, the bytes before "
+	       "the hole");
+	check(blk_right(PEL_OP_CRC32C, out, 7 * pg / 1024 * 4, h, 7 * pg, 1024, 0),
+	      "blocks merged: the digests before the hole right");
+	/* What the engine does: whole pieces up to the first short one. */
+	unholey(h, 12);
+
+	/* SHA-256 splits only with BLOCKS. */
+	s = blk_of(PEL_OP_SHA256, out, src, len, 4096, 0);
+	op.sqe = s;
+	check(!lpel_uop_check(&op, NULL) && op.splittable,
+	      "blocks: sha256 is splittable");
+	/* Chunks are whole blocks, at most max_chunks of them. */
+	good = true;
+	for (t = 0; t < 200; t++) {
+		uint64_t l = 1 + rnd() % PEL_MAX_OP_LEN;
+
+		bs = t & 1 ? 512 + rnd() % 100000 : 512 + rnd() % PEL_MAX_OP_LEN;
+		op.block = bs;
+		chunk = lpel_uop_chunk(&op, l, 1 << 20, 64, pg);
+		/* The chunk without blocks: 1 MiB, or l / 64 in pages. */
+		base = 1 << 20;
+		if ((l + base - 1) / base > 64)
+			base = ((l + 63) / 64 + pg - 1) / pg * pg;
+		good &= chunk % bs == 0 && chunk >= base && chunk < base + bs &&
+			(l + chunk - 1) / chunk <= 64;
+	}
+	check(good, "lpel_uop_chunk: whole blocks, no more than 64 chunks");
+	op.block = 8 << 20;
+	check(lpel_uop_chunk(&op, 3 << 20, 1 << 20, 64, pg) == 8 << 20,
+	      "lpel_uop_chunk: a block longer than the op: one chunk");
+	op.block = 3000;
+	check(lpel_uop_chunk(&op, 10 << 20, 1 << 20, 64, pg) == 350 * 3000,
+	      "lpel_uop_chunk: 1 MiB rounded up to 350 blocks of 3000");
+	op.block = 0;
+	check(lpel_uop_chunk(&op, 10 << 20, 1 << 20, 64, pg) == 1 << 20,
+	      "lpel_uop_chunk: without blocks, 1 MiB");
+	free(src);
+	free(out);
+}
+
+/* Faults in the source and the array: -EFAULT at the block, digests before. */
+static void test_blocks_efault(void)
+{
+	size_t room = 4096;
+	uint8_t *h = holey(8, 5, -1), *ro = holey(2, 1, PROT_READ);
+	uint8_t *out = malloc(room), *arr;
+	volatile int stop = 1;
+	struct pel_sqe s;
+	uint64_t bs;
+
+	memset(h, 0x3c, 5 * pg);
+	for (bs = 512; bs <= 3 * (uint64_t)pg; bs += 1536) {
+		memset(out, 0xee, room);
+		s = blk_of(PEL_OP_SHA256, out, h, 8 * pg, bs, 0);
+		expect(run(&s), -EFAULT, 5 * pg / bs * bs,
+		       "blocks: source hole, result whole blocks before it");
+		check(blk_right(PEL_OP_SHA256, out, room, h, 5 * pg / bs * bs,
+				bs, 0), "blocks: block %llu: digests before the "
+		      "hole right, nothing after", (unsigned long long)bs);
+	}
+	/* A block longer than a chunk, streamed: the hole loses all of it. */
+	{
+		uint8_t *big = holey(((3 << 20) + 2 * pg) / pg, (2 << 20) / pg + 1, -1);
+
+		memset(out, 0xee, room);
+		s = blk_of(PEL_OP_CRC32C, out, big, 3 << 20, (2 << 20) - 512, 7);
+		expect(run(&s), -EFAULT, (2 << 20) - 512,
+		       "blocks: hole in a 2 MiB block: the block before only");
+		check(blk_right(PEL_OP_CRC32C, out, room, big, (2 << 20) - 512,
+				(2 << 20) - 512, 7), "blocks: its digest right");
+		unholey(big, ((3 << 20) + 2 * pg) / pg);
+	}
+	/* The array runs into a read-only page: the digests that fit. */
+	arr = ro + pg - 3 * 32 - 5;
+	s = blk_of(PEL_OP_SHA256, arr, h, 5 * pg, 1024, 0);
+	expect(run(&s), -EFAULT, 3 * 1024,
+	       "blocks: array into a read-only page: 3 digests fit");
+	check(blk_right(PEL_OP_SHA256, arr, 3 * 32, h, 3 * 1024, 1024, 0),
+	      "blocks: those 3 digests right");
+	arr = ro + pg;
+	s = blk_of(PEL_OP_CRC32C, arr, h, 4096, 512, 0);
+	expect(run(&s), -EFAULT, 0, "blocks: array read-only: result 0");
+	s = blk_of(PEL_OP_CRC32C, 0xffff800000000000ULL, h, 4096, 512, 0);
+	expect(run(&s), -EFAULT, 0, "blocks: array at a kernel address");
+	s = blk_of(PEL_OP_CRC32C, out, h, 4096, 512, 0);
+	expect(run_bufs(&s, NULL, &stop), -ECANCELED, 0,
+	       "blocks: *stop set: -ECANCELED");
+	unholey(h, 8);
+	unholey(ro, 2);
+	free(out);
+}
+
 /* ---- -EINVAL ----------------------------------------------------------- */
 
 static void test_einval(void)
@@ -1484,6 +1893,10 @@ int main(void)
 	test_dualcast();
 	test_xor();
 	test_sha256();
+	test_blocks();
+	test_blocks_merge();
+	test_blocks_einval();
+	test_blocks_efault();
 	test_einval();
 	test_efault();
 	test_threads();
