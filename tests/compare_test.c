@@ -478,7 +478,7 @@ TEST_F(ring, invalid)
 	BAD(s.op_flags = 1, "compare op_flags");
 	BAD(s.arg1 = 1, "compare arg1");
 	BAD(s.file_index = 1, "compare file_index without PEL_SQE_FILE");
-	BAD(s.flags = 1 << 4, "compare flag bit 4");
+	BAD(s.flags = 1 << 5, "compare flag bit 5");
 	BAD(s.flags = 0x80, "compare flag bit 7");
 	BAD(s.deadline_ns = 1, "compare deadline without the flag");
 	BAD(s.arg0 = 1, "compare arg0 (unused)");

@@ -360,7 +360,7 @@ TEST_F(ring, invalid)
 	BAD(s.op_flags = 1, "op_flags");
 	BAD(s.arg1 = 1, "arg1");
 	BAD(s.file_index = 1, "file_index without PEL_SQE_FILE");
-	BAD(s.flags = 1 << 4, "flag bit 4");
+	BAD(s.flags = 1 << 5, "flag bit 5");
 	BAD(s.flags = 0x80, "flag bit 7");
 	BAD(s.deadline_ns = 1, "deadline without the flag");
 	BAD(s.len = PEL_MAX_OP_LEN + 1, "len max + 1");
