@@ -547,6 +547,15 @@ static u64 pel_place_crc32c(struct pel_exec *x, struct pel_range *r,
 	if (copy)
 		pel_walk_add(&w, sqe->addr + off, pel_kat(x->kaddr, off), true);
 	while ((len = pel_walk_next(&w))) {
+		/*
+		 * A file's page may change under us (a write, a truncate's
+		 * zeroing): the CRC is of the bytes the destination got.
+		 */
+		if (copy && x->file) {
+			memcpy(w.map[1], w.map[0], len);
+			r->crc = crc32c(r->crc, w.map[1], len);
+			continue;
+		}
 		/* The CRC of the bytes as read, as through the bounce buffer. */
 		r->crc = crc32c(r->crc, w.map[0], len);
 		if (copy)
