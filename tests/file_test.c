@@ -226,7 +226,7 @@ static int reg1(struct lpel_ring *ring, int fd)
 	return ret < 0 ? ret : res ? res : ret == 1 ? 0 : -EPROTO;
 }
 
-TEST_F(ring, tmpfs_ranges)
+TEST_F_TIMEOUT(ring, tmpfs_ranges, 300)
 {
 	char path[128];
 	const char *dir = tmpfs_dir();
@@ -249,7 +249,7 @@ TEST_F(ring, tmpfs_ranges)
 }
 
 /* Holes of a sparse file are no page cache: they come through kernel_read(). */
-TEST_F(ring, sparse_file)
+TEST_F_TIMEOUT(ring, sparse_file, 120)
 {
 	char path[128];
 	const char *dir = tmpfs_dir();
@@ -275,7 +275,7 @@ TEST_F(ring, sparse_file)
 	close(fd);
 }
 
-TEST_F(ring, ext4_cold)
+TEST_F_TIMEOUT(ring, ext4_cold, 600)
 {
 	const char *dir = getenv("PEL_TEST_EXT4_DIR");
 	char path[256];
@@ -323,7 +323,7 @@ static void reap(struct __test_metadata *_metadata, struct lpel_ring *ring,
  * each ends with res in [0, len], and a COPY's bytes are the pattern or
  * the zeros of an extension, never anything else.
  */
-TEST_F(ring, truncate_while_running)
+TEST_F_TIMEOUT(ring, truncate_while_running, 300)
 {
 	enum { NR = 24, LEN = 4 * MIB };
 	const char *dir = tmpfs_dir();
@@ -669,7 +669,7 @@ TEST_F(ring, fdinfo)
 }
 
 /* Unregister while large ops run: they finish on their own references. */
-TEST_F(ring, unregister_in_flight)
+TEST_F_TIMEOUT(ring, unregister_in_flight, 120)
 {
 	enum { NR = 16, LEN = 8 * MIB };
 	const char *dir = tmpfs_dir();
@@ -723,7 +723,7 @@ TEST_F(ring, unregister_in_flight)
 }
 
 /* Close the ring with file ops in flight, in a child: nothing leaks or hangs. */
-TEST(close_in_flight)
+TEST_F_TIMEOUT(ring, close_in_flight, 120)
 {
 	const char *dir = tmpfs_dir();
 	char path[128];
