@@ -96,6 +96,17 @@ static long pel_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 			return -ENOTTY;
 		ctx = pel_ctx_of_owner(file);
 		return IS_ERR(ctx) ? PTR_ERR(ctx) : pel_ioctl_unregister_buffers(ctx);
+	case _IOC_NR(PEL_IOC_REGISTER_FILES):
+		if (cmd != PEL_IOC_REGISTER_FILES)
+			return -ENOTTY;
+		ctx = pel_ctx_of_owner(file);
+		return IS_ERR(ctx) ? PTR_ERR(ctx) :
+				     pel_ioctl_register_files(ctx, uarg);
+	case _IOC_NR(PEL_IOC_UNREGISTER_FILES):
+		if (cmd != PEL_IOC_UNREGISTER_FILES)
+			return -ENOTTY;
+		ctx = pel_ctx_of_owner(file);
+		return IS_ERR(ctx) ? PTR_ERR(ctx) : pel_ioctl_unregister_files(ctx);
 	default:
 		return -ENOTTY;
 	}

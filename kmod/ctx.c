@@ -182,6 +182,7 @@ struct pel_ctx *pel_ctx_alloc(void)
 	init_waitqueue_head(&ctx->cq_wait);
 	INIT_LIST_HEAD(&ctx->node);
 	spin_lock_init(&ctx->rbufs_lock);
+	spin_lock_init(&ctx->files_lock);
 	mutex_init(&ctx->help_mutex);
 	pel_slow_init(ctx);
 	return ctx;
@@ -206,6 +207,7 @@ void pel_ctx_release(struct pel_ctx *ctx)
 		for (i = 0; i < ctx->nr_queues; i++)
 			pel_worker_detach(&ctx->queues[i]);
 		pel_rbufs_release(ctx);
+		pel_files_release(ctx);
 	}
 	pel_ctx_put(ctx);
 }
@@ -345,7 +347,7 @@ long pel_ctx_setup(struct pel_ctx *ctx, struct pel_setup __user *uarg)
 	ctx->max_inflight = p.max_inflight;
 
 	p.nr_queues = ctx->nr_queues;
-	p.features = PEL_FEATURES_ALL;
+	p.features = PEL_FEATURES_ALL | PEL_FEAT_REGISTERED_FILES;
 	p.queue_map_size = pel_queue_map_size(p.sq_entries, p.cq_entries);
 	/* An out field: its reserved words go back zero, whatever came in. */
 	memset(&p.off, 0, sizeof(p.off));

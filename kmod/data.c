@@ -117,6 +117,7 @@ size_t pel_span_get(struct pel_span *s, u64 uaddr, void *kaddr, size_t n,
 	s->uaddr = uaddr;
 	s->kaddr = kaddr;
 	s->write = write;
+	s->eof = false;
 	s->nr = 0;
 	if (kaddr || !n) {
 		s->len = n;
@@ -137,6 +138,74 @@ size_t pel_span_get(struct pel_span *s, u64 uaddr, void *kaddr, size_t n,
 	got = ok == nr ? n : ok ? (size_t)ok * PAGE_SIZE - head : 0;
 	s->len = got;
 	return got;
+}
+
+/*
+ * A window of a file: each page's folio looked up in the page cache, no
+ * lock taken, nothing created or read in.  A folio is used only when it
+ * is uptodate and still in the mapping (not truncated meanwhile); its
+ * reference keeps its memory ours while we read it, whatever happens to
+ * the file.  i_size is read before and again after the lookups, as
+ * filemap_read() does, so that a window never runs past an EOF seen: a
+ * truncate racing with us gives bytes up to some EOF it had, never beyond.
+ */
+size_t pel_span_get_file(struct pel_span *s, struct file *file, loff_t pos,
+			 size_t n)
+{
+	struct address_space *mapping = file->f_mapping;
+	struct inode *inode = mapping->host;
+	size_t head = offset_in_page(pos), want = n, got;
+	unsigned int nr, i;
+	struct folio *folio;
+	pgoff_t index;
+	loff_t isize;
+
+	s->uaddr = pos;
+	s->kaddr = NULL;
+	s->write = false;
+	s->eof = false;
+	s->nr = 0;
+	s->len = 0;
+	isize = i_size_read(inode);
+	if (pos >= isize) {
+		s->eof = true;
+		return 0;
+	}
+	if (want > isize - pos)
+		want = isize - pos;
+	nr = DIV_ROUND_UP(head + want, PAGE_SIZE);
+	for (i = 0; i < nr; i++) {
+		index = (pos >> PAGE_SHIFT) + i;
+		folio = filemap_get_folio(mapping, index);
+		/* NULL in 6.1, ERR_PTR(-ENOENT) from 6.3 on. */
+		if (IS_ERR_OR_NULL(folio))
+			break;
+		if (!folio_test_uptodate(folio) ||
+		    READ_ONCE(folio->mapping) != mapping) {
+			folio_put(folio);
+			break;
+		}
+		s->pages[i] = folio_file_page(folio, index);
+		s->nr++;
+	}
+	/* Pairs with the truncate's size update before it drops folios. */
+	smp_rmb();
+	isize = i_size_read(inode);
+	if (pos >= isize)
+		want = 0;
+	else if (want > isize - pos)
+		want = isize - pos;
+	/* Bytes the pages held cover, from pos: all of a page but the first. */
+	got = s->nr ? (size_t)s->nr * PAGE_SIZE - head : 0;
+	if (got >= want) {
+		got = want;
+		s->eof = want < n;
+	}
+	s->len = s->nr ? got : 0;
+	pel_span_drop(s, DIV_ROUND_UP(head + s->len, PAGE_SIZE));
+	if (!s->len)
+		pel_span_drop(s, 0);
+	return s->len;
 }
 
 void pel_span_trim(struct pel_span *s, size_t len)
@@ -209,7 +278,18 @@ void pel_walk_add(struct pel_walk *w, u64 uaddr, void *kaddr, bool write)
 
 	sd->uaddr = uaddr;
 	sd->kaddr = kaddr;
+	sd->file = NULL;
 	sd->write = write;
+}
+
+void pel_walk_add_file(struct pel_walk *w, struct file *file, loff_t pos)
+{
+	struct pel_walk_side *sd = &w->side[w->nr++];
+
+	sd->uaddr = pos;
+	sd->kaddr = NULL;
+	sd->file = file;
+	sd->write = false;
 }
 
 static void pel_walk_unmap(struct pel_walk *w)
@@ -249,12 +329,26 @@ static bool pel_walk_window(struct pel_walk *w)
 		struct pel_walk_side *sd = &w->side[i];
 
 		/* A later side needs no more than the earlier ones hold. */
-		got = min(got, pel_span_get(&sd->span, sd->uaddr + off,
-					    sd->kaddr ? sd->kaddr + off : NULL,
-					    got, sd->write));
+		if (sd->file)
+			got = min(got, pel_span_get_file(&sd->span, sd->file,
+							 sd->uaddr + off, got));
+		else
+			got = min(got, pel_span_get(&sd->span, sd->uaddr + off,
+						    sd->kaddr ? sd->kaddr + off : NULL,
+						    got, sd->write));
 	}
 	w->held = true;
 	w->nr_held = i;
+	/* The window ends at a file's EOF, not at a miss of any side. */
+	w->eof_step = false;
+	for (i = 0; i < w->nr_held; i++)
+		if (w->side[i].span.eof && w->side[i].span.len == got)
+			w->eof_step = true;
+	if (w->eof_step && !got) {
+		w->r->eof = true;
+		pel_walk_put(w);
+		return false;
+	}
 	/* A backward window is done whole or not at all. */
 	if (w->backward && got < want)
 		got = 0;
@@ -282,7 +376,10 @@ size_t pel_walk_next(struct pel_walk *w)
 		pel_walk_put(w);
 		w->done += w->step;
 		if (w->short_step) {
-			w->r->stop = PEL_STOP_MISS;
+			if (w->eof_step)
+				w->r->eof = true;
+			else
+				w->r->stop = PEL_STOP_MISS;
 			return 0;
 		}
 		cond_resched();

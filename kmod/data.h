@@ -25,6 +25,7 @@ struct pel_span {
 	u64 uaddr;			/* byte 0 of the window, user memory */
 	u8 *kaddr;			/* or its kernel address; NULL: user memory */
 	bool write;			/* a destination */
+	bool eof;			/* a file's: the window ends at EOF */
 	unsigned int nr;		/* pages referenced */
 	size_t len;			/* bytes of the window held */
 	struct page *pages[PEL_SPAN_PAGES];
@@ -38,6 +39,13 @@ struct pel_span {
  */
 size_t pel_span_get(struct pel_span *s, u64 uaddr, void *kaddr, size_t n,
 		    bool write);
+/*
+ * The same for @n bytes at @pos of @file, from the page cache: a folio
+ * absent or not uptodate is a miss.  s->eof says the window was cut at
+ * EOF (i_size_read()).  Never sleeps.
+ */
+size_t pel_span_get_file(struct pel_span *s, struct file *file, loff_t pos,
+			 size_t n);
 /* Hold only the first @len bytes (no more than held). */
 void pel_span_trim(struct pel_span *s, size_t len);
 void pel_span_put(struct pel_span *s);
@@ -52,7 +60,8 @@ void *pel_span_map_before(struct pel_span *s, size_t end, size_t *len);
 void pel_span_unmap(struct pel_span *s, void *p);
 
 struct pel_walk_side {
-	u64 uaddr;
+	u64 uaddr;			/* or a file position */
+	struct file *file;		/* a file's page cache; NULL: memory */
 	u8 *kaddr;
 	bool write;
 	struct pel_span span;
@@ -87,7 +96,8 @@ struct pel_walk {
 	unsigned int nr_held;		/* sides with a window held */
 	bool backward;
 	bool held;			/* a window is held */
-	bool short_step;		/* the window ends at a miss */
+	bool short_step;		/* the window ends at a miss or EOF */
+	bool eof_step;			/* ... at a file's EOF */
 	void *map[PEL_WALK_SIDES];
 	struct pel_walk_side side[PEL_WALK_SIDES];
 };
@@ -101,6 +111,8 @@ static inline u64 pel_walk_at(const struct pel_walk *w)
 void pel_walk_init(struct pel_walk *w, struct pel_exec *x, struct pel_range *r,
 		   u64 n, bool backward);
 void pel_walk_add(struct pel_walk *w, u64 uaddr, void *kaddr, bool write);
+/* A source side read from @file's page cache from position @pos. */
+void pel_walk_add_file(struct pel_walk *w, struct file *file, loff_t pos);
 size_t pel_walk_next(struct pel_walk *w);
 u64 pel_walk_end(struct pel_walk *w, size_t used);
 

@@ -30,6 +30,8 @@
  */
 #include <linux/crc32.h>
 #include <linux/crc32c.h>
+#include <linux/file.h>
+#include <linux/fs.h>
 #include <crypto/hash.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
@@ -422,6 +424,16 @@ static u64 pel_bounce_copy_backward(struct pel_exec *x, struct pel_range *r,
  * piece by piece.  A walk stops at a page it cannot have (PEL_STOP_MISS)
  * with exactly the bytes before it done.
  */
+/* The source side at op offset @off: addr2 in memory, or in the file. */
+static void pel_walk_add_src(struct pel_walk *w, struct pel_exec *x, u64 off)
+{
+	if (x->file)
+		pel_walk_add_file(w, x->file, x->sqe->addr2 + off);
+	else
+		pel_walk_add(w, x->sqe->addr2 + off, pel_kat(x->kaddr2, off),
+			     false);
+}
+
 static u64 pel_place_copy(struct pel_exec *x, struct pel_range *r,
 			  u64 off, u64 n)
 {
@@ -431,7 +443,7 @@ static u64 pel_place_copy(struct pel_exec *x, struct pel_range *r,
 
 	pel_walk_init(&w, x, r, n, false);
 	pel_walk_add(&w, sqe->addr + off, pel_kat(x->kaddr, off), true);
-	pel_walk_add(&w, sqe->addr2 + off, pel_kat(x->kaddr2, off), false);
+	pel_walk_add_src(&w, x, off);
 	if (x->stream) {
 		while ((len = pel_walk_next(&w)))
 			memcpy_flushcache(w.map[0], w.map[1], len);
@@ -502,7 +514,7 @@ static u64 pel_place_compare(struct pel_exec *x, struct pel_range *r,
 	u64 at;
 
 	pel_walk_init(&w, x, r, n, false);
-	pel_walk_add(&w, sqe->addr2 + off, pel_kat(x->kaddr2, off), false);
+	pel_walk_add_src(&w, x, off);
 	if (pattern)
 		pel_fill_pattern(r->bounce, PEL_HALF + 8, sqe->arg0);
 	else
@@ -531,10 +543,19 @@ static u64 pel_place_crc32c(struct pel_exec *x, struct pel_range *r,
 	size_t len;
 
 	pel_walk_init(&w, x, r, n, false);
-	pel_walk_add(&w, sqe->addr2 + off, pel_kat(x->kaddr2, off), false);
+	pel_walk_add_src(&w, x, off);
 	if (copy)
 		pel_walk_add(&w, sqe->addr + off, pel_kat(x->kaddr, off), true);
 	while ((len = pel_walk_next(&w))) {
+		/*
+		 * A file's page may change under us (a write, a truncate's
+		 * zeroing): the CRC is of the bytes the destination got.
+		 */
+		if (copy && x->file) {
+			memcpy(w.map[1], w.map[0], len);
+			r->crc = crc32c(r->crc, w.map[1], len);
+			continue;
+		}
 		/* The CRC of the bytes as read, as through the bounce buffer. */
 		r->crc = crc32c(r->crc, w.map[0], len);
 		if (copy)
@@ -552,7 +573,7 @@ static u64 pel_place_dualcast(struct pel_exec *x, struct pel_range *r,
 	size_t len;
 
 	pel_walk_init(&w, x, r, n, false);
-	pel_walk_add(&w, sqe->addr2 + off, pel_kat(x->kaddr2, off), false);
+	pel_walk_add_src(&w, x, off);
 	pel_walk_add(&w, sqe->addr + off, pel_kat(x->kaddr, off), true);
 	pel_walk_add(&w, sqe->arg0 + off, pel_kat(x->karg0, off), true);
 	while ((len = pel_walk_next(&w))) {
@@ -634,14 +655,13 @@ static u64 pel_place_sha256(struct pel_exec *x, struct pel_range *r,
 			    u64 off, u64 n)
 {
 	SHASH_DESC_ON_STACK(desc, pel_sha256_tfm);
-	const struct pel_sqe *sqe = x->sqe;
 	struct pel_walk w;
 	size_t len;
 	u64 done;
 
 	pel_sha256_load(x, desc);
 	pel_walk_init(&w, x, r, n, false);
-	pel_walk_add(&w, sqe->addr2 + off, pel_kat(x->kaddr2, off), false);
+	pel_walk_add_src(&w, x, off);
 	while ((len = pel_walk_next(&w)))
 		crypto_shash_update(desc, w.map[0], len);
 	done = pel_walk_end(&w, 0);
@@ -649,11 +669,159 @@ static u64 pel_place_sha256(struct pel_exec *x, struct pel_range *r,
 	return done;
 }
 
+/*
+ * File ranges (PEL_SQE_FILE).  A shared worker reads the page cache in
+ * place (pel_walk_add_src(): a folio absent or not uptodate is a miss,
+ * data.c); the slow path and a waiting owner read the file with
+ * kernel_read() through the bounce buffer, which may sleep, read ahead and
+ * go to the disk.  addr (COPY's destination, COMPARE's other side) is user
+ * memory or a registered buffer (x->kaddr), as for a memory op.  A range
+ * that meets EOF (r->eof) or an I/O error (r->ioerr) ends short with no
+ * stop; pel_file_range() notes where in x->file_end or x->file_err, and
+ * the finish tells the two from a fault of addr.
+ */
+
+/* Bytes of the file read at @pos into @buf: short at EOF or an error. */
+static size_t pel_file_read(struct pel_exec *x, struct pel_range *r,
+			    void *buf, u64 pos, size_t n)
+{
+	loff_t p = pos;
+	size_t done = 0;
+	ssize_t ret;
+
+	while (done < n) {
+		ret = kernel_read(x->file, buf + done, n - done, &p);
+		if (ret <= 0) {
+			if (ret)
+				r->ioerr = true;
+			else
+				r->eof = true;
+			break;
+		}
+		done += ret;
+	}
+	return done;
+}
+
+/* addr's side: a registered buffer, or user memory as the runner may. */
+static size_t pel_file_mem_read(struct pel_exec *x, struct pel_range *r,
+				void *to, u64 at, size_t n)
+{
+	if (x->kaddr) {
+		memcpy(to, x->kaddr + at, n);
+		return n;
+	}
+	return pel_read(r, to, x->sqe->addr + at, n);
+}
+
+static size_t pel_file_mem_write(struct pel_exec *x, struct pel_range *r,
+				 u64 at, const void *from, size_t n)
+{
+	if (x->kaddr) {
+		memcpy(x->kaddr + at, from, n);
+		return n;
+	}
+	return pel_write(r, x->sqe->addr + at, from, n);
+}
+
+static u64 pel_file_bounce(struct pel_exec *x, struct pel_range *r,
+			   u64 off, u64 n)
+{
+	SHASH_DESC_ON_STACK(desc, pel_sha256_tfm);
+	const struct pel_sqe *sqe = x->sqe;
+	u8 op = sqe->opcode;
+	bool cmp = op == PEL_OP_COMPARE, sha = op == PEL_OP_SHA256;
+	bool crc = op == PEL_OP_CRC32C || op == PEL_OP_COPY_CRC32C;
+	bool copy = op == PEL_OP_COPY || op == PEL_OP_COPY_CRC32C;
+	size_t max = cmp ? PEL_HALF : PEL_BOUNCE_SIZE, c, got, m, d;
+	u8 *buf = r->bounce, *mem = r->bounce + PEL_HALF;
+	u64 done = 0, at;
+
+	if (sha)
+		pel_sha256_load(x, desc);
+	while (done < n && !pel_range_stopped(x, r)) {
+		c = min_t(u64, n - done, max);
+		at = off + done;
+		got = pel_file_read(x, r, buf, sqe->addr2 + at, c);
+		m = got;
+		if (cmp)
+			m = pel_file_mem_read(x, r, mem, at, got);
+		else if (copy)
+			m = pel_file_mem_write(x, r, at, buf, got);
+		/* A fault of addr comes first: it is what ends the range. */
+		if (m < got) {
+			r->eof = false;
+			r->ioerr = false;
+			got = m;
+		}
+		if (cmp) {
+			d = pel_first_diff(buf, mem, got);
+			if (d < got) {
+				r->diff = at + d;
+				r->stop = PEL_STOP_NONE;
+				r->eof = false;
+				r->ioerr = false;
+				done += d;
+				break;
+			}
+		}
+		if (crc)
+			r->crc = crc32c(r->crc, buf, got);
+		if (sha)
+			crypto_shash_update(desc, buf, got);
+		done += got;
+		if (got < c)
+			break;
+		cond_resched();
+	}
+	if (sha)
+		pel_sha256_save(x, desc);
+	return done;
+}
+
+/* The lowest offset where a range of the op ended at EOF or an error. */
+static void pel_file_note(struct pel_exec *x, u64 *where, u64 at)
+{
+	if (!x->split) {
+		*where = min(*where, at);
+		return;
+	}
+	spin_lock(&x->split_lock);
+	*where = min(*where, at);
+	spin_unlock(&x->split_lock);
+}
+
+static u64 pel_file_range(struct pel_exec *x, struct pel_range *r,
+			  u64 off, u64 n)
+{
+	u64 got;
+
+	r->eof = false;
+	r->ioerr = false;
+	if (!r->nofault)
+		got = pel_file_bounce(x, r, off, n);
+	else if (x->sqe->opcode == PEL_OP_COPY)
+		got = pel_place_copy(x, r, off, n);
+	else if (x->sqe->opcode == PEL_OP_COMPARE)
+		got = pel_place_compare(x, r, off, n);
+	else if (x->sqe->opcode == PEL_OP_SHA256)
+		got = pel_place_sha256(x, r, off, n);
+	else
+		got = pel_place_crc32c(x, r, off, n);
+	if (r->eof)
+		pel_file_note(x, &x->file_end, off + got);
+	else if (r->ioerr)
+		pel_file_note(x, &x->file_err, off + got);
+	return got;
+}
+
 /* The op table's ranges: in place, or through the bounce buffer. */
 #define PEL_RANGE(name)							\
 static u64 pel_range_##name(struct pel_exec *x, struct pel_range *r,	\
 			    u64 off, u64 n)				\
 {									\
+	if (x->file)							\
+		return pel_file_range(x, r, off, n);			\
 	if (pel_in_place(x, r))						\
 		return pel_place_##name(x, r, off, n);			\
 	return pel_bounce_##name(x, r, off, n);				\
@@ -678,11 +846,31 @@ static u64 pel_copy_backward(struct pel_exec *x, struct pel_range *r, u64 done)
  * Finishing: turn @done, the bytes done before the first fault (len when
  * none), into (res, result).
  */
+/*
+ * What ended a range short at @done: a file op's EOF (0: a success over
+ * the bytes before it), its I/O error (-EIO), else a fault (-EFAULT).
+ */
+static int pel_short_err(const struct pel_exec *x, u64 done)
+{
+	if (x->file && done == x->file_end)
+		return 0;
+	if (x->file && done == x->file_err)
+		return -EIO;
+	return -EFAULT;
+}
+
 static s64 pel_finish_bytes(struct pel_exec *x, struct pel_range *r, u64 done,
 			    u64 *result)
 {
+	int err;
+
 	*result = done;
-	return done < x->sqe->len ? -EFAULT : (s64)done;
+	if (done < x->sqe->len) {
+		err = pel_short_err(x, done);
+		if (err)
+			return err;
+	}
+	return done;
 }
 
 /* The first difference counts only if it precedes any fault. */
@@ -694,8 +882,8 @@ static s64 pel_finish_compare(struct pel_exec *x, struct pel_range *r,
 		return 1;
 	}
 	*result = done;
-	if (done < x->sqe->len)
-		return -EFAULT;
+	if (done < x->sqe->len && pel_short_err(x, done))
+		return pel_short_err(x, done);
 	*result = 0;
 	return 0;
 }
@@ -703,7 +891,7 @@ static s64 pel_finish_compare(struct pel_exec *x, struct pel_range *r,
 static s64 pel_finish_crc32c(struct pel_exec *x, struct pel_range *r, u64 done,
 			     u64 *result)
 {
-	if (done == x->sqe->len) {
+	if (done == x->sqe->len || !pel_short_err(x, done)) {
 		*result = ~x->crc;
 		return done;
 	}
@@ -715,8 +903,9 @@ static s64 pel_finish_sha256(struct pel_exec *x, struct pel_range *r, u64 done,
 			     u64 *result)
 {
 	*result = done;
-	if (done < x->sqe->len)
-		return -EFAULT;
+	/* A file op short at EOF: the digest of the bytes before it. */
+	if (done < x->sqe->len && pel_short_err(x, done))
+		return pel_short_err(x, done);
 	if (!x->digest_ready) {
 		SHASH_DESC_ON_STACK(desc, pel_sha256_tfm);
 
@@ -833,8 +1022,12 @@ static int pel_init_copy(struct pel_exec *x)
 {
 	const struct pel_sqe *sqe = x->sqe;
 
-	x->backward = sqe->addr > sqe->addr2 && sqe->addr < sqe->addr2 + sqe->len;
-	x->no_split = pel_copy_overlaps(sqe);
+	/* A file's offset does not overlap memory. */
+	if (!(sqe->flags & PEL_SQE_FILE)) {
+		x->backward = sqe->addr > sqe->addr2 &&
+			      sqe->addr < sqe->addr2 + sqe->len;
+		x->no_split = pel_copy_overlaps(sqe);
+	}
 	x->stream = !x->no_split && sqe->len >= PEL_STREAM_BYTES;
 	return 0;
 }
@@ -858,14 +1051,24 @@ static int pel_init_sha256(struct pel_exec *x)
 	return ret;
 }
 
-/* Chunk CRCs (raw, from 0) in order, as one range: __crc32c_le_shift(). */
+/*
+ * Chunk CRCs (raw, from 0) in order, as one range: __crc32c_le_shift().
+ * A file op that ended at EOF (first_fault) merges the bytes before it.
+ */
 static void pel_merge_crc32c(struct pel_exec *x)
 {
-	unsigned int i;
+	u64 end = x->first_fault == U64_MAX ? x->sqe->len : x->first_fault;
 	u32 crc = x->crc;	/* the pre-inverted seed */
+	unsigned int i;
+	u64 at;
 
-	for (i = 0; i < x->nr_chunks; i++)
-		crc = __crc32c_le_shift(crc, pel_chunk_len(x, i)) ^ x->chunk_crc[i];
+	for (i = 0; i < x->nr_chunks; i++) {
+		at = (u64)i * x->chunk;
+		if (at >= end)
+			break;
+		crc = __crc32c_le_shift(crc, min(pel_chunk_len(x, i), end - at)) ^
+		      x->chunk_crc[i];
+	}
 	x->crc = crc;
 }
 
@@ -1014,6 +1217,32 @@ void pel_ops_exit(void)
 	crypto_free_shash(pel_sha256_tfm);
 }
 
+/*
+ * PEL_SQE_FILE: the five ops that take a file range as their source;
+ * addr2 is a file offset, and the range must fit a loff_t.
+ */
+static int pel_prep_file(const struct pel_sqe *sqe)
+{
+	if (sqe->addr2 > (u64)LLONG_MAX - sqe->len)
+		return -EINVAL;
+	switch (sqe->opcode) {
+	case PEL_OP_CRC32C:
+		return sqe->arg0 > U32_MAX ? -EINVAL : 0;
+	case PEL_OP_COPY_CRC32C:
+		if (sqe->arg0 > U32_MAX)
+			return -EINVAL;
+		fallthrough;
+	case PEL_OP_COPY:
+	case PEL_OP_COMPARE:
+		return pel_range_ok(sqe->addr, sqe->len) ? 0 : -EINVAL;
+	case PEL_OP_SHA256:
+		return pel_range_ok(sqe->addr, PEL_SHA256_DIGEST_SIZE) ?
+		       0 : -EINVAL;
+	default:
+		return -EINVAL;
+	}
+}
+
 /* The checks every SQE gets: opcode, flags, reserved and unused fields. */
 static int pel_prep_common(const struct pel_sqe *sqe,
 			   const struct pel_op_def **opp)
@@ -1021,10 +1250,9 @@ static int pel_prep_common(const struct pel_sqe *sqe,
 	const struct pel_op_def *op;
 
 	if (sqe->opcode >= PEL_OP_LAST || sqe->flags & ~PEL_SQE_FLAGS_ALL ||
-	    sqe->file_index || sqe->op_flags || sqe->arg1)
+	    sqe->op_flags || sqe->arg1)
 		return -EINVAL;
-	/* PEL_SQE_FILE is in the ABI; this module does not take it yet. */
-	if (sqe->flags & PEL_SQE_FILE)
+	if (sqe->file_index && !(sqe->flags & PEL_SQE_FILE))
 		return -EINVAL;
 	if (!(sqe->flags & PEL_SQE_DEADLINE) && sqe->deadline_ns)
 		return -EINVAL;
@@ -1037,6 +1265,8 @@ static int pel_prep_common(const struct pel_sqe *sqe,
 	if (sqe->len > PEL_MAX_OP_LEN)
 		return -EINVAL;
 	*opp = op;
+	if (sqe->flags & PEL_SQE_FILE)
+		return pel_prep_file(sqe);
 	return op->prep ? op->prep(sqe) : 0;
 }
 
@@ -1051,6 +1281,7 @@ int pel_op_prep(struct pel_exec *x, struct pel_ctx *ctx,
 	int ret;
 
 	x->rbufs = NULL;
+	x->file = NULL;
 	ret = pel_prep_common(sqe, &op);
 	if (ret)
 		return ret;
@@ -1070,6 +1301,14 @@ int pel_op_prep(struct pel_exec *x, struct pel_ctx *ctx,
 	x->kaddr = NULL;
 	x->kaddr2 = NULL;
 	x->karg0 = NULL;
+	x->file_end = U64_MAX;
+	x->file_err = U64_MAX;
+	/* The op's own reference: unregister and close leave it its file. */
+	if (sqe->flags & PEL_SQE_FILE) {
+		x->file = pel_files_get(ctx, sqe->file_index);
+		if (!x->file)
+			return -EBADF;
+	}
 	/* Registered buffers: every address resolved now, or -EFAULT. */
 	if (sqe->flags & PEL_SQE_FIXED) {
 		ret = pel_rbufs_prep(x);
@@ -1186,6 +1425,11 @@ void pel_op_release(struct pel_exec *x)
 	if (x->rbufs) {
 		pel_rbufs_put(x->rbufs);
 		x->rbufs = NULL;
+	}
+	/* From a kthread the last put is deferred (delayed_fput): no sleep. */
+	if (x->file) {
+		fput(x->file);
+		x->file = NULL;
 	}
 }
 

@@ -231,6 +231,13 @@ struct pel_ctx {
 	 */
 	spinlock_t rbufs_lock;
 	struct pel_rbufs *rbufs;
+	/*
+	 * Registered files (files.c).  files_lock protects the files
+	 * pointer (the table itself is immutable once installed); an op
+	 * takes its own reference on its struct file at prep.
+	 */
+	spinlock_t files_lock;
+	struct pel_files_table *files;
 };
 
 /* Where an op of a batch is; CANCEL acts on PEL_SLOT_PENDING only. */
@@ -284,6 +291,15 @@ struct pel_exec {
 	void *kaddr2;
 	void *karg0;
 	void *ksrcs[PEL_XOR_MAX_SRCS];	/* XOR with PEL_SQE_FIXED */
+	/*
+	 * PEL_SQE_FILE: the source file, referenced from prep until the CQE
+	 * (pel_op_release()); NULL for a memory op.  file_end and file_err:
+	 * the lowest op offset where a range found EOF or an I/O error, or
+	 * U64_MAX; under split_lock when split.
+	 */
+	struct file *file;
+	u64 file_end;
+	u64 file_err;
 	/* SHA256: the running state, as crypto_shash_export() gives it */
 	u8 sha_state[PEL_SHA256_STATE_SIZE] __aligned(8);
 	u8 digest[SHA256_DIGEST_SIZE];
@@ -317,6 +333,9 @@ struct pel_range {
 	u32 crc;			/* in/out: running raw CRC */
 	u64 diff;			/* out: first differing offset, or U64_MAX */
 	u64 *chunks;			/* the runner's count of split chunks, or NULL */
+	/* out, PEL_SQE_FILE: the range ended at EOF, or at an I/O error */
+	bool eof;
+	bool ioerr;
 };
 
 /*
@@ -550,6 +569,14 @@ void pel_rbufs_stats(struct pel_ctx *ctx, u32 *nr, u64 *bytes);
 void pel_rbufs_release(struct pel_ctx *ctx);
 int pel_rbufs_init(void);
 void pel_rbufs_exit(void);
+
+/* files.c */
+struct pel_files_table;
+long pel_ioctl_register_files(struct pel_ctx *ctx, void __user *arg);
+long pel_ioctl_unregister_files(struct pel_ctx *ctx);
+struct file *pel_files_get(struct pel_ctx *ctx, unsigned int index);
+unsigned int pel_files_count(struct pel_ctx *ctx);
+void pel_files_release(struct pel_ctx *ctx);
 
 /* help.c */
 unsigned int pel_help_run(struct pel_ctx *ctx);

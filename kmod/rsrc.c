@@ -406,6 +406,15 @@ int pel_rbufs_prep(struct pel_exec *x)
 	x->rbufs = t;
 	if (!t)
 		return -EFAULT;
+	/* PEL_SQE_FILE: addr2 is a file offset; only addr is memory. */
+	if (sqe->flags & PEL_SQE_FILE) {
+		if (sqe->opcode == PEL_OP_SHA256)
+			return pel_rbufs_resolve_into(t, &x->kaddr, sqe->addr,
+						      PEL_SHA256_DIGEST_SIZE);
+		if (sqe->opcode == PEL_OP_CRC32C)
+			return 0;
+		return pel_rbufs_resolve_into(t, &x->kaddr, sqe->addr, sqe->len);
+	}
 	switch (sqe->opcode) {
 	case PEL_OP_NOP:
 	case PEL_OP_CANCEL:

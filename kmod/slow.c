@@ -236,6 +236,7 @@ void pel_slow_handoff(struct pel_worker *w, struct pel_batch *b)
 	b->ctx = NULL;
 	/* The op's references went with it. */
 	b->x.rbufs = NULL;
+	b->x.file = NULL;
 	spin_unlock(b->lock);
 	WRITE_ONCE(w->handoffs, w->handoffs + 1);
 	pel_slow_wake(ctx);

@@ -222,8 +222,10 @@ bool pel_split_resume(struct pel_exec *x, struct pel_range *r)
 			return false;
 	}
 
-	if (x->first_fault == U64_MAX && x->first_diff == U64_MAX &&
-	    x->op->merge)
+	/* A file op's EOF is no fault: the chunks before it merge. */
+	if (x->first_diff == U64_MAX && x->op->merge &&
+	    (x->first_fault == U64_MAX ||
+	     (x->file && x->first_fault == x->file_end)))
 		x->op->merge(x);
 	x->diff = x->first_diff;
 	/* A later call (none today) must not combine again. */

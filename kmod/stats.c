@@ -112,7 +112,7 @@ long pel_ioctl_info(void __user *uarg)
 	if (ret)
 		return ret;
 	info.abi_version = PEL_ABI_VERSION;
-	info.features = PEL_FEATURES_ALL;
+	info.features = PEL_FEATURES_ALL | PEL_FEAT_REGISTERED_FILES;
 	strscpy_pad(info.version, PEL_VERSION, sizeof(info.version));
 	info.nr_workers = nr_cpu_ids;
 	info.nr_contexts = READ_ONCE(pel_nr_contexts);
@@ -272,6 +272,7 @@ void pel_show_fdinfo(struct seq_file *m, struct file *file)
 	seq_printf(m, "pel-helped:\t%llu\n", READ_ONCE(ctx->helped));
 	pel_rbufs_stats(ctx, &nr_buffers, &buffer_bytes);
 	seq_printf(m, "pel-buffers:\t%u %llu\n", nr_buffers, buffer_bytes);
+	seq_printf(m, "pel-files:\t%u\n", pel_files_count(ctx));
 	for (i = 0; i < ctx->nr_queues; i++) {
 		struct pel_queue *q = &ctx->queues[i];
 		u32 sq_tail = READ_ONCE(q->rings->sq_tail);

@@ -91,7 +91,7 @@ static void make_sqe(struct pel_sqe *sqe, struct expect *e, uint64_t i,
 		break;
 	case 2:	/* unknown flag */
 		lpel_prep_copy(sqe, dst, src, len);
-		sqe->flags = 1U << (5 + rnd() % 3);
+		sqe->flags = 1U << (5 + rnd() % 3);	/* bit 4 is PEL_SQE_FILE */
 		e->res = -EINVAL;
 		break;
 	case 3:	/* reserved word / op_flags / arg1 */
