@@ -882,8 +882,17 @@ static s64 pel_finish_compare(struct pel_exec *x, struct pel_range *r,
 		return 1;
 	}
 	*result = done;
-	if (done < x->sqe->len && pel_short_err(x, done))
-		return pel_short_err(x, done);
+	if (done < x->sqe->len) {
+		int err = pel_short_err(x, done);
+
+		if (err)
+			return err;
+		/*
+		 * A file that ends inside the range differs from the buffer
+		 * there, as cmp(1) says "EOF on": 1, at the bytes up to EOF.
+		 */
+		return 1;
+	}
 	*result = 0;
 	return 0;
 }

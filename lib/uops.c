@@ -609,12 +609,18 @@ static int uop_prep_src(const struct pel_sqe *sqe)
  * A file op's own checks: addr2 is the file offset (0 is one like any
  * other), the range [addr2, addr2 + len) must not wrap; addr is memory.
  */
+/* A file range must fit a loff_t, as the module's does. */
+static bool uop_file_range_ok(uint64_t off, uint64_t len)
+{
+	return off <= INT64_MAX && len <= (uint64_t)INT64_MAX - off;
+}
+
 static int uop_prep_file(const struct pel_sqe *sqe)
 {
 	if ((sqe->opcode == PEL_OP_CRC32C ||
 	     sqe->opcode == PEL_OP_COPY_CRC32C) && sqe->arg0 > UINT32_MAX)
 		return -EINVAL;
-	if (!uop_range_ok(sqe->addr2, sqe->len))
+	if (!uop_file_range_ok(sqe->addr2, sqe->len))
 		return -EINVAL;
 	switch (sqe->opcode) {
 	case PEL_OP_CRC32C:
@@ -637,7 +643,8 @@ static int uop_prep_blocks(const struct pel_sqe *sqe)
 	if (sqe->opcode == PEL_OP_CRC32C && sqe->arg0 > UINT32_MAX)
 		return -EINVAL;
 	if (!uop_range_ok(sqe->addr, uop_blk_array(sqe)) ||
-	    !uop_range_ok(sqe->addr2, sqe->len))
+	    (sqe->flags & PEL_SQE_FILE ? !uop_file_range_ok(sqe->addr2, sqe->len) :
+					 !uop_range_ok(sqe->addr2, sqe->len)))
 		return -EINVAL;
 	if (!sqe->len)
 		return 0;
