@@ -135,7 +135,7 @@ static int verify(int fd, const struct block *blk, uint64_t nr, uint64_t size,
 
 int main(int argc, char **argv)
 {
-	uint64_t nr, size, block, i, dups = 0, listed = 0;
+	uint64_t nr, size, block, i, first, dups = 0, listed = 0;
 	bool check = false;
 	unsigned long kib = 1024;
 	struct lpel_ring ring;
@@ -209,15 +209,18 @@ int main(int argc, char **argv)
 	}
 	close(fd);
 
+	/* Sorted by digest, then index: a group's first is its original. */
 	qsort(blk, nr, sizeof(*blk), cmp_block);
-	for (i = 1; i < nr; i++) {
-		if (memcmp(blk[i].digest, blk[i - 1].digest, PEL_SHA256_DIGEST_SIZE))
+	for (i = 1, first = 0; i < nr; i++) {
+		if (memcmp(blk[i].digest, blk[first].digest, PEL_SHA256_DIGEST_SIZE)) {
+			first = i;
 			continue;
+		}
 		dups++;
 		if (listed++ < MAX_LISTED) {
 			hex(h, blk[i].digest);
 			printf("  block %" PRIu64 " = block %" PRIu64 "  %s\n",
-			       blk[i].index, blk[i - 1].index, h);
+			       blk[i].index, blk[first].index, h);
 		}
 	}
 	printf("dedup_scan: %s: %" PRIu64 " bytes, %" PRIu64 " blocks of %" PRIu64

@@ -178,6 +178,19 @@ run_example pel_demo -s 2 4
 run_example file_crc32c /tmp/crc-9M.bin
 run_example file_crc32c /tmp/crc-9M.bin 64
 run_example file_crc32c /tmp/crc-odd.bin 1
+run_example file_crc32c --mode=read /tmp/crc-9M.bin 64
+run_example file_crc32c --mode=file /tmp/crc-9M.bin 64
+# dedup_scan: 5 MiB where blocks 3 and 4 repeat block 0 (1 MiB blocks).
+dedup_input() {
+	dd if=/dev/urandom of=/tmp/dedup.bin bs=1048576 count=3 2>/dev/null &&
+		dd if=/tmp/dedup.bin of=/tmp/dedup.bin bs=1048576 count=1 seek=3 conv=notrunc 2>/dev/null &&
+		dd if=/tmp/dedup.bin of=/tmp/dedup.bin bs=1048576 count=1 seek=4 conv=notrunc 2>/dev/null
+}
+dedup_example() {
+	dedup_input && /pel/dedup_scan --verify /tmp/dedup.bin > /tmp/dedup.out 2>&1 &&
+		grep -q ": 5242880 bytes, 5 blocks of 1048576 bytes, 3 unique, 2 duplicates (every digest checked against OpenSSL)" /tmp/dedup.out
+}
+check "example dedup_scan --verify: 5 blocks, 2 duplicates" dedup_example
 run_example epoll_loop 2000
 run_example uring_poll 20
 run_example pkgconfig_check
@@ -280,7 +293,7 @@ auto_example() {
 }
 check "pel_demo on the user backend (LPEL_BACKEND=auto)" sh -c \
 	'LPEL_BACKEND=auto /pel/pel_demo 4 2>/dev/null | grep -q "^pel_demo: user backend, "'
-for ex in "pel_demo 4" "file_crc32c /tmp/crc-9M.bin 64" "epoll_loop 2000" "uring_poll 20"; do
+for ex in "pel_demo 4" "file_crc32c /tmp/crc-9M.bin 64" "dedup_scan --verify /tmp/dedup.bin" "epoll_loop 2000" "uring_poll 20"; do
 	# shellcheck disable=SC2086  # the program and its arguments
 	check "example $ex on the user backend, saying so once" auto_example /pel/$ex
 done
