@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
  * dedup_scan: find the duplicate blocks of a file, as a deduplicating store
- * would: the SHA-256 of every BLOCK bytes (default 1 MiB), one PEL op per
- * block on the registered file (PEL_SQE_FILE), so the blocks are hashed in
- * parallel by the workers of every CPU, straight from the page cache.
- * SHA-256, sequential within one stream, scales here because every block
- * is a stream of its own.
+ * would: the SHA-256 of every BLOCK bytes (default 1 MiB) of the registered
+ * file (PEL_SQE_FILE), hashed in parallel by the workers of every CPU,
+ * straight from the page cache.  SHA-256, sequential within one stream,
+ * scales here because every block is a stream of its own.  With
+ * PEL_FEAT_BLOCK_DIGESTS one op digests SPAN_BLOCKS blocks at once
+ * (PEL_OPF_BLOCKS: the module splits it at block boundaries); without it,
+ * one op per block.
  *
  * Then the digests are sorted and equal ones counted.  With --verify each
  * digest is checked against OpenSSL's over a pread() of the block.  Exits 1
@@ -29,6 +31,8 @@
 
 /* Pairs of duplicates listed (the count is always exact). */
 #define MAX_LISTED	8
+/* Blocks one PEL_OPF_BLOCKS op digests. */
+#define SPAN_BLOCKS	64
 
 struct block {
 	uint64_t index;
@@ -53,25 +57,33 @@ static void hex(char *out, const uint8_t *d)
 		sprintf(out + 2 * i, "%02x", d[i]);
 }
 
-/* One op per block, round-robin over the queues; the failed ops, or -errno. */
-static int hash_blocks(struct lpel_ring *ring, struct block *blk, uint64_t nr,
-		       uint64_t size, uint64_t block)
+/*
+ * One op per span of `per` blocks (1 without PEL_FEAT_BLOCK_DIGESTS),
+ * round-robin over the queues, digests into dig; the failed ops, or -errno.
+ */
+static int hash_blocks(struct lpel_ring *ring, uint8_t *dig, uint64_t nr,
+		       uint64_t size, uint64_t block, uint64_t per)
 {
-	uint64_t sent = 0, done = 0;
+	uint64_t nops = (nr + per - 1) / per, sent = 0, done = 0;
 	int failed = 0;
 
-	while (done < nr) {
+	while (done < nops) {
 		struct pel_sqe *sqe;
 		struct pel_cqe *cqe;
 		int ret;
 
-		while (sent < nr &&
+		while (sent < nops &&
 		       (sqe = lpel_get_sqe_on(ring, sent % ring->nr_queues))) {
-			uint64_t off = sent * block;
-			uint64_t len = size - off < block ? size - off : block;
+			uint64_t off = sent * per * block;
+			uint64_t len = size - off < per * block ? size - off :
+								 per * block;
+			uint8_t *out = dig + sent * per * PEL_SHA256_DIGEST_SIZE;
 
-			blk[sent].index = sent;
-			lpel_prep_file_sha256(sqe, blk[sent].digest, 0, off, len);
+			if (per > 1)
+				lpel_prep_file_sha256_blocks(sqe, out, 0, off, len,
+							     block);
+			else
+				lpel_prep_file_sha256(sqe, out, 0, off, len);
 			lpel_sqe_set_data(sqe, sent);
 			sent++;
 		}
@@ -82,12 +94,14 @@ static int hash_blocks(struct lpel_ring *ring, struct block *blk, uint64_t nr,
 		if (ret)
 			return ret;
 		do {
-			uint64_t i = cqe->user_data, off = i * block;
-			uint64_t want = size - off < block ? size - off : block;
+			uint64_t i = cqe->user_data, off = i * per * block;
+			uint64_t want = size - off < per * block ? size - off :
+								  per * block;
 
-			if (cqe->res < 0 || (uint64_t)cqe->res != want) {
-				fprintf(stderr, "dedup_scan: block %" PRIu64 ": res %d%s%s\n",
-					i, cqe->res, cqe->res < 0 ? " " : "",
+			if (cqe->res < 0 || (uint64_t)cqe->res != want ||
+			    (per > 1 && cqe->result != (want + block - 1) / block)) {
+				fprintf(stderr, "dedup_scan: blocks from %" PRIu64 ": res %d%s%s\n",
+					i * per, cqe->res, cqe->res < 0 ? " " : "",
 					cqe->res < 0 ? strerror(-cqe->res) : "");
 				failed++;
 			}
@@ -135,7 +149,8 @@ static int verify(int fd, const struct block *blk, uint64_t nr, uint64_t size,
 
 int main(int argc, char **argv)
 {
-	uint64_t nr, size, block, i, first, dups = 0, listed = 0;
+	uint64_t nr, size, block, i, first, per, dups = 0, listed = 0;
+	uint8_t *dig;
 	bool check = false;
 	unsigned long kib = 1024;
 	struct lpel_ring ring;
@@ -191,8 +206,20 @@ int main(int argc, char **argv)
 			argv[argi], strerror(ret < 0 ? -ret : -res));
 		return 1;
 	}
-	ret = hash_blocks(&ring, blk, nr, size, block);
+	per = ring.features & PEL_FEAT_BLOCK_DIGESTS ? SPAN_BLOCKS : 1;
+	dig = calloc(nr ? nr : 1, PEL_SHA256_DIGEST_SIZE);
+	if (!dig) {
+		fprintf(stderr, "dedup_scan: out of memory\n");
+		return 1;
+	}
+	ret = hash_blocks(&ring, dig, nr, size, block, per);
 	lpel_exit(&ring);
+	for (i = 0; i < nr; i++) {
+		blk[i].index = i;
+		memcpy(blk[i].digest, dig + i * PEL_SHA256_DIGEST_SIZE,
+		       PEL_SHA256_DIGEST_SIZE);
+	}
+	free(dig);
 	if (ret) {
 		fprintf(stderr, "dedup_scan: %d ops failed%s%s\n",
 			ret < 0 ? 0 : ret, ret < 0 ? ": " : "",
@@ -227,6 +254,9 @@ int main(int argc, char **argv)
 	       " bytes, %" PRIu64 " unique, %" PRIu64 " duplicates%s\n",
 	       argv[argi], size, nr, block, nr - dups, dups,
 	       check ? " (every digest checked against OpenSSL)" : "");
+	printf("dedup_scan: %s\n", per > 1 ?
+	       "one PEL_OPF_BLOCKS op per 64 blocks, split across the workers" :
+	       "one op per block (no PEL_FEAT_BLOCK_DIGESTS)");
 	free(blk);
 	return 0;
 }
