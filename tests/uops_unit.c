@@ -149,9 +149,10 @@ static struct pel_sqe sqe_mk(uint8_t opcode, uint64_t addr, uint64_t addr2,
 }
 
 /* Check and run the op whole, as the engine would; the CQE. */
-static struct pel_cqe run_bufs(const struct pel_sqe *sqe,
-			       const struct lpel_ubufs *bufs,
-			       const volatile int *stop)
+static struct pel_cqe run_all(const struct pel_sqe *sqe,
+			      const struct lpel_ubufs *bufs,
+			      const struct lpel_ufiles *files,
+			      const volatile int *stop)
 {
 	struct lpel_uop op;
 	struct lpel_upiece p;
@@ -160,7 +161,7 @@ static struct pel_cqe run_bufs(const struct pel_sqe *sqe,
 
 	memset(&cqe, 0, sizeof(cqe));
 	op.sqe = *sqe;
-	ret = lpel_uop_check(&op, bufs);
+	ret = lpel_uop_check_files(&op, bufs, files);
 	if (ret) {
 		cqe.res = ret;
 		return cqe;
@@ -168,6 +169,13 @@ static struct pel_cqe run_bufs(const struct pel_sqe *sqe,
 	lpel_uop_run(&op, 0, sqe->len, stop, &p);
 	lpel_uop_finish(&op, &p, &cqe);
 	return cqe;
+}
+
+static struct pel_cqe run_bufs(const struct pel_sqe *sqe,
+			       const struct lpel_ubufs *bufs,
+			       const volatile int *stop)
+{
+	return run_all(sqe, bufs, NULL, stop);
 }
 
 static struct pel_cqe run(const struct pel_sqe *sqe)
@@ -644,21 +652,7 @@ static struct pel_cqe run_files(const struct pel_sqe *sqe,
 				const struct lpel_ubufs *bufs,
 				const struct lpel_ufiles *files)
 {
-	struct lpel_uop op;
-	struct lpel_upiece p;
-	struct pel_cqe cqe;
-	int ret;
-
-	memset(&cqe, 0, sizeof(cqe));
-	op.sqe = *sqe;
-	ret = lpel_uop_check_files(&op, bufs, files);
-	if (ret) {
-		cqe.res = ret;
-		return cqe;
-	}
-	lpel_uop_run(&op, 0, sqe->len, NULL, &p);
-	lpel_uop_finish(&op, &p, &cqe);
-	return cqe;
+	return run_all(sqe, bufs, files, NULL);
 }
 
 /*
