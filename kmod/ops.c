@@ -815,11 +815,215 @@ static u64 pel_file_range(struct pel_exec *x, struct pel_range *r,
 	return got;
 }
 
+/*
+ * Per-block digests (PEL_OPF_BLOCKS on CRC32C and SHA256): one digest of
+ * every arg1 bytes of the source, into the array at addr.  A range starts
+ * at a block boundary and runs group after group of whole blocks: the
+ * group's source is read (in place, or through the bounce buffer's first
+ * half), each block's digest made once the block was read whole, into the
+ * bounce buffer's second half, and then the group's digests are written
+ * to the array as any destination is (in place on a shared worker: a page
+ * not there is a miss; copy_to_user() in the slow path).  A range returns
+ * the bytes of the blocks whose digests are written, so a miss, a park or
+ * a fault loses at most the block it is in (hashed again from its start
+ * when the op goes on), and an EOF ends the last block short.
+ */
+
+/* Digests staged per group: the bounce buffer's second half. */
+#define PEL_BLK_STAGE		PEL_HALF
+/* Source bytes per group, unless one block is longer. */
+#define PEL_BLK_GROUP		(1024 * 1024)
+
+struct pel_blk {
+	u64 bs;				/* block size */
+	unsigned int dsize;		/* bytes per digest */
+	u32 seed;			/* pre-inverted, as a CRC32C op's */
+	u32 crc;			/* CRC32C: the block's running raw CRC */
+	struct shash_desc *desc;	/* SHA256, or NULL */
+	u64 in;				/* bytes of the current block hashed */
+	u8 *dig;			/* the group's digests */
+	unsigned int nb;		/* digests made in the group */
+};
+
+/* The current block is over (whole, or the op's or the file's end). */
+static void pel_blk_close(struct pel_blk *b)
+{
+	u8 *out = b->dig + (size_t)b->nb * b->dsize;
+	u32 crc = ~b->crc;
+
+	if (b->desc)
+		crypto_shash_final(b->desc, out);
+	else
+		memcpy(out, &crc, sizeof(crc));
+	b->nb++;
+	b->in = 0;
+}
+
+static void pel_blk_update(struct pel_blk *b, const u8 *p, size_t n)
+{
+	size_t c;
+
+	while (n) {
+		if (!b->in) {
+			if (b->desc)
+				crypto_shash_init(b->desc);
+			else
+				b->crc = b->seed;
+		}
+		c = min_t(u64, n, b->bs - b->in);
+		if (b->desc)
+			crypto_shash_update(b->desc, p, c);
+		else
+			b->crc = crc32c(b->crc, p, c);
+		b->in += c;
+		p += c;
+		n -= c;
+		if (b->in == b->bs)
+			pel_blk_close(b);
+	}
+}
+
+/* Source bytes [off, off + n) of the op, in place; the bytes hashed. */
+static noinline_for_stack u64 pel_blk_place_src(struct pel_exec *x,
+						struct pel_range *r,
+						struct pel_blk *b, u64 off,
+						u64 n)
+{
+	struct pel_walk w;
+	size_t len;
+
+	pel_walk_init(&w, x, r, n, false);
+	pel_walk_add_src(&w, x, off);
+	while ((len = pel_walk_next(&w)))
+		pel_blk_update(b, w.map[0], len);
+	return pel_walk_end(&w, 0);
+}
+
+/* The same through the bounce buffer: copy_from_user(), kernel_read(). */
+static u64 pel_blk_bounce_src(struct pel_exec *x, struct pel_range *r,
+			      struct pel_blk *b, u64 off, u64 n)
+{
+	u64 pos = x->sqe->addr2 + off, done = 0;
+	size_t c, got;
+
+	while (done < n) {
+		if (done && pel_range_stopped(x, r))
+			break;
+		c = min_t(u64, n - done, PEL_HALF);
+		if (x->file)
+			got = pel_file_read(x, r, r->bounce, pos + done, c);
+		else
+			got = pel_read(r, r->bounce, pos + done, c);
+		pel_blk_update(b, r->bounce, got);
+		done += got;
+		if (got < c)
+			break;
+		cond_resched();
+	}
+	return done;
+}
+
+/*
+ * @n bytes of digests to the array from its byte @at: the whole digests
+ * written.  In place a page not there now is a miss (r->stop).
+ */
+static noinline_for_stack size_t pel_blk_put(struct pel_exec *x,
+					     struct pel_range *r,
+					     struct pel_blk *b, u64 at,
+					     size_t n)
+{
+	struct pel_span s;
+	size_t got, pos, len;
+	void *p;
+
+	if (x->kaddr) {
+		memcpy(x->kaddr + at, b->dig, n);
+		return n;
+	}
+	if (!r->nofault)
+		return pel_write(r, x->sqe->addr + at, b->dig, n) / b->dsize;
+	/* A group's digests fit one window (PEL_BLK_STAGE). */
+	got = pel_span_get(&s, x->sqe->addr + at, NULL, n, true);
+	for (pos = 0; pos < got; pos += len) {
+		p = pel_span_map(&s, pos, &len);
+		memcpy(p, b->dig + pos, len);
+		pel_span_unmap(&s, p);
+	}
+	pel_span_put(&s);
+	if (got < n)
+		r->stop = PEL_STOP_MISS;
+	return got / b->dsize;
+}
+
+static u64 pel_range_blocks(struct pel_exec *x, struct pel_range *r,
+			    u64 off, u64 n)
+{
+	SHASH_DESC_ON_STACK(desc, pel_sha256_tfm);
+	const struct pel_sqe *sqe = x->sqe;
+	u64 done = 0, g, got, whole;
+	struct pel_blk b = {
+		.bs = x->block,
+		.dsize = pel_blocks_dsize(sqe),
+		.seed = ~(u32)sqe->arg0,
+		.dig = r->bounce + PEL_HALF,
+	};
+	bool place = x->file ? r->nofault : pel_in_place(x, r);
+	size_t w;
+
+	if (sqe->opcode == PEL_OP_SHA256) {
+		desc->tfm = pel_sha256_tfm;
+		b.desc = desc;
+	}
+	r->eof = false;
+	r->ioerr = false;
+	/* Whole blocks a group holds: their digests fit the stage. */
+	g = b.bs >= PEL_BLK_GROUP ? b.bs :
+	    min_t(u64, PEL_BLK_STAGE / b.dsize, PEL_BLK_GROUP / b.bs) * b.bs;
+	while (done < n && !pel_range_stopped(x, r)) {
+		u64 want = min(g, n - done);
+
+		b.nb = 0;
+		b.in = 0;
+		if (place)
+			got = pel_blk_place_src(x, r, &b, off + done, want);
+		else
+			got = pel_blk_bounce_src(x, r, &b, off + done, want);
+		/* The op's last block, or the file's: short, but whole. */
+		if (b.in && (got == n - done || r->eof))
+			pel_blk_close(&b);
+		whole = got == want || r->eof ? got : (u64)b.nb * b.bs;
+		w = b.nb ? pel_blk_put(x, r, &b,
+				       div64_u64(off + done, b.bs) * b.dsize,
+				       (size_t)b.nb * b.dsize) : 0;
+		if (w < b.nb) {
+			/* The array ends the range: not the source. */
+			done += (u64)w * b.bs;
+			r->eof = false;
+			r->ioerr = false;
+			break;
+		}
+		done += whole;
+		if (got < want)
+			break;
+		cond_resched();
+	}
+	if (r->eof)
+		pel_file_note(x, &x->file_end, off + done);
+	else if (r->ioerr)
+		pel_file_note(x, &x->file_err, off + done);
+	/* A CRC32C op's desc has no tfm: nothing to wipe. */
+	if (b.desc)
+		shash_desc_zero(b.desc);
+	return done;
+}
+
 /* The op table's ranges: in place, or through the bounce buffer. */
 #define PEL_RANGE(name)							\
 static u64 pel_range_##name(struct pel_exec *x, struct pel_range *r,	\
 			    u64 off, u64 n)				\
 {									\
+	if (x->block)	/* CRC32C and SHA256 only: prep says so */	\
+		return pel_range_blocks(x, r, off, n);			\
 	if (x->file)							\
 		return pel_file_range(x, r, off, n);			\
 	if (pel_in_place(x, r))						\
@@ -897,9 +1101,28 @@ static s64 pel_finish_compare(struct pel_exec *x, struct pel_range *r,
 	return 0;
 }
 
+/*
+ * PEL_OPF_BLOCKS: res the bytes done (short at EOF), result the digests
+ * written; a fault or read error with result the bytes of the whole
+ * blocks before it (@done is whole blocks then).
+ */
+static s64 pel_finish_blocks(struct pel_exec *x, u64 done, u64 *result)
+{
+	int err = done < x->sqe->len ? pel_short_err(x, done) : 0;
+
+	if (err) {
+		*result = done;
+		return err;
+	}
+	*result = div64_u64(done + x->block - 1, x->block);
+	return done;
+}
+
 static s64 pel_finish_crc32c(struct pel_exec *x, struct pel_range *r, u64 done,
 			     u64 *result)
 {
+	if (x->block)
+		return pel_finish_blocks(x, done, result);
 	if (done == x->sqe->len || !pel_short_err(x, done)) {
 		*result = ~x->crc;
 		return done;
@@ -911,6 +1134,8 @@ static s64 pel_finish_crc32c(struct pel_exec *x, struct pel_range *r, u64 done,
 static s64 pel_finish_sha256(struct pel_exec *x, struct pel_range *r, u64 done,
 			     u64 *result)
 {
+	if (x->block)
+		return pel_finish_blocks(x, done, result);
 	*result = done;
 	/* A file op short at EOF: the digest of the bytes before it. */
 	if (done < x->sqe->len && pel_short_err(x, done))
@@ -1071,6 +1296,9 @@ static void pel_merge_crc32c(struct pel_exec *x)
 	unsigned int i;
 	u64 at;
 
+	/* Per-block digests: the chunks wrote theirs, nothing to combine. */
+	if (x->block)
+		return;
 	for (i = 0; i < x->nr_chunks; i++) {
 		at = (u64)i * x->chunk;
 		if (at >= end)
@@ -1252,28 +1480,78 @@ static int pel_prep_file(const struct pel_sqe *sqe)
 	}
 }
 
+/*
+ * PEL_OPF_BLOCKS, the op's own checks (ops.md, "Per-block digests", 2
+ * and 3): CRC32C's seed; the digest array and the source (memory, or a
+ * file range that fits a loff_t) must not wrap; then, with bytes to do,
+ * a NULL array, or a NULL memory source, is -EFAULT.
+ */
+static int pel_prep_blocks(const struct pel_sqe *sqe)
+{
+	bool file = sqe->flags & PEL_SQE_FILE;
+
+	if (sqe->opcode == PEL_OP_CRC32C && sqe->arg0 > U32_MAX)
+		return -EINVAL;
+	if (!pel_range_ok(sqe->addr, pel_blocks_array_len(sqe)))
+		return -EINVAL;
+	if (file ? sqe->addr2 > (u64)LLONG_MAX - sqe->len :
+		   !pel_range_ok(sqe->addr2, sqe->len))
+		return -EINVAL;
+	if (!sqe->len)
+		return 0;
+	if (!sqe->addr || (!file && !sqe->addr2))
+		return -EFAULT;
+	return 0;
+}
+
+/*
+ * op_flags and arg1: PEL_OPF_BLOCKS alone, on CRC32C and SHA256 only,
+ * with a block size of PEL_BLOCK_MIN..PEL_MAX_OP_LEN (a 64-bit compare);
+ * arg1 without it is an unused field.
+ */
+static int pel_prep_op_flags(const struct pel_sqe *sqe)
+{
+	if (sqe->op_flags & ~PEL_OPF_BLOCKS)
+		return -EINVAL;
+	if (!(sqe->op_flags & PEL_OPF_BLOCKS))
+		return sqe->arg1 ? -EINVAL : 0;
+	if (sqe->opcode != PEL_OP_CRC32C && sqe->opcode != PEL_OP_SHA256)
+		return -EINVAL;
+	if (sqe->arg1 < PEL_BLOCK_MIN || sqe->arg1 > PEL_MAX_OP_LEN)
+		return -EINVAL;
+	return 0;
+}
+
 /* The checks every SQE gets: opcode, flags, reserved and unused fields. */
 static int pel_prep_common(const struct pel_sqe *sqe,
 			   const struct pel_op_def **opp)
 {
 	const struct pel_op_def *op;
+	u8 uses;
 
-	if (sqe->opcode >= PEL_OP_LAST || sqe->flags & ~PEL_SQE_FLAGS_ALL ||
-	    sqe->op_flags || sqe->arg1)
+	if (sqe->opcode >= PEL_OP_LAST || sqe->flags & ~PEL_SQE_FLAGS_ALL)
+		return -EINVAL;
+	if (pel_prep_op_flags(sqe))
 		return -EINVAL;
 	if (sqe->file_index && !(sqe->flags & PEL_SQE_FILE))
 		return -EINVAL;
 	if (!(sqe->flags & PEL_SQE_DEADLINE) && sqe->deadline_ns)
 		return -EINVAL;
 	op = &pel_ops[sqe->opcode];
-	if ((!(op->uses & PEL_USES_ADDR) && sqe->addr) ||
-	    (!(op->uses & PEL_USES_ADDR2) && sqe->addr2) ||
-	    (!(op->uses & PEL_USES_LEN) && sqe->len) ||
-	    (!(op->uses & PEL_USES_ARG0) && sqe->arg0))
+	uses = op->uses;
+	/* With BLOCKS, CRC32C writes too: its digest array at addr. */
+	if (sqe->op_flags & PEL_OPF_BLOCKS)
+		uses |= PEL_USES_ADDR;
+	if ((!(uses & PEL_USES_ADDR) && sqe->addr) ||
+	    (!(uses & PEL_USES_ADDR2) && sqe->addr2) ||
+	    (!(uses & PEL_USES_LEN) && sqe->len) ||
+	    (!(uses & PEL_USES_ARG0) && sqe->arg0))
 		return -EINVAL;
 	if (sqe->len > PEL_MAX_OP_LEN)
 		return -EINVAL;
 	*opp = op;
+	if (sqe->op_flags & PEL_OPF_BLOCKS)
+		return pel_prep_blocks(sqe);
 	if (sqe->flags & PEL_SQE_FILE)
 		return pel_prep_file(sqe);
 	return op->prep ? op->prep(sqe) : 0;
@@ -1312,6 +1590,7 @@ int pel_op_prep(struct pel_exec *x, struct pel_ctx *ctx,
 	x->karg0 = NULL;
 	x->file_end = U64_MAX;
 	x->file_err = U64_MAX;
+	x->block = sqe->op_flags & PEL_OPF_BLOCKS ? sqe->arg1 : 0;
 	/* The op's own reference: unregister and close leave it its file. */
 	if (sqe->flags & PEL_SQE_FILE) {
 		x->file = pel_files_get(ctx, sqe->file_index);

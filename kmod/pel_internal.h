@@ -17,6 +17,7 @@
 #include <linux/cache.h>
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/math64.h>
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
@@ -300,6 +301,13 @@ struct pel_exec {
 	struct file *file;
 	u64 file_end;
 	u64 file_err;
+	/*
+	 * PEL_OPF_BLOCKS (CRC32C, SHA256): the block size, 0 without the
+	 * flag.  done and every chunk's progress are then whole blocks,
+	 * their digests written (or the op's end, or EOF): a block cut by a
+	 * miss or a park is hashed again from its start.
+	 */
+	u64 block;
 	/* SHA256: the running state, as crypto_shash_export() gives it */
 	u8 sha_state[PEL_SHA256_STATE_SIZE] __aligned(8);
 	u8 digest[SHA256_DIGEST_SIZE];
@@ -444,6 +452,20 @@ struct pel_op_def {
 	 */
 	void (*merge)(struct pel_exec *x);
 };
+
+/* PEL_OPF_BLOCKS: one digest's bytes, and the array's for the whole op. */
+static inline unsigned int pel_blocks_dsize(const struct pel_sqe *sqe)
+{
+	return sqe->opcode == PEL_OP_SHA256 ? PEL_SHA256_DIGEST_SIZE :
+	       sizeof(u32);
+}
+
+/* arg1 is checked first (PEL_BLOCK_MIN..PEL_MAX_OP_LEN): no overflow. */
+static inline u64 pel_blocks_array_len(const struct pel_sqe *sqe)
+{
+	return div64_u64(sqe->len + sqe->arg1 - 1, sqe->arg1) *
+	       pel_blocks_dsize(sqe);
+}
 
 /* main.c */
 extern unsigned int pel_idle_us;

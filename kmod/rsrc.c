@@ -406,6 +406,18 @@ int pel_rbufs_prep(struct pel_exec *x)
 	x->rbufs = t;
 	if (!t)
 		return -EFAULT;
+	/*
+	 * PEL_OPF_BLOCKS: the digest array over every block (of a file
+	 * range too, whatever EOF turns out to be), and a memory source.
+	 */
+	if (sqe->op_flags & PEL_OPF_BLOCKS) {
+		ret = pel_rbufs_resolve_into(t, &x->kaddr, sqe->addr,
+					     pel_blocks_array_len(sqe));
+		if (!ret && !(sqe->flags & PEL_SQE_FILE))
+			ret = pel_rbufs_resolve_into(t, &x->kaddr2, sqe->addr2,
+						     sqe->len);
+		return ret;
+	}
 	/* PEL_SQE_FILE: addr2 is a file offset; only addr is memory. */
 	if (sqe->flags & PEL_SQE_FILE) {
 		if (sqe->opcode == PEL_OP_SHA256)

@@ -22,6 +22,9 @@
  *  - COMPARE: the lowest differing offset, if it precedes any fault;
  *  - what else the chunks kept, by the op's merge() (CRC32C: chunk CRCs,
  *    raw, from 0, combined in order, so the result equals the unsplit CRC).
+ *  - per-block digests (PEL_OPF_BLOCKS, SHA256's too): chunks are whole
+ *    blocks, each writes its own digests, and a chunk ends short only at a
+ *    block boundary (or EOF), so the lowest such offset is the op's.
  * The op's one CQE is posted by its batch's runner, as for any op.
  *
  * Lifetime: a helper joins a split under pel_splits_lock (helpers++), the
@@ -134,13 +137,11 @@ static bool pel_split_finished(struct pel_split *s)
  * how far each got, and pel_split_resume() finishes and merges them.
  */
 static void pel_split_run(struct pel_exec *x, const struct pel_range *base,
-			  unsigned int threshold)
+			  u64 chunk)
 {
-	u64 len = x->sqe->len, chunk = PAGE_ALIGN(threshold);
+	u64 len = x->sqe->len;
 	struct pel_split s = { .x = x };
 
-	if (DIV_ROUND_UP(len, chunk) > PEL_MAX_CHUNKS)
-		chunk = PAGE_ALIGN(DIV_ROUND_UP(len, PEL_MAX_CHUNKS));
 	x->chunk = chunk;
 	x->nr_chunks = DIV_ROUND_UP(len, chunk);
 	x->first_fault = U64_MAX;
@@ -185,17 +186,40 @@ static void pel_split_run(struct pel_exec *x, const struct pel_range *base,
 }
 
 /*
+ * The chunk of an op of @len bytes: @threshold, or larger page multiples
+ * to stay within PEL_MAX_CHUNKS; per-block digests round it up to whole
+ * blocks (fewer chunks, never more), so every chunk starts at a block.
+ */
+static u64 pel_split_chunk(const struct pel_exec *x, u64 len,
+			   unsigned int threshold)
+{
+	u64 chunk = PAGE_ALIGN(threshold);
+
+	if (DIV_ROUND_UP(len, chunk) > PEL_MAX_CHUNKS)
+		chunk = PAGE_ALIGN(DIV_ROUND_UP(len, PEL_MAX_CHUNKS));
+	if (x->block)
+		chunk = roundup(chunk, x->block);
+	return chunk;
+}
+
+/*
  * Split the op in @x, not yet started, if the op may be split (its table
- * entry, and its init for this SQE) and it is long enough; then run its
+ * entry, and its init for this SQE; per-block digests always, SHA256's
+ * too) and it is long enough for two chunks at least; then run its
  * chunks (pel_split_run()).  Otherwise leave it to run as one range.
  */
 void pel_split_maybe(struct pel_exec *x, const struct pel_range *base)
 {
 	unsigned int threshold = READ_ONCE(pel_split_bytes);
+	u64 len = x->sqe->len, chunk;
 
-	if (x->op->can_split && !x->no_split &&
-	    pel_split_worthwhile(x->sqe->len, threshold))
-		pel_split_run(x, base, threshold);
+	if (!(x->op->can_split || x->block) || x->no_split ||
+	    !pel_split_worthwhile(len, threshold))
+		return;
+	chunk = pel_split_chunk(x, len, threshold);
+	/* A block longer than the chunk is one chunk: not split. */
+	if (DIV_ROUND_UP(len, chunk) > 1)
+		pel_split_run(x, base, chunk);
 }
 
 /*

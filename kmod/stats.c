@@ -32,6 +32,7 @@
 struct pel_op_counters {
 	u64 count;
 	u64 bytes;
+	u64 file_bytes;			/* of bytes: PEL_SQE_FILE ops' */
 	u64 errors;
 	u64 latency[PEL_LAT_BUCKETS];
 };
@@ -78,6 +79,10 @@ void pel_stats_ops_done(const struct pel_sqe *sqes, const struct pel_cqe *cqes,
 			WRITE_ONCE(c->errors, c->errors + 1);
 		else
 			WRITE_ONCE(c->bytes, c->bytes + cqes[i].res);
+		/* Its source was a registered file: prep took it, res >= 0. */
+		if (cqes[i].res > 0 && sqes[i].flags & PEL_SQE_FILE)
+			WRITE_ONCE(c->file_bytes,
+				   c->file_bytes + cqes[i].res);
 	}
 	preempt_enable();
 }
@@ -112,7 +117,8 @@ long pel_ioctl_info(void __user *uarg)
 	if (ret)
 		return ret;
 	info.abi_version = PEL_ABI_VERSION;
-	info.features = PEL_FEATURES_ALL | PEL_FEAT_REGISTERED_FILES;
+	info.features = PEL_FEATURES_ALL | PEL_FEAT_REGISTERED_FILES |
+			PEL_FEAT_BLOCK_DIGESTS;
 	strscpy_pad(info.version, PEL_VERSION, sizeof(info.version));
 	info.nr_workers = nr_cpu_ids;
 	info.nr_contexts = READ_ONCE(pel_nr_contexts);
@@ -153,6 +159,7 @@ long pel_ioctl_op_stats(void __user *uarg)
 	op = array_index_nospec(st.opcode, PEL_OP_LAST);
 	st.count = 0;
 	st.bytes = 0;
+	st.file_bytes = 0;
 	st.errors = 0;
 	memset(st.latency, 0, sizeof(st.latency));
 	for_each_possible_cpu(cpu) {
@@ -160,6 +167,7 @@ long pel_ioctl_op_stats(void __user *uarg)
 
 		st.count += READ_ONCE(c->count);
 		st.bytes += READ_ONCE(c->bytes);
+		st.file_bytes += READ_ONCE(c->file_bytes);
 		st.errors += READ_ONCE(c->errors);
 		for (b = 0; b < PEL_LAT_BUCKETS; b++)
 			st.latency[b] += READ_ONCE(c->latency[b]);
@@ -232,7 +240,7 @@ long pel_ioctl_ctx_stats(void __user *uarg)
 		st.enters = atomic64_read(&ctx->enters);
 		st.helped = READ_ONCE(ctx->helped);
 		pel_rbufs_stats(ctx, &st.nr_buffers, &st.buffer_bytes);
-		st.nr_files = 0;
+		st.nr_files = pel_files_count(ctx);
 		ret = 0;
 		break;
 	}

@@ -671,6 +671,97 @@ TEST_F(ring, fdinfo)
 	close(fd);
 }
 
+/* The CRC-32C (seed 0) of @len bytes at @off of @fd, through pread(). */
+static uint32_t file_crc(int fd, uint64_t off, size_t len)
+{
+	uint8_t *buf = malloc(len ? len : 1);
+	ssize_t n = buf ? pread(fd, buf, len, (off_t)off) : -1;
+	uint32_t crc = n < 0 ? 0 : pel_ref_crc32c(0, buf, (size_t)n);
+
+	free(buf);
+	return crc;
+}
+
+/* PEL_IOC_OP_STATS of @opcode (module-wide, since load). */
+static int op_stats(uint32_t opcode, struct pel_op_stats *st)
+{
+	int fd = pel_test_open(), ret;
+
+	if (fd < 0)
+		return -errno;
+	memset(st, 0, sizeof(*st));
+	st->size = sizeof(*st);
+	st->opcode = opcode;
+	ret = ioctl(fd, PEL_IOC_OP_STATS, st) < 0 ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+/*
+ * pel_op_stats.file_bytes counts the bytes of ops whose source was a
+ * registered file, where bytes counts them: after file CRC32Cs of known
+ * sizes (one short at EOF, split ones) it grew by exactly their bytes, and
+ * a memory CRC32C adds to bytes only.  pel_ctx_stats.nr_files is the slots
+ * filled, 0 after unregister.
+ */
+TEST_F_TIMEOUT(ring, stats, 120)
+{
+	static const uint64_t lens[] = { 1, 4096, 100000, 3 * MIB + 5 };
+	const char *dir = tmpfs_dir();
+	struct pel_op_stats before, after;
+	struct pel_ctx_stats cst;
+	uint64_t want = 0, size = 4 * MIB + 11;
+	char path[128];
+	int fd, fds[4], res[4];
+	struct pel_sqe s;
+	uint8_t *mem;
+	unsigned int i;
+
+	PEL_TEST_KERNEL_ONLY("pel_op_stats.file_bytes, pel_ctx_stats.nr_files");
+	ASSERT_NE(NULL, dir);
+	ASSERT_EQ(0, pel_test_own_ctx_stats(&cst));
+	ASSERT_EQ(0, cst.nr_files);
+	fd = make_file(dir, size, 5, path, sizeof(path));
+	ASSERT_LE(0, fd);
+	fds[0] = fd;
+	fds[1] = -1;
+	fds[2] = fd;
+	fds[3] = fd;
+	ASSERT_EQ(3, lpel_register_files(&self->ring, fds, 4, res));
+	ASSERT_EQ(0, pel_test_own_ctx_stats(&cst));
+	ASSERT_EQ(3, cst.nr_files);
+
+	mem = malloc(MIB);
+	ASSERT_NE(NULL, mem);
+	memset(mem, 7, MIB);
+	ASSERT_EQ(0, op_stats(PEL_OP_CRC32C, &before));
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		lpel_prep_file_crc32c(&s, 2, 0, lens[i], 0);
+		pel_test_expect_op(_metadata, &self->ring, &s, (int)lens[i],
+				   file_crc(fd, 0, lens[i]), "file crc32c");
+		want += lens[i];
+	}
+	/* Short at EOF: its bytes are those up to EOF. */
+	lpel_prep_file_crc32c(&s, 3, size - 1000, MIB, 0);
+	pel_test_expect_op(_metadata, &self->ring, &s, 1000,
+			   file_crc(fd, size - 1000, 1000), "at eof");
+	want += 1000;
+	/* Memory: bytes, not file_bytes. */
+	lpel_prep_crc32c(&s, mem, MIB, 0);
+	pel_test_expect_op(_metadata, &self->ring, &s, (int)MIB,
+			   pel_ref_crc32c(0, mem, MIB), "memory crc32c");
+	ASSERT_EQ(0, op_stats(PEL_OP_CRC32C, &after));
+	EXPECT_EQ(want, after.file_bytes - before.file_bytes);
+	EXPECT_EQ(want + MIB, after.bytes - before.bytes);
+
+	ASSERT_EQ(0, lpel_unregister_files(&self->ring));
+	ASSERT_EQ(0, pel_test_own_ctx_stats(&cst));
+	EXPECT_EQ(0, cst.nr_files);
+	free(mem);
+	unlink(path);
+	close(fd);
+}
+
 /* Unregister while large ops run: they finish on their own references. */
 TEST_F_TIMEOUT(ring, unregister_in_flight, 120)
 {
