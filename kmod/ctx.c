@@ -347,8 +347,7 @@ long pel_ctx_setup(struct pel_ctx *ctx, struct pel_setup __user *uarg)
 	ctx->max_inflight = p.max_inflight;
 
 	p.nr_queues = ctx->nr_queues;
-	p.features = PEL_FEATURES_ALL | PEL_FEAT_REGISTERED_FILES |
-		     PEL_FEAT_BLOCK_DIGESTS;
+	p.features = PEL_FEATURES_ALL;
 	p.queue_map_size = pel_queue_map_size(p.sq_entries, p.cq_entries);
 	/* An out field: its reserved words go back zero, whatever came in. */
 	memset(&p.off, 0, sizeof(p.off));

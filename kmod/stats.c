@@ -117,8 +117,7 @@ long pel_ioctl_info(void __user *uarg)
 	if (ret)
 		return ret;
 	info.abi_version = PEL_ABI_VERSION;
-	info.features = PEL_FEATURES_ALL | PEL_FEAT_REGISTERED_FILES |
-			PEL_FEAT_BLOCK_DIGESTS;
+	info.features = PEL_FEATURES_ALL;
 	strscpy_pad(info.version, PEL_VERSION, sizeof(info.version));
 	info.nr_workers = nr_cpu_ids;
 	info.nr_contexts = READ_ONCE(pel_nr_contexts);

@@ -1052,6 +1052,10 @@ static const char *const feature_names[] = {
 	"parallel",	/* PEL_FEAT_PARALLEL */
 	"max_inflight",	/* PEL_FEAT_MAX_INFLIGHT */
 	"stats",	/* PEL_FEAT_STATS */
+	"registered_buffers",	/* PEL_FEAT_REGISTERED_BUFFERS */
+	"wait_helps",	/* PEL_FEAT_WAIT_HELPS */
+	"registered_files",	/* PEL_FEAT_REGISTERED_FILES */
+	"block_digests",	/* PEL_FEAT_BLOCK_DIGESTS */
 };
 
 static const char *feature_name(unsigned int bit, char *buf, size_t len)

@@ -65,7 +65,7 @@
 /* PEL_OPF_BLOCKS: CRC32C and SHA256 of every block of a range */
 #define PEL_FEAT_BLOCK_DIGESTS	(1ULL << 19)
 /* What this module has. */
-#define PEL_FEATURES_ALL	((1ULL << 18) - 1)
+#define PEL_FEATURES_ALL	((1ULL << 20) - 1)
 
 /* Ring sizes: a power of two in [PEL_MIN_ENTRIES, PEL_MAX_ENTRIES]. */
 #define PEL_MIN_ENTRIES		2
