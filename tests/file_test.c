@@ -827,7 +827,7 @@ TEST_F_TIMEOUT(ring, close_in_flight, 120)
 #if defined(__SANITIZE_THREAD__)
 	/* The fixture's user-backend ring has threads: TSan cannot follow a child's. */
 	if (pel_test_user_backend())
-		SKIP(return, "ThreadSanitizer: no threads after a multi-threaded fork()");
+		SKIP(return, "TSan build: no threads after a multi-threaded fork()");
 #endif
 	ASSERT_NE(NULL, dir);
 	fd = make_file(dir, 8 * MIB, 4, path, sizeof(path));
