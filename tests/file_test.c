@@ -299,6 +299,38 @@ TEST_F_TIMEOUT(ring, ext4_cold, 600)
 	close(fd);
 }
 
+/*
+ * 64 MiB ranges: the whole file and one at an odd offset that runs past
+ * EOF, every op against the pread() reference; on tmpfs, and from a cold
+ * cache on ext4 when the VM has the disk.
+ */
+TEST_F_TIMEOUT(ring, range_64m, 600)
+{
+	const char *dirs[2] = { tmpfs_dir(), getenv("PEL_TEST_EXT4_DIR") };
+	uint64_t size = 64 * MIB + 4097;
+	char path[256];
+	unsigned int i;
+	int fd;
+
+	for (i = 0; i < 2; i++) {
+		if (!dirs[i] || !*dirs[i])
+			continue;
+		fd = make_file(dirs[i], size, 31 + i, path, sizeof(path));
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, fsync(fd));
+		ASSERT_EQ(0, reg1(&self->ring, fd));
+		if (i)
+			drop_caches();
+		check_range(_metadata, &self->ring, fd, 0, size, 0, 64 * MIB,
+			    i ? "ext4 64 MiB" : "tmpfs 64 MiB");
+		check_range(_metadata, &self->ring, fd, 0, size, 4099, 64 * MIB,
+			    i ? "ext4 64 MiB past eof" : "tmpfs 64 MiB past eof");
+		ASSERT_EQ(0, lpel_unregister_files(&self->ring));
+		unlink(path);
+		close(fd);
+	}
+}
+
 /* Wait for n CQEs; each user_data in [1, n] once; res into res[ud - 1]. */
 static void reap(struct __test_metadata *_metadata, struct lpel_ring *ring,
 		 unsigned int n, int *res, uint64_t *result)
