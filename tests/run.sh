@@ -24,7 +24,8 @@
 # -D, or PEL_CHECK_DEBUG=0: skip the debug stage (quick local runs);
 # -S: only the debug stage.
 # PEL_DEBUG_TESTS: the debug stage's tests (default: fuzz, lifetime,
-# faultinj, rbuf, fastpath, pinned and, once it exists, hardening).
+# faultinj, rbuf, fastpath, pinned, file, blocks and, once it exists,
+# hardening).
 #
 # The Debian kernels' boots get an ext4 disk: build/ext4.img (512 MiB,
 # sparse, made with mkfs.ext4 once per run), attached with run-vm.sh -d;
@@ -59,7 +60,7 @@ done
 # and registered buffers (pins, vmaps, refcounts) (and the hardening tests
 # once tests/hardening_test.c is there), on the kernel whose detectors make
 # their findings visible.
-debug_tests=${PEL_DEBUG_TESTS:-fuzz_test lifetime_test faultinj_test rbuf_test fastpath_test pinned_test}
+debug_tests=${PEL_DEBUG_TESTS:-fuzz_test lifetime_test faultinj_test rbuf_test fastpath_test pinned_test file_test blocks_test}
 [ -n "${PEL_DEBUG_TESTS:-}" ] || [ ! -f tests/hardening_test.c ] ||
 	debug_tests="$debug_tests hardening_test"
 # ... with its long tests shorter than on the Debian kernels (KASAN and
