@@ -876,6 +876,7 @@ static void check_status(struct __test_metadata *_metadata,
 	EXPECT_EQ(cs.helped, jnum(ctx, "helped"));
 	EXPECT_EQ(0, jnum(ctx, "registered_buffers"));
 	EXPECT_EQ(0, jnum(ctx, "registered_buffer_bytes"));
+	EXPECT_EQ(0, jnum(ctx, "registered_files"));
 	check_busy(_metadata, doc, "cgroups", "cgroup_id", jnum(ctx, "cgroup_id"));
 	check_busy(_metadata, doc, "users", "uid", geteuid());
 
@@ -904,6 +905,8 @@ static void check_status(struct __test_metadata *_metadata,
 	}
 	EXPECT_LE(6, sum) TH_LOG("the copy latency histogram holds %llu",
 				 (unsigned long long)sum);
+	/* Memory copies only: nothing came from a registered file. */
+	EXPECT_EQ(0, jnum(op, "file_bytes"));
 	p50 = jnum(op, "latency_p50_ns");
 	p99 = jnum(op, "latency_p99_ns");
 	EXPECT_TRUE(is_pow2(p50)) TH_LOG("p50 %llu", (unsigned long long)p50);
