@@ -385,9 +385,18 @@ static void uop_init(void)
 		uop_init_err = -errno;
 }
 
+/*
+ * Once uop_init() ran, a flag says so: pthread_once() is a call and a few
+ * dozen instructions, and every op's check and run asks.
+ */
+static int uop_inited;		/* atomic */
+
 static int uop_ready(void)
 {
-	pthread_once(&uop_once, uop_init);
+	if (!__atomic_load_n(&uop_inited, __ATOMIC_ACQUIRE)) {
+		pthread_once(&uop_once, uop_init);
+		__atomic_store_n(&uop_inited, 1, __ATOMIC_RELEASE);
+	}
 	return uop_init_err;
 }
 

@@ -25,7 +25,7 @@
  *
  * Consumers.  A queue has several possible consumers (its home worker,
  * thieves, a waiting owner that helps), so the consumer side is under the
- * queue's sq_lock: a take copies a whole batch of SQEs out of the ring
+ * queue's lock (which covers the CQ's producer side too): a take copies a whole batch of SQEs out of the ring
  * once, reserves a CQ slot and an in-flight slot for each (so the CQ never
  * overflows: a full CQ only stops taking), and moves sq_head, all under
  * the lock.  The take rules are the kernel's pel_queue_take(): a DRAIN SQE
@@ -204,6 +204,11 @@ struct ufileset {
 	int fds[];
 };
 
+/* A small futex mutex (see ulock_lock()): 0 free, 1 held, 2 waited for. */
+struct ulock {
+	uint32_t v;
+};
+
 struct uq {
 	struct lpel_user *u;
 	struct lpel_urings *rings;	/* shared */
@@ -215,29 +220,24 @@ struct uq {
 	uint32_t sq_entries, sq_mask, cq_entries, cq_mask;
 
 	/*
-	 * sq_lock protects the consumer side: sq_head, chain_open,
-	 * link_failed, head_drain, and pollers with the NEED_WAKEUP flag it
-	 * drives.  Held for a take's copy, never while an op runs.  sq_head,
-	 * chain_open and head_drain are also read locklessly (atomically) by
-	 * hints.
+	 * lock protects the consumer side: sq_head, chain_open, link_failed,
+	 * head_drain, and pollers with the NEED_WAKEUP flag it drives; and
+	 * the CQ's producer side: cq_tail (ours) and cq_reserved (SQEs
+	 * taken, CQE not posted: each owns a CQ slot).  Held for a take's
+	 * copy and a post's, never while an op runs.  sq_head, chain_open,
+	 * head_drain, cq_tail and cq_reserved are also read locklessly
+	 * (atomically) by hints.
 	 */
-	pthread_mutex_t sq_lock;
+	struct ulock lock __attribute__((aligned(U_CACHELINE)));
 	uint32_t sq_head;
 	bool chain_open;		/* the last SQE taken had LINK */
 	bool link_failed;		/* ... and that chain already failed */
 	bool head_drain;		/* a take stopped at a DRAIN SQE at sq_head */
 	unsigned int pollers;		/* workers polling: NEED_WAKEUP iff 0 */
-	/* Atomic hint: a worker other than home that adopted q, or NULL. */
-	struct uworker *adopter;
-
-	/*
-	 * cq_lock protects cq_tail (ours) and cq_reserved (SQEs taken, CQE
-	 * not posted: each owns a CQ slot).  Both also read atomically by
-	 * hints.
-	 */
-	pthread_mutex_t cq_lock __attribute__((aligned(U_CACHELINE)));
 	uint32_t cq_tail;
 	uint32_t cq_reserved;
+	/* Atomic hint: a worker other than home that adopted q, or NULL. */
+	struct uworker *adopter;
 };
 
 /*
@@ -247,7 +247,7 @@ struct uq {
  * the runner's.
  */
 struct ubatch {
-	pthread_mutex_t lock;
+	struct ulock lock;
 	struct uq *q;
 	unsigned int nr;
 	uint32_t state[U_MAX_BATCH];
@@ -299,7 +299,13 @@ struct lpel_user {
 	struct uworker *workers;
 	uint64_t idle_ns;
 	uint32_t max_inflight;
-	uint32_t inflight;		/* atomic: SQEs taken, CQE not yet posted */
+	/*
+	 * Whether max_inflight can bind: below what the CQs can hold.  If
+	 * not, the CQ reservations bound the ops in flight already and
+	 * inflight is not counted (two atomic operations an op saved).
+	 */
+	bool capped;
+	uint32_t inflight;		/* atomic, if capped: SQEs taken, CQE not yet posted */
 	int stop;			/* atomic: workers leave */
 	volatile int closing;		/* ops end -ECANCELED (uops' *stop) */
 	unsigned int fork_gen;		/* lpel_fork_gen at setup */
@@ -373,6 +379,56 @@ static int futex_wait(uint32_t *addr, uint32_t val, const struct timespec *rel)
 static void futex_wake(uint32_t *addr, int nr)
 {
 	syscall(SYS_futex, addr, FUTEX_WAKE_PRIVATE, nr, NULL, NULL, 0);
+}
+
+/*
+ * ulock: the mutex of the short critical sections on the round trip (a
+ * queue's take and post, a batch's set-up), Drepper's "mutex 3" from
+ * "Futexes Are Tricky": 0 free, 1 held, 2 held and maybe waited for.
+ * Uncontended it is one compare-and-swap and one exchange, inline; a
+ * pthread_mutex_lock()/unlock() pair is about sixty instructions and two
+ * calls, which under QEMU's TCG (the VMs of the test rig) costs 99 ns a
+ * pair against 33 (Documentation/performance.md).  A contended lock spins
+ * briefly (its holder copies a few SQEs or CQEs), then sleeps on the futex.
+ * The acquire and release orders give ThreadSanitizer the same
+ * happens-before edges as a mutex.
+ */
+#define U_LOCK_SPINS	16
+
+static void ulock_lock_slow(struct ulock *l)
+{
+	uint32_t c = 0;
+	unsigned int i;
+
+	for (i = 0; i < U_LOCK_SPINS; i++) {
+		u_cpu_relax();
+		c = 0;
+		if (__atomic_compare_exchange_n(&l->v, &c, 1, false,
+						__ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			return;
+	}
+	if (c != 2)
+		c = __atomic_exchange_n(&l->v, 2, __ATOMIC_ACQUIRE);
+	while (c) {
+		futex_wait(&l->v, 2, NULL);
+		c = __atomic_exchange_n(&l->v, 2, __ATOMIC_ACQUIRE);
+	}
+}
+
+static inline void ulock_lock(struct ulock *l)
+{
+	uint32_t c = 0;
+
+	if (!__atomic_compare_exchange_n(&l->v, &c, 1, false, __ATOMIC_ACQUIRE,
+					 __ATOMIC_RELAXED))
+		ulock_lock_slow(l);
+}
+
+static inline void ulock_unlock(struct ulock *l)
+{
+	if (__atomic_exchange_n(&l->v, 0, __ATOMIC_RELEASE) == 2)
+		futex_wake(&l->v, 1);
 }
 
 static struct timespec u_ts(uint64_t ns)
@@ -460,7 +516,7 @@ static bool uq_can_take(struct uq *q)
 	head = LOAD(&q->sq_head);
 	if (tail == head)
 		return false;
-	if (LOAD(&u->inflight) >= u->max_inflight)
+	if (u->capped && LOAD(&u->inflight) >= u->max_inflight)
 		return false;
 	reserved = LOAD(&q->cq_reserved);
 	/*
@@ -469,7 +525,7 @@ static bool uq_can_take(struct uq *q)
 	 * SQEs with plain stores, and a lockless look at a slot is ordered
 	 * before nothing: another consumer may take that SQE meanwhile and
 	 * the application refill the slot, a data race in C11 (ThreadSanitizer
-	 * reports it).  uq_take() reads SQEs only under sq_lock, which orders
+	 * reports it).  uq_take() reads SQEs only under q->lock, which orders
 	 * each read before the store-release of sq_head ([S2]) that lets the
 	 * slot be reused.
 	 */
@@ -479,11 +535,12 @@ static bool uq_can_take(struct uq *q)
 	return used < q->cq_entries && q->cq_entries - used > reserved;
 }
 
-/* Give back n reservations a take did not use.  Caller holds cq_lock. */
+/* Give back n reservations a take did not use.  Caller holds q->lock. */
 static void uq_unreserve(struct uq *q, uint32_t n)
 {
 	STORE(&q->cq_reserved, q->cq_reserved - n);
-	__atomic_fetch_sub(&q->u->inflight, n, __ATOMIC_RELAXED);
+	if (q->u->capped)
+		__atomic_fetch_sub(&q->u->inflight, n, __ATOMIC_RELAXED);
 }
 
 /*
@@ -497,7 +554,7 @@ static unsigned int uq_take(struct uq *q, struct pel_sqe *out,
 	struct lpel_user *u = q->u;
 	uint32_t tail, avail, cq_head, cq_used, cq_free, in_flight, n, i, got;
 
-	pthread_mutex_lock(&q->sq_lock);
+	ulock_lock(&q->lock);
 	/* [S1] */
 	tail = LOAD_ACQ(&q->rings->sq_tail);
 	avail = tail - q->sq_head;
@@ -509,12 +566,9 @@ static unsigned int uq_take(struct uq *q, struct pel_sqe *out,
 
 	/* [C2] */
 	cq_head = LOAD_ACQ(&q->rings->cq_head);
-	pthread_mutex_lock(&q->cq_lock);
 	in_flight = q->cq_reserved;
-	if (q->chain_open && in_flight) {
-		pthread_mutex_unlock(&q->cq_lock);
+	if (q->chain_open && in_flight)
 		goto out_unlock;
-	}
 	cq_used = q->cq_tail - cq_head;
 	if (cq_used > q->cq_entries)	/* a garbage head: full */
 		cq_used = q->cq_entries;
@@ -524,17 +578,18 @@ static unsigned int uq_take(struct uq *q, struct pel_sqe *out,
 	if (n > max)
 		n = max;
 	/* The ring's cap on ops in flight, shared by all its queues. */
-	got = __atomic_add_fetch(&u->inflight, n, __ATOMIC_RELAXED);
-	if (got > u->max_inflight) {
-		uint32_t over = got - u->max_inflight;
+	if (u->capped && n) {
+		got = __atomic_add_fetch(&u->inflight, n, __ATOMIC_RELAXED);
+		if (got > u->max_inflight) {
+			uint32_t over = got - u->max_inflight;
 
-		if (over > n)
-			over = n;
-		__atomic_fetch_sub(&u->inflight, over, __ATOMIC_RELAXED);
-		n -= over;
+			if (over > n)
+				over = n;
+			__atomic_fetch_sub(&u->inflight, over, __ATOMIC_RELAXED);
+			n -= over;
+		}
 	}
 	STORE(&q->cq_reserved, q->cq_reserved + n);
-	pthread_mutex_unlock(&q->cq_lock);
 
 	for (i = 0; i < n; i++) {
 		memcpy(&out[i], &q->sqes[(q->sq_head + i) & q->sq_mask],
@@ -547,9 +602,7 @@ static unsigned int uq_take(struct uq *q, struct pel_sqe *out,
 	if (n)
 		STORE(&q->head_drain, i < n);
 	if (i < n) {
-		pthread_mutex_lock(&q->cq_lock);
 		uq_unreserve(q, n - i);
-		pthread_mutex_unlock(&q->cq_lock);
 		n = i;
 	}
 	if (!n)
@@ -559,20 +612,20 @@ static unsigned int uq_take(struct uq *q, struct pel_sqe *out,
 	STORE(&q->sq_head, q->sq_head + n);
 	/* [S2]: the copies are done. */
 	STORE_REL(&q->rings->sq_head, q->sq_head);
-	pthread_mutex_unlock(&q->sq_lock);
+	ulock_unlock(&q->lock);
 	return n;
 
 out_unlock:
-	pthread_mutex_unlock(&q->sq_lock);
+	ulock_unlock(&q->lock);
 	return 0;
 }
 
 /* A batch ends inside a LINK chain: hand its state to the rest's batch. */
 static void uq_end_chain_part(struct uq *q, bool link_failed)
 {
-	pthread_mutex_lock(&q->sq_lock);
+	ulock_lock(&q->lock);
 	q->link_failed = link_failed;
-	pthread_mutex_unlock(&q->sq_lock);
+	ulock_unlock(&q->lock);
 }
 
 /*
@@ -588,7 +641,7 @@ static void uq_post(struct uq *q, const struct pel_cqe *cqes, unsigned int n)
 
 	if (!n)
 		return;
-	pthread_mutex_lock(&q->cq_lock);
+	ulock_lock(&q->lock);
 	for (i = 0; i < n; i++)
 		memcpy(&q->cqes[(q->cq_tail + i) & q->cq_mask], &cqes[i],
 		       sizeof(cqes[i]));
@@ -597,9 +650,10 @@ static void uq_post(struct uq *q, const struct pel_cqe *cqes, unsigned int n)
 	STORE_REL(&q->rings->cq_tail, q->cq_tail + n);
 	STORE(&q->cq_tail, q->cq_tail + n);
 	reserved = q->cq_reserved;
-	pthread_mutex_unlock(&q->cq_lock);
+	ulock_unlock(&q->lock);
 	/* Out of flight once visible: never more than max_inflight seen. */
-	left = __atomic_sub_fetch(&u->inflight, n, __ATOMIC_SEQ_CST);
+	left = u->capped ? __atomic_sub_fetch(&u->inflight, n, __ATOMIC_SEQ_CST) :
+			   0;
 
 	/* [K2], [E1]: the tail store before the looks at waiters and the fd. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -625,7 +679,7 @@ static void uq_post(struct uq *q, const struct pel_cqe *cqes, unsigned int n)
 	if (!reserved && uq_sq_pending(q) &&
 	    LOAD(&q->rings->sq_flags) & PEL_SQ_NEED_WAKEUP)
 		uw_kick(q->home);
-	if (left + n >= u->max_inflight)
+	if (u->capped && left + n >= u->max_inflight)
 		u_kick_idle(u, 1, NULL, NULL);
 }
 
@@ -650,7 +704,7 @@ static uint32_t u_cq_ready(struct lpel_user *u, unsigned int qi)
 	return ready;
 }
 
-/* NEED_WAKEUP iff no worker polls q; caller holds sq_lock. */
+/* NEED_WAKEUP iff no worker polls q; caller holds q->lock. */
 static void uq_set_need_wakeup(struct uq *q, bool on)
 {
 	uint32_t flags = LOAD(&q->rings->sq_flags);
@@ -663,19 +717,19 @@ static void uq_set_need_wakeup(struct uq *q, bool on)
 
 static void uq_poll_enter(struct uq *q)
 {
-	pthread_mutex_lock(&q->sq_lock);
+	ulock_lock(&q->lock);
 	if (!q->pollers++)
 		uq_set_need_wakeup(q, false);
-	pthread_mutex_unlock(&q->sq_lock);
+	ulock_unlock(&q->lock);
 }
 
 /* The caller must issue a full barrier and look at q again ([S3]). */
 static void uq_poll_leave(struct uq *q)
 {
-	pthread_mutex_lock(&q->sq_lock);
+	ulock_lock(&q->lock);
 	if (!--q->pollers)
 		uq_set_need_wakeup(q, true);
-	pthread_mutex_unlock(&q->sq_lock);
+	ulock_unlock(&q->lock);
 }
 
 /* ---- Registered buffers ------------------------------------------------ */
@@ -737,12 +791,12 @@ static void ub_set(struct ubatch *b, struct uq *q, unsigned int nr,
 {
 	unsigned int i;
 
-	pthread_mutex_lock(&b->lock);
+	ulock_lock(&b->lock);
 	for (i = 0; i < nr; i++)
 		STORE(&b->state[i], U_PENDING);
 	b->nr = nr;
 	b->q = q;
-	pthread_mutex_unlock(&b->lock);
+	ulock_unlock(&b->lock);
 	b->next = 0;
 	b->posted = 0;
 	b->link_failed = link_failed;
@@ -764,7 +818,7 @@ static int ub_cancel(struct ubatch *b, uint64_t user_data)
 	unsigned int i;
 	int ret = -ENOENT;
 
-	pthread_mutex_lock(&b->lock);
+	ulock_lock(&b->lock);
 	for (i = 0; i < b->nr; i++) {
 		uint32_t expected = U_PENDING;
 
@@ -780,7 +834,7 @@ static int ub_cancel(struct ubatch *b, uint64_t user_data)
 		if (expected == U_RUNNING)
 			ret = -EALREADY;
 	}
-	pthread_mutex_unlock(&b->lock);
+	ulock_unlock(&b->lock);
 	return ret;
 }
 
@@ -960,6 +1014,8 @@ static int ub_exec(struct lpel_user *u, struct ubatch *b,
 		cqe->res = u_cancel(u, sqe->arg0);
 		return 0;
 	}
+	if (sqe->opcode == PEL_OP_NOP)
+		return 0;		/* res 0, result 0: the CQE is zeroed */
 	if (op->splittable && u->nr_queues > 1 && sqe->len > U_SPLIT_BYTES &&
 	    (chunk = u_split_chunk(op, sqe->len)) < sqe->len)
 		u_split_run(u, op, chunk, self, &piece);
@@ -1778,11 +1834,6 @@ static unsigned int u_online_cpus(unsigned int *cpus, unsigned int max)
 	return n;
 }
 
-static void ub_init(struct ubatch *b)
-{
-	pthread_mutex_init(&b->lock, NULL);
-}
-
 /* Stop and join the workers started, free the engine (not the rings). */
 static void u_free(struct lpel_user *u)
 {
@@ -1798,13 +1849,9 @@ static void u_free(struct lpel_user *u)
 		if (u->workers[i].started)
 			pthread_join(u->workers[i].thread, NULL);
 	for (i = 0; i < u->nr_queues; i++) {
-		pthread_mutex_destroy(&u->queues[i].sq_lock);
-		pthread_mutex_destroy(&u->queues[i].cq_lock);
-		pthread_mutex_destroy(&u->workers[i].batch.lock);
 	}
 	pthread_mutex_destroy(&u->split_lock);
 	pthread_mutex_destroy(&u->help_mutex);
-	pthread_mutex_destroy(&u->help_batch.lock);
 	pthread_mutex_destroy(&u->bufs_lock);
 	u_bufs_put(u->bufs);
 	pthread_mutex_destroy(&u->files_lock);
@@ -1875,12 +1922,12 @@ int lpel_user_init(struct lpel_ring *ring, const struct lpel_params *p)
 	u->nr_queues = nr;
 	u->idle_ns = (uint64_t)s.idle_us * 1000;
 	u->max_inflight = s.max_inflight;
+	u->capped = s.max_inflight < (uint64_t)nr * s.cq_entries;
 	u->fork_gen = LOAD(&lpel_fork_gen);
 	pthread_mutex_init(&u->split_lock, NULL);
 	pthread_mutex_init(&u->help_mutex, NULL);
 	pthread_mutex_init(&u->bufs_lock, NULL);
 	pthread_mutex_init(&u->files_lock, NULL);
-	ub_init(&u->help_batch);
 	for (i = 0; i < nr; i++) {
 		struct uq *q = &u->queues[i];
 		struct uworker *w = &u->workers[i];
@@ -1893,13 +1940,10 @@ int lpel_user_init(struct lpel_ring *ring, const struct lpel_params *p)
 		q->sq_mask = s.sq_entries - 1;
 		q->cq_entries = s.cq_entries;
 		q->cq_mask = s.cq_entries - 1;
-		pthread_mutex_init(&q->sq_lock, NULL);
-		pthread_mutex_init(&q->cq_lock, NULL);
 		w->u = u;
 		w->home = q;
 		w->index = i;
 		w->sleeping = 1;
-		ub_init(&w->batch);
 	}
 	priv->user = u;
 
