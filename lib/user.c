@@ -91,10 +91,10 @@
  * that did not run to its end (a fault, a difference).
  *
  * CANCEL searches every batch of the engine (the workers' and the
- * helper's) under each batch's lock: a slot still PENDING becomes
+ * helper's), lock-free (struct ubatch): a slot still PENDING becomes
  * CANCELLED (its op completes -ECANCELED, the CANCEL 0), one RUNNING gives
- * -EALREADY, none -ENOENT.  Slots move with compare-and-swap, so a runner
- * takes no lock per op.
+ * -EALREADY, none -ENOENT.  Slots move with compare-and-swap, so neither
+ * a runner nor CANCEL takes a lock for a batch.
  *
  * Closing (lpel_exit()): stop and closing are set, every worker kicked and
  * joined.  An op running ends with -ECANCELED at its next check between
@@ -182,7 +182,14 @@ struct lpel_urings {
 	uint32_t cpu;
 };
 
-enum { U_PENDING, U_RUNNING, U_DONE, U_CANCELLED };
+/*
+ * A batch slot's state word: the batch's generation above, the state in
+ * the low two bits.  0 (DONE of generation 0) is a slot never used.
+ */
+enum { U_DONE, U_PENDING, U_RUNNING, U_CANCELLED };
+#define U_ST_BITS		2
+#define U_ST_MASK		((1U << U_ST_BITS) - 1)
+#define U_SLOT(gen, st)		((uint32_t)(gen) << U_ST_BITS | (st))
 
 struct lpel_user;
 struct uworker;
@@ -241,16 +248,23 @@ struct uq {
 };
 
 /*
- * A batch: SQEs one take copied, run in order by one runner.  lock
- * protects q and nr, which CANCEL on other threads reads; slot states move
- * by compare-and-swap.  sqes[] is written only while nr is 0.  The rest is
- * the runner's.
+ * A batch: SQEs one take copied, run in order by one runner.  CANCEL on
+ * other threads sees only state[] and ud[], atomically, and takes no lock:
+ * the runner writes a slot's ud, then release-stores its state word
+ * (U_SLOT(gen, PENDING)); it moves the slot to RUNNING and DONE with the
+ * same generation, CANCEL from PENDING to CANCELLED, both by
+ * compare-and-swap.  A CANCEL that read a slot's ud and state of one batch
+ * cannot cancel the next batch's op in that slot: the generation differs,
+ * and the runner writes the next ud only after its own compare-and-swap
+ * on the slot.  Every slot of a batch ends DONE before the next take.
+ * The rest is the runner's.
  */
 struct ubatch {
-	struct ulock lock;
+	uint32_t state[U_MAX_BATCH];	/* atomic: U_SLOT(gen, state) */
+	uint64_t ud[U_MAX_BATCH];	/* atomic: the slot's user_data */
+	uint32_t gen;			/* the batch's generation */
 	struct uq *q;
 	unsigned int nr;
-	uint32_t state[U_MAX_BATCH];
 
 	struct ubufset *bufs;		/* registered buffers at take, referenced */
 	struct ufileset *files;		/* registered files at take, referenced */
@@ -785,18 +799,19 @@ static void u_files_put(struct ufileset *t)
 
 /* ---- Batches ----------------------------------------------------------- */
 
-/* A new batch of nr SQEs taken from q (already in b->sqes), or none. */
+/* A new batch of nr SQEs taken from q, already in b->sqes. */
 static void ub_set(struct ubatch *b, struct uq *q, unsigned int nr,
 		   bool link_failed)
 {
 	unsigned int i;
 
-	ulock_lock(&b->lock);
-	for (i = 0; i < nr; i++)
-		STORE(&b->state[i], U_PENDING);
+	b->gen = (b->gen + 1) & (UINT32_MAX >> U_ST_BITS);
+	for (i = 0; i < nr; i++) {
+		STORE(&b->ud[i], b->sqes[i].user_data);
+		STORE_REL(&b->state[i], U_SLOT(b->gen, U_PENDING));
+	}
 	b->nr = nr;
 	b->q = q;
-	ulock_unlock(&b->lock);
 	b->next = 0;
 	b->posted = 0;
 	b->link_failed = link_failed;
@@ -818,23 +833,23 @@ static int ub_cancel(struct ubatch *b, uint64_t user_data)
 	unsigned int i;
 	int ret = -ENOENT;
 
-	ulock_lock(&b->lock);
-	for (i = 0; i < b->nr; i++) {
-		uint32_t expected = U_PENDING;
+	for (i = 0; i < U_MAX_BATCH; i++) {
+		uint32_t s = LOAD_ACQ(&b->state[i]), st = s & U_ST_MASK;
 
-		if (b->sqes[i].user_data != user_data)
+		if (st != U_PENDING && st != U_RUNNING)
 			continue;
-		if (__atomic_compare_exchange_n(&b->state[i], &expected,
-						U_CANCELLED, false,
-						__ATOMIC_ACQ_REL,
-						__ATOMIC_ACQUIRE)) {
-			ret = 0;
-			break;
-		}
-		if (expected == U_RUNNING)
+		if (LOAD(&b->ud[i]) != user_data)
+			continue;
+		if (st == U_PENDING &&
+		    __atomic_compare_exchange_n(&b->state[i], &s,
+						(s & ~U_ST_MASK) | U_CANCELLED,
+						false, __ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE))
+			return 0;
+		/* Running, or it started (or ended) since we looked. */
+		if ((s & U_ST_MASK) == U_RUNNING)
 			ret = -EALREADY;
 	}
-	ulock_unlock(&b->lock);
 	return ret;
 }
 
@@ -1039,7 +1054,8 @@ static void ub_complete(struct ubatch *b)
 	/* The rest of the chain is in the ring: hand over its state. */
 	if (b->next == b->nr - 1 && sqe->flags & PEL_SQE_LINK)
 		uq_end_chain_part(b->q, b->link_failed);
-	__atomic_store_n(&b->state[b->next], U_DONE, __ATOMIC_RELEASE);
+	__atomic_store_n(&b->state[b->next], U_SLOT(b->gen, U_DONE),
+			 __ATOMIC_RELEASE);
 	b->next++;
 	if (b->next == b->nr || sqe->len >= U_POST_NOW_BYTES)
 		ub_flush(b);
@@ -1052,13 +1068,13 @@ static void ub_run(struct lpel_user *u, struct ubatch *b,
 	while (b->next < b->nr) {
 		const struct pel_sqe *sqe = &b->sqes[b->next];
 		struct pel_cqe *cqe = &b->cqes[b->next];
-		uint32_t expected = U_PENDING;
+		uint32_t expected = U_SLOT(b->gen, U_PENDING);
 		int ret = 0;
 
 		/* All 32 bytes go to the shared CQ: none may be garbage. */
 		memset(cqe, 0, sizeof(*cqe));
 		if (!__atomic_compare_exchange_n(&b->state[b->next], &expected,
-						 U_RUNNING, false,
+						 U_SLOT(b->gen, U_RUNNING), false,
 						 __ATOMIC_ACQ_REL,
 						 __ATOMIC_ACQUIRE))
 			ret = -ECANCELED;
@@ -1094,7 +1110,6 @@ static unsigned int ub_take_run(struct lpel_user *u, struct ubatch *b,
 	b->files = u_files_get(u);
 	ub_set(b, q, n, link_failed);
 	ub_run(u, b, self);
-	ub_set(b, NULL, 0, false);
 	u_bufs_put(b->bufs);
 	b->bufs = NULL;
 	u_files_put(b->files);

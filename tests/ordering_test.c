@@ -310,6 +310,67 @@ TEST_F(ring, cancel_queued_and_running)
 	free(src);
 }
 
+/*
+ * CANCELs on one queue race a stream of batches on another, all of the
+ * same user_data: whatever the timing, every CANCEL that says 0 ended
+ * exactly one op -ECANCELED, and every op ended either done or so.
+ */
+TEST_F(ring, cancel_race)
+{
+	enum { OPS = 32, CANCELS = 8, ROUNDS = 300, LEN = 4096, TARGET = 7,
+	       CANCEL_DATA = 8 };
+	unsigned int r, i, ok = 0, cancelled = 0, already = 0, notfound = 0;
+	uint8_t *buf = malloc(LEN);
+
+	if (self->ring.nr_queues < 2)
+		SKIP(return, "needs two CPUs");
+	ASSERT_NE(NULL, buf);
+	for (r = 0; r < ROUNDS; r++) {
+		struct pel_sqe *sqe;
+
+		for (i = 0; i < OPS; i++) {
+			sqe = sqe_on(_metadata, &self->ring, 0, TARGET);
+			ASSERT_NE(NULL, sqe);
+			lpel_prep_fill(sqe, buf, i, LEN);
+			lpel_sqe_set_data(sqe, TARGET);
+		}
+		for (i = 0; i < CANCELS; i++) {
+			sqe = sqe_on(_metadata, &self->ring, 1, CANCEL_DATA);
+			ASSERT_NE(NULL, sqe);
+			lpel_prep_cancel(sqe, TARGET);
+			lpel_sqe_set_data(sqe, CANCEL_DATA);
+		}
+		ASSERT_EQ(OPS + CANCELS, lpel_submit(&self->ring));
+		for (i = 0; i < OPS + CANCELS; i++) {
+			struct pel_cqe *cqe;
+			int ret = lpel_wait_cqe_timeout(&self->ring, &cqe,
+							30ULL * 1000000000ULL);
+
+			ASSERT_EQ(0, ret) TH_LOG("round %u: %s", r, strerror(-ret));
+			if (cqe->user_data == TARGET) {
+				if (cqe->res == -ECANCELED)
+					cancelled++;
+				else
+					ASSERT_EQ(LEN, cqe->res);
+			} else {
+				ASSERT_EQ(CANCEL_DATA, cqe->user_data);
+				if (cqe->res == 0)
+					ok++;
+				else if (cqe->res == -EALREADY)
+					already++;
+				else
+					ASSERT_EQ(-ENOENT, cqe->res);
+				notfound += cqe->res == -ENOENT;
+			}
+			lpel_cqe_seen(&self->ring, cqe);
+		}
+		ASSERT_EQ(ok, cancelled) TH_LOG("round %u", r);
+	}
+	TH_LOG("cancels: %u took, %u already running, %u found nothing",
+	       ok, already, notfound);
+	free(buf);
+}
+
 TEST_F(ring, cancel_fields)
 {
 	struct pel_cqe cqe[1];
