@@ -36,6 +36,7 @@
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
+#include <linux/raid/xor.h>
 #include <linux/sched.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -310,10 +311,27 @@ static u64 pel_bounce_dualcast(struct pel_exec *x, struct pel_range *r,
 	return done;
 }
 
+/*
+ * xor_blocks() (the RAID code's template for the CPU: AVX, SSE) works in
+ * lines of up to 512 bytes with aligned vector loads and stores, so it
+ * takes a run only where both sides are PEL_XOR_ALIGN aligned, and whole
+ * PEL_XOR_LINE multiples of it.
+ */
+#define PEL_XOR_ALIGN	64
+#define PEL_XOR_LINE	512
+
+/* acc[0, n) ^= src[0, n). */
 static void pel_xor_into(void *acc, const void *src, size_t n)
 {
 	size_t i = 0;
 
+	if (IS_REACHABLE(CONFIG_XOR_BLOCKS) && n >= PEL_XOR_LINE &&
+	    IS_ALIGNED((unsigned long)acc | (unsigned long)src, PEL_XOR_ALIGN)) {
+		void *srcs[1] = { (void *)src };
+
+		i = round_down(n, PEL_XOR_LINE);
+		xor_blocks(1, i, acc, srcs);
+	}
 	for (; i + sizeof(unsigned long) <= n; i += sizeof(unsigned long))
 		*(unsigned long *)(acc + i) ^= *(const unsigned long *)(src + i);
 	for (; i < n; i++)

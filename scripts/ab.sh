@@ -107,7 +107,7 @@ done
 echo "### ab done"
 EOF
 mkdir -p "$(dirname "$log")"
-tools/vm/run-vm.sh -k "$kver" -c "$cpus" -M crc32c_intel -M libcrc32c \
+tools/vm/run-vm.sh -k "$kver" -c "$cpus" -M crc32c_intel -M libcrc32c -M xor \
 	"${files[@]}" -f tools/pelbench -f "$out/runs" -f "$out/ab-vm.sh" \
 	-- 'sh /pel/ab-vm.sh' > "$log" 2>&1 || true
 grep -q '### ab done' "$log" || { echo "ab: the VM did not finish: $log" >&2; exit 1; }

@@ -224,7 +224,7 @@ EV
 		local args=()
 		[ "$cs" = tsc ] && args=(-A tsc=reliable)
 		tools/vm/run-vm.sh -k "$kver" -c 2 -m 2048 -t 3600 -l "$vmlog" "${args[@]}" \
-			-M crc32c_intel -M libcrc32c \
+			-M crc32c_intel -M libcrc32c -M xor \
 			-f "$ko" -f tools/pelbench -f "$tmp/ab.sh" -f "$tmp/events.sh" \
 			-- "insmod pel.ko && dmesg -n 1
 			    P=/sys/module/pel/parameters
@@ -279,7 +279,7 @@ EV
 	local lat="pelbench -B none -w copy -o 4K -q 1 -b 1 -t 1"
 	local sp="echo 0 > /sys/module/pel/parameters/split_bytes;"
 	tools/vm/run-vm.sh -k "$kver" -c 2 -m 2048 -t 3600 -l "$vmlog" \
-		-M crc32c_intel -M libcrc32c "${vfiles[@]}" \
+		-M crc32c_intel -M libcrc32c -M xor "${vfiles[@]}" \
 		-f tools/pelbench -f "$tmp/ab.sh" -f "$tmp/sw.sh" \
 		-- "dmesg -n 1
 		    echo PELX_BEGIN
@@ -399,7 +399,7 @@ elif [ -z "$reuse" ]; then
 			rc=0
 			tools/vm/run-vm.sh -k "$kver" -c "$c" -m 2048 -t 3600 \
 				-l "$vmlog" "${kargs[@]}" "${disk[@]}" \
-				-M crc32c_intel -M libcrc32c \
+				-M crc32c_intel -M libcrc32c -M xor \
 				-f "$ko" -f tools/pelbench -f tools/pelctl \
 				-- "rc=0
 				    insmod pel.ko && dmesg -n 1 || rc=1

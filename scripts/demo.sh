@@ -39,7 +39,7 @@ echo "demo: booting $kver with $cpus vCPUs"
 # stolen ops and split chunks) and three seconds of watch; then pel_demo is
 # stopped, and status shows what is left once it has exited.
 exec tools/vm/run-vm.sh -k "$kver" -c "$cpus" -t 600 \
-	-M crc32c_intel -M libcrc32c \
+	-M crc32c_intel -M libcrc32c -M xor \
 	-f "$ko" -f tools/pelctl -f examples/bin/pel_demo -- '
 set -e
 insmod /pel/pel.ko

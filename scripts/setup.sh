@@ -105,10 +105,10 @@ fi
 #
 # Each run checks what tools/vm/run-vm.sh needs of an image: the kernel, its
 # config, modules.dep and the other index files it reads, an entry for each
-# module the rig loads (-M crc32c_intel -M libcrc32c), and every module file
+# module the rig loads (-M crc32c_intel -M libcrc32c -M xor), and every module file
 # modules.dep lists (which covers those and their dependencies).  Something
 # a `make clean` of old, or a hand, removed makes it unpack the image again.
-rig_modules=(crc32c_intel libcrc32c)
+rig_modules=(crc32c_intel libcrc32c xor)
 debs="$cache/debs"
 
 # image_missing KVER: print what is missing of the unpacked image, one item a

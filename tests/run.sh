@@ -258,7 +258,7 @@ run_suite() {
 	# is not a soft lockup; a real one still shows within the timeout.
 	tools/vm/run-vm.sh -k "$kver" "${mach[@]}" -t "$tmo" -l "$log" \
 		-A watchdog_thresh=60 "${disk[@]}" \
-		-M crc32c_intel -M libcrc32c \
+		-M crc32c_intel -M libcrc32c -M xor \
 		-f "$ko" -f tests/bin -f tools/pelctl -f tools/pelbench -f tests/vm-suite.sh \
 		"${vmfiles[@]}" "${extra[@]}" \
 		-- env "${env[@]}" sh vm-suite.sh "$tests" | tee -a "$log.out"
