@@ -935,6 +935,22 @@ static bool lpel_spin_useless(struct lpel_ring *ring)
 	return here && !elsewhere_polled;
 }
 
+/*
+ * Whether any CQ looks non-empty: the spin's look between pauses, a few
+ * loads a queue; lpel_peek_cqe() (its round robin, the user backend's fd
+ * upkeep) runs only when it says yes.
+ */
+static bool lpel_cq_any(const struct lpel_ring *ring)
+{
+	const struct lpel_queue *q = ring->queues, *end = q + ring->nr_queues;
+
+	for (; q < end; q++)
+		if (__atomic_load_n(q->cq_tail, __ATOMIC_RELAXED) !=
+		    __atomic_load_n(q->cq_head, __ATOMIC_RELAXED))
+			return true;
+	return false;
+}
+
 /* When the spin of a wait that starts at tick start ends. */
 static uint64_t lpel_spin_end(const struct lpel_priv *p, uint64_t start)
 {
@@ -989,7 +1005,7 @@ int lpel_wait_cqe_timeout(struct lpel_ring *ring, struct pel_cqe **cqe,
 			end = start + timeout_ns * priv->ticks_per_us / 1000;
 		for (i = 1;; i++) {
 			cpu_relax();
-			if (!lpel_peek_cqe(ring, cqe)) {
+			if (lpel_cq_any(ring) && !lpel_peek_cqe(ring, cqe)) {
 				lpel_lat_sample(priv, lpel_ticks());
 				return 0;
 			}

@@ -1522,7 +1522,7 @@ int lpel_user_peek_empty(struct lpel_ring *ring, struct pel_cqe **cqe)
 {
 	struct lpel_user *u = lpel_user_of(ring);
 
-	if (LOAD(&u->efd_armed) || !LOAD(&u->efd_on) || u_forked(u))
+	if (!LOAD(&u->efd_on) || LOAD(&u->efd_armed) || u_forked(u))
 		return -EAGAIN;
 	if (!u_efd_rearm(ring, u))
 		return -EAGAIN;
@@ -1538,7 +1538,7 @@ void lpel_user_seen(struct lpel_ring *ring, const struct lpel_queue *q)
 {
 	struct lpel_user *u = lpel_user_of(ring);
 
-	if (LOAD(&u->efd_armed) || !LOAD(&u->efd_on))
+	if (!LOAD(&u->efd_on) || LOAD(&u->efd_armed))
 		return;
 	if (LOAD_ACQ(q->cq_tail) != LOAD(q->cq_head))
 		return;
