@@ -32,8 +32,19 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter \
 # the loader and every shared object a staged program needs in the VM.
 LDFLAGS ?=
 
+# The project's version, one for all of it (the VERSION file): pel.ko's
+# PEL_VERSION (kmod/Kbuild reads the file through the build tree's link),
+# liblpel.so.VERSION and liblpel.pc, pelctl's version, the DKMS source
+# directory; dkms.conf and debian/changelog carry it as text, and
+# tests/package.sh checks that all of them agree.
+VERSION := $(shell cat $(TOP)/VERSION 2>/dev/null)
+ifeq ($(VERSION),)
+$(error $(TOP)/VERSION is missing or empty: it holds the project's version)
+endif
+CFLAGS += -DPELCTL_VERSION='"$(VERSION)"'
+
 LIB_MAJOR := 1
-LIB_VERSION := 1.2.0
+LIB_VERSION := $(VERSION)
 # lpel.c: the API and the ring protocol; user.c and uops.c: the user
 # backend (Documentation/user.md).
 LIB_SRCS := lib/lpel.c lib/user.c lib/uops.c
@@ -80,6 +91,7 @@ kout:
 	@mkdir -p $(KOUT)/kmod
 	@ln -sfn $(TOP)/include $(KOUT)/include
 	@ln -sf $(TOP)/Kbuild $(KOUT)/Kbuild
+	@ln -sf $(TOP)/VERSION $(KOUT)/VERSION
 	@find $(KOUT)/kmod -maxdepth 1 -type l -delete
 	@for f in $(filter-out %.mod.c,$(wildcard $(TOP)/kmod/*.[ch])) $(TOP)/kmod/Kbuild; do \
 		ln -s $$f $(KOUT)/kmod/; done
@@ -176,7 +188,7 @@ INSTALL		?= install
 
 # The module's version (dkms.conf, /usr/src/pel-VERSION) and the release of
 # the kernel KDIR builds for (its uname -r); evaluated only where used.
-PEL_VERSION = $(shell sed -n 's/^\#define[[:space:]]*PEL_VERSION[[:space:]]*"\(.*\)".*/\1/p' $(wildcard kmod/*.h kmod/*.c) | head -n 1)
+PEL_VERSION = $(VERSION)
 KRELEASE = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
 DKMS_DIR = $(DESTDIR)$(DKMS_SRCDIR)/pel-$(PEL_VERSION)
 
@@ -284,19 +296,18 @@ uninstall-udev:
 	rm -f $(DESTDIR)$(UDEVDIR)/60-pel.rules
 
 # What dkms needs to build pel.ko, nothing else: this Makefile (its module
-# target is dkms.conf's MAKE), Kbuild, kmod/ and the uapi header.
+# target is dkms.conf's MAKE), Kbuild, VERSION (the Makefile and kmod/Kbuild
+# read it), kmod/, the uapi header and the licence.
 install-dkms:
-	@test -n "$(PEL_VERSION)" || { echo "no PEL_VERSION in kmod/" >&2; exit 1; }
 	rm -rf $(DKMS_DIR)
 	$(INSTALL) -d $(DKMS_DIR)/kmod $(DKMS_DIR)/include/uapi
-	$(INSTALL) -m 644 Makefile Kbuild $(DKMS_DIR)/
+	$(INSTALL) -m 644 Makefile Kbuild VERSION COPYING $(DKMS_DIR)/
 	sed 's/^PACKAGE_VERSION=.*/PACKAGE_VERSION="$(PEL_VERSION)"/' dkms.conf > $(DKMS_DIR)/dkms.conf
 	cd kmod && find . -type f \( -name '*.[ch]' -o -name Kbuild \) ! -name '*.mod.c' \
 		-exec $(INSTALL) -D -m 644 {} $(DKMS_DIR)/kmod/{} \;
 	$(INSTALL) -m 644 include/uapi/*.h $(DKMS_DIR)/include/uapi/
 
 uninstall-dkms:
-	@test -n "$(PEL_VERSION)" || { echo "no PEL_VERSION in kmod/" >&2; exit 1; }
 	rm -rf $(DKMS_DIR)
 
 # Everything a build leaves, and nothing else: no Kbuild clean (its M= would
