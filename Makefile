@@ -25,7 +25,7 @@ CC      ?= cc
 AR      ?= ar
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter \
-	   -I$(TOP)/include/uapi -I$(TOP)/lib
+	   -I$(TOP)/include -I$(TOP)/include/uapi -I$(TOP)/lib
 # Programs link dynamically: liblpel needs ISA-L, of which Debian ships no
 # static library.  They link lib/liblpel.a (so they run from any checkout,
 # with no rpath) and the shared system libraries; tools/vm/run-vm.sh puts
@@ -246,12 +246,13 @@ uninstall-module:
 	$(if $(DESTDIR),,depmod -a $(KRELEASE))
 
 install-lib: lib lib/liblpel.pc
-	$(INSTALL) -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	$(INSTALL) -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/lpel $(DESTDIR)$(PKGCONFIGDIR)
 	$(INSTALL) -m 644 lib/liblpel.a $(DESTDIR)$(LIBDIR)/liblpel.a
 	$(INSTALL) -m 755 lib/liblpel.so.$(LIB_VERSION) $(DESTDIR)$(LIBDIR)/liblpel.so.$(LIB_VERSION)
 	ln -sf liblpel.so.$(LIB_VERSION) $(DESTDIR)$(LIBDIR)/liblpel.so.$(LIB_MAJOR)
 	ln -sf liblpel.so.$(LIB_MAJOR) $(DESTDIR)$(LIBDIR)/liblpel.so
-	$(INSTALL) -m 644 lib/lpel.h include/uapi/pel.h $(DESTDIR)$(INCLUDEDIR)/
+	$(INSTALL) -m 644 lib/lpel.h $(DESTDIR)$(INCLUDEDIR)/lpel.h
+	$(INSTALL) -m 644 include/uapi/pel.h $(DESTDIR)$(INCLUDEDIR)/lpel/pel.h
 	$(INSTALL) -m 644 lib/liblpel.pc $(DESTDIR)$(PKGCONFIGDIR)/liblpel.pc
 	$(LDCONFIG)
 
@@ -259,9 +260,9 @@ uninstall-lib:
 	rm -f $(DESTDIR)$(LIBDIR)/liblpel.a $(DESTDIR)$(LIBDIR)/liblpel.so \
 	      $(DESTDIR)$(LIBDIR)/liblpel.so.$(LIB_MAJOR) \
 	      $(DESTDIR)$(LIBDIR)/liblpel.so.$(LIB_VERSION) \
-	      $(DESTDIR)$(INCLUDEDIR)/lpel.h $(DESTDIR)$(INCLUDEDIR)/pel.h \
+	      $(DESTDIR)$(INCLUDEDIR)/lpel.h $(DESTDIR)$(INCLUDEDIR)/lpel/pel.h \
 	      $(DESTDIR)$(PKGCONFIGDIR)/liblpel.pc
-	$(call rmdir_empty,$(DESTDIR)$(PKGCONFIGDIR))
+	$(call rmdir_empty,$(DESTDIR)$(INCLUDEDIR)/lpel $(DESTDIR)$(PKGCONFIGDIR))
 	$(LDCONFIG)
 
 # pelbench is installed when it has been built (make tools/pelbench).
