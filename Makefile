@@ -2,7 +2,10 @@
 #
 # PEL top-level build.
 #
-#   make              pel.ko (against KDIR), liblpel.a/.so, pelctl
+#   make              liblpel.a/.so, pelctl, pelbench, and pel.ko if there
+#                     are kernel headers (KDIR below; none: it says so and
+#                     skips the module)
+#   make LINK=shared  the programs linked with liblpel.so (as packaged)
 #   make demo         setup if needed, build, boot a VM, run the example, pelctl status
 #   make check        setup if needed, run the whole test suite on 6.1 and 6.12
 #   make KDIR=...     build the module against other kernel headers
@@ -15,11 +18,26 @@
 
 TOP := $(CURDIR)
 
-# Kernel versions resolved by scripts/setup.sh (Debian 12's 6.1 and the
-# bookworm 6.12).  The host's own kernel has no headers here.
+# The kernel pel.ko is built for: KDIR, a kernel build tree, or KVER, for
+# /lib/modules/KVER/build.  By default the running kernel's headers if they
+# are installed, else Debian 12's 6.1 headers that scripts/setup.sh installs
+# (the kernel versions it resolved are in .cache/kernels/versions.mk).  With
+# neither, KDIR is empty: `make` and `make install` build and install the
+# rest and say how to get headers, `make module` fails saying it.  KDIR= on
+# the command line: no module (the packages leave it to DKMS).
 -include $(TOP)/.cache/kernels/versions.mk
-KVER ?= $(KVER_6_1)
-KDIR ?= /lib/modules/$(KVER)/build
+ifeq ($(origin KDIR),undefined)
+ifneq ($(KVER),)
+KDIR := /lib/modules/$(KVER)/build
+else
+KDIR := $(patsubst %/Makefile,%,$(firstword \
+	$(wildcard /lib/modules/$(shell uname -r)/build/Makefile) \
+	$(if $(KVER_6_1),$(wildcard /lib/modules/$(KVER_6_1)/build/Makefile))))
+endif
+endif
+NO_KDIR_MSG = pel.ko: no kernel headers (KDIR is empty): install the running \
+kernel's (apt-get install linux-headers-$$(uname -r)), or run scripts/setup.sh \
+for Debian's 6.1 and 6.12, or pass KDIR=<kernel build tree>
 
 CC      ?= cc
 AR      ?= ar
@@ -31,6 +49,19 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter \
 # with no rpath) and the shared system libraries; tools/vm/run-vm.sh puts
 # the loader and every shared object a staged program needs in the VM.
 LDFLAGS ?=
+# LINK=shared: pelctl and pelbench link liblpel.so (-llpel), as the packages
+# ship them; LINK=static (the default): lib/liblpel.a, so that they run from
+# the checkout and in the VM with no liblpel.so beside them.
+LINK ?= static
+ifeq ($(LINK),shared)
+LPEL_LINK := -Wl,--as-needed -L$(TOP)/lib -llpel
+LPEL_DEP := lib/liblpel.so
+else ifeq ($(LINK),static)
+LPEL_LINK := lib/liblpel.a
+LPEL_DEP := lib/liblpel.a
+else
+$(error LINK=$(LINK): must be static or shared)
+endif
 
 # The project's version, one for all of it (the VERSION file): pel.ko's
 # PEL_VERSION (kmod/Kbuild reads the file through the build tree's link),
@@ -66,7 +97,12 @@ EXAMPLE_BINS := $(patsubst examples/%.c,examples/bin/%,$(EXAMPLE_SRCS))
 
 .PHONY: all module module-build kout lib tools tests examples setup demo check host-check clean
 
+ifneq ($(KDIR),)
 all: module lib tools
+else
+all: lib tools
+	@echo "$(NO_KDIR_MSG); built the library and the tools, not pel.ko" >&2
+endif
 
 # pel.ko is built in its own tree, build/<kernel release>/ (KOUT), which
 # holds links to the sources only: Kbuild's M= is never the checkout itself,
@@ -85,6 +121,7 @@ module-build: kout
 # The build tree: links to Kbuild, include/ and kmod's sources, remade each
 # time (a source added or removed in kmod/ is picked up).
 kout:
+	@test -n "$(KDIR)" || { echo "$(NO_KDIR_MSG)" >&2; exit 1; }
 	@test -d "$(KDIR)" || { echo "KDIR=$(KDIR) not found: run 'make setup' or pass KDIR=" >&2; exit 1; }
 	@case "$(KOUT)" in "$(TOP)"/.cache|"$(TOP)"/.cache/*|"$(TOP)") \
 		echo "KOUT=$(KOUT): must not be the checkout or under .cache/" >&2; exit 1 ;; esac
@@ -117,13 +154,13 @@ lib/liblpel.so: $(LIB_PIC_OBJS) lib/liblpel.map
 
 tools: tools/pelctl tools/pelbench
 
-tools/pelctl: tools/pelctl.c lib/liblpel.a include/uapi/pel.h
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< lib/liblpel.a $(LIB_LIBS)
+tools/pelctl: tools/pelctl.c $(LPEL_DEP) include/uapi/pel.h
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LPEL_LINK) $(LIB_LIBS)
 
 # pelbench: liburing (liburing-dev) for its io_uring baselines, and ISA-L
 # and libcrypto (in LIB_LIBS) for its CPU and pthread-pool baselines.
-tools/pelbench: tools/pelbench.c lib/liblpel.a lib/lpel.h include/uapi/pel.h
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< lib/liblpel.a -luring $(LIB_LIBS) -lm
+tools/pelbench: tools/pelbench.c $(LPEL_DEP) lib/lpel.h include/uapi/pel.h
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LPEL_LINK) -luring $(LIB_LIBS) -lm
 
 # Benchmarks in VMs with 2 and 4 vCPUs: Documentation/performance.md.
 .PHONY: bench
@@ -197,18 +234,23 @@ rmdir_empty = for d in $(1); do [ ! -d $$d ] || rmdir --ignore-fail-on-non-empty
 # The shared library cache, when installing to this system as root.
 LDCONFIG = $(if $(DESTDIR),@:,@[ "$$(id -u)" != 0 ] || ldconfig)
 
-MAN3 := $(wildcard man/*.3)
-MAN7 := $(wildcard man/*.7)
-MAN8 := $(wildcard man/*.8)
+# Every man page, by section: man/NAME.SECTION -> $(MANDIR)/manSECTION/.
+MANPAGES := $(wildcard man/*.1 man/*.3 man/*.5 man/*.7 man/*.8)
+MAN_SECTIONS := $(sort $(subst .,,$(suffix $(MANPAGES))))
 
 .PHONY: install uninstall install-user uninstall-user install-module \
 	uninstall-module install-lib uninstall-lib install-tools \
 	uninstall-tools install-man uninstall-man install-udev uninstall-udev \
 	install-dkms uninstall-dkms
 
-install: install-module install-user
+# Without kernel headers (KDIR empty) both say so and leave pel.ko out.
+install: $(if $(KDIR),install-module,no-module) install-user
 
-uninstall: uninstall-module uninstall-user
+uninstall: $(if $(KDIR),uninstall-module,no-module) uninstall-user
+
+.PHONY: no-module
+no-module:
+	@echo "$(NO_KDIR_MSG); leaving pel.ko out" >&2
 
 # Everything but the module, for a module installed with DKMS.
 install-user: install-lib install-tools install-man install-udev
@@ -231,19 +273,23 @@ MOD_INSTDIR = $(DESTDIR)/lib/modules/$(KRELEASE)/$(INSTALL_MOD_DIR)
 MODSIGN_KEY = $(shell sed -n 's/^CONFIG_MODULE_SIG_KEY="\(.*\)"/\1/p' $(KDIR)/.config 2>/dev/null)
 MODSIGN = $(if $(wildcard $(MODSIGN_KEY) $(KDIR)/$(MODSIGN_KEY)),,CONFIG_MODULE_SIG_ALL=)
 
+# depmod for the kernel installed to, so that `modprobe pel` finds pel.ko:
+# on / only (a DESTDIR is a staging tree; its package runs depmod).  It is
+# in /sbin, which a user's PATH may lack.
+DEPMOD_KREL = $(if $(DESTDIR),,PATH="$$PATH:/usr/sbin:/sbin" depmod -a $(KRELEASE))
 # modules_install would run depmod on DESTDIR, leaving files that uninstall
 # cannot tell from the system's: DEPMOD=true, and depmod ourselves for /.
 install-module: module
 	@test -n "$(KRELEASE)" || { echo "no kernel release in $(KDIR)" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(KOUT) INSTALL_MOD_PATH=$(DESTDIR) \
 		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) DEPMOD=true $(MODSIGN) modules_install
-	$(if $(DESTDIR),,depmod -a $(KRELEASE))
+	$(DEPMOD_KREL)
 
 uninstall-module:
 	@test -n "$(KRELEASE)" || { echo "no kernel release in $(KDIR)" >&2; exit 1; }
 	rm -f $(MOD_INSTDIR)/kmod/pel.ko $(MOD_INSTDIR)/kmod/pel.ko.*
 	$(call rmdir_empty,$(MOD_INSTDIR)/kmod $(MOD_INSTDIR))
-	$(if $(DESTDIR),,depmod -a $(KRELEASE))
+	$(DEPMOD_KREL)
 
 install-lib: lib lib/liblpel.pc
 	$(INSTALL) -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/lpel $(DESTDIR)$(PKGCONFIGDIR)
@@ -278,16 +324,12 @@ uninstall-tools:
 	rm -f $(DESTDIR)$(SBINDIR)/pelctl $(DESTDIR)$(BINDIR)/pelbench
 
 install-man:
-	$(INSTALL) -d $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8
-	$(if $(MAN3),$(INSTALL) -m 644 $(MAN3) $(DESTDIR)$(MANDIR)/man3/)
-	$(if $(MAN7),$(INSTALL) -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7/)
-	$(if $(MAN8),$(INSTALL) -m 644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/)
+	$(foreach s,$(MAN_SECTIONS),$(INSTALL) -d $(DESTDIR)$(MANDIR)/man$(s) && \
+		$(INSTALL) -m 644 $(filter %.$(s),$(MANPAGES)) $(DESTDIR)$(MANDIR)/man$(s)/ &&) :
 
 uninstall-man:
-	rm -f $(patsubst man/%,$(DESTDIR)$(MANDIR)/man3/%,$(MAN3)) \
-	      $(patsubst man/%,$(DESTDIR)$(MANDIR)/man7/%,$(MAN7)) \
-	      $(patsubst man/%,$(DESTDIR)$(MANDIR)/man8/%,$(MAN8))
-	$(call rmdir_empty,$(addprefix $(DESTDIR)$(MANDIR)/,man3 man7 man8))
+	rm -f $(foreach s,$(MAN_SECTIONS),$(patsubst man/%,$(DESTDIR)$(MANDIR)/man$(s)/%,$(filter %.$(s),$(MANPAGES))))
+	$(call rmdir_empty,$(addprefix $(DESTDIR)$(MANDIR)/man,$(MAN_SECTIONS)))
 
 install-udev:
 	$(INSTALL) -d $(DESTDIR)$(UDEVDIR)
