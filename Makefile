@@ -2,7 +2,10 @@
 #
 # PEL top-level build.
 #
-#   make              pel.ko (against KDIR), liblpel.a/.so, pelctl
+#   make              liblpel.a/.so, pelctl, pelbench, and pel.ko if there
+#                     are kernel headers (KDIR below; none: it says so and
+#                     skips the module)
+#   make LINK=shared  the programs linked with liblpel.so (as packaged)
 #   make demo         setup if needed, build, boot a VM, run the example, pelctl status
 #   make check        setup if needed, run the whole test suite on 6.1 and 6.12
 #   make KDIR=...     build the module against other kernel headers
@@ -15,25 +18,64 @@
 
 TOP := $(CURDIR)
 
-# Kernel versions resolved by scripts/setup.sh (Debian 12's 6.1 and the
-# bookworm 6.12).  The host's own kernel has no headers here.
+# The kernel pel.ko is built for: KDIR, a kernel build tree, or KVER, for
+# /lib/modules/KVER/build.  By default the running kernel's headers if they
+# are installed, else Debian 12's 6.1 headers that scripts/setup.sh installs
+# (the kernel versions it resolved are in .cache/kernels/versions.mk).  With
+# neither, KDIR is empty: `make` and `make install` build and install the
+# rest and say how to get headers, `make module` fails saying it.  KDIR= on
+# the command line: no module (the packages leave it to DKMS).
 -include $(TOP)/.cache/kernels/versions.mk
-KVER ?= $(KVER_6_1)
-KDIR ?= /lib/modules/$(KVER)/build
+ifeq ($(origin KDIR),undefined)
+ifneq ($(KVER),)
+KDIR := /lib/modules/$(KVER)/build
+else
+KDIR := $(patsubst %/Makefile,%,$(firstword \
+	$(wildcard /lib/modules/$(shell uname -r)/build/Makefile) \
+	$(if $(KVER_6_1),$(wildcard /lib/modules/$(KVER_6_1)/build/Makefile))))
+endif
+endif
+NO_KDIR_MSG = pel.ko: no kernel headers (KDIR is empty): install the running \
+kernel's (apt-get install linux-headers-$$(uname -r)), or run scripts/setup.sh \
+for Debian's 6.1 and 6.12, or pass KDIR=<kernel build tree>
 
 CC      ?= cc
 AR      ?= ar
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter \
-	   -I$(TOP)/include/uapi -I$(TOP)/lib
+	   -I$(TOP)/include -I$(TOP)/include/uapi -I$(TOP)/lib
 # Programs link dynamically: liblpel needs ISA-L, of which Debian ships no
 # static library.  They link lib/liblpel.a (so they run from any checkout,
 # with no rpath) and the shared system libraries; tools/vm/run-vm.sh puts
 # the loader and every shared object a staged program needs in the VM.
 LDFLAGS ?=
+# LINK=shared: pelctl and pelbench link liblpel.so (-llpel), as the packages
+# ship them; LINK=static (the default): lib/liblpel.a, so that they run from
+# the checkout and in the VM with no liblpel.so beside them.
+LINK ?= static
+ifeq ($(LINK),shared)
+LPEL_LINK := -Wl,--as-needed -L$(TOP)/lib -llpel
+LPEL_DEP := lib/liblpel.so
+else ifeq ($(LINK),static)
+LPEL_LINK := lib/liblpel.a
+LPEL_DEP := lib/liblpel.a
+else
+$(error LINK=$(LINK): must be static or shared)
+endif
+
+# The project's version, one for all of it (the VERSION file): pel.ko's
+# PEL_VERSION (kmod/Kbuild reads the file through the build tree's link),
+# liblpel.so.VERSION and liblpel.pc, pelctl's version, the DKMS source
+# directory; dkms.conf and debian/changelog carry it as text, and
+# tests/package.sh checks that all of them agree.
+VERSION := $(shell cat $(TOP)/VERSION 2>/dev/null)
+ifeq ($(VERSION),)
+$(error $(TOP)/VERSION is missing or empty: it holds the project's version)
+endif
+CFLAGS += -DPELCTL_VERSION='"$(VERSION)"'
 
 LIB_MAJOR := 1
-LIB_VERSION := 1.2.0
+LIB_VERSION := $(VERSION)
 # lpel.c: the API and the ring protocol; user.c and uops.c: the user
 # backend (Documentation/user.md).
 LIB_SRCS := lib/lpel.c lib/user.c lib/uops.c
@@ -55,7 +97,12 @@ EXAMPLE_BINS := $(patsubst examples/%.c,examples/bin/%,$(EXAMPLE_SRCS))
 
 .PHONY: all module module-build kout lib tools tests examples setup demo check host-check clean
 
+ifneq ($(KDIR),)
 all: module lib tools
+else
+all: lib tools
+	@echo "$(NO_KDIR_MSG); built the library and the tools, not pel.ko" >&2
+endif
 
 # pel.ko is built in its own tree, build/<kernel release>/ (KOUT), which
 # holds links to the sources only: Kbuild's M= is never the checkout itself,
@@ -74,12 +121,14 @@ module-build: kout
 # The build tree: links to Kbuild, include/ and kmod's sources, remade each
 # time (a source added or removed in kmod/ is picked up).
 kout:
+	@test -n "$(KDIR)" || { echo "$(NO_KDIR_MSG)" >&2; exit 1; }
 	@test -d "$(KDIR)" || { echo "KDIR=$(KDIR) not found: run 'make setup' or pass KDIR=" >&2; exit 1; }
 	@case "$(KOUT)" in "$(TOP)"/.cache|"$(TOP)"/.cache/*|"$(TOP)") \
 		echo "KOUT=$(KOUT): must not be the checkout or under .cache/" >&2; exit 1 ;; esac
 	@mkdir -p $(KOUT)/kmod
 	@ln -sfn $(TOP)/include $(KOUT)/include
 	@ln -sf $(TOP)/Kbuild $(KOUT)/Kbuild
+	@ln -sf $(TOP)/VERSION $(KOUT)/VERSION
 	@find $(KOUT)/kmod -maxdepth 1 -type l -delete
 	@for f in $(filter-out %.mod.c,$(wildcard $(TOP)/kmod/*.[ch])) $(TOP)/kmod/Kbuild; do \
 		ln -s $$f $(KOUT)/kmod/; done
@@ -105,13 +154,13 @@ lib/liblpel.so: $(LIB_PIC_OBJS) lib/liblpel.map
 
 tools: tools/pelctl tools/pelbench
 
-tools/pelctl: tools/pelctl.c lib/liblpel.a include/uapi/pel.h
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< lib/liblpel.a $(LIB_LIBS)
+tools/pelctl: tools/pelctl.c $(LPEL_DEP) include/uapi/pel.h
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LPEL_LINK) $(LIB_LIBS)
 
 # pelbench: liburing (liburing-dev) for its io_uring baselines, and ISA-L
 # and libcrypto (in LIB_LIBS) for its CPU and pthread-pool baselines.
-tools/pelbench: tools/pelbench.c lib/liblpel.a lib/lpel.h include/uapi/pel.h
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< lib/liblpel.a -luring $(LIB_LIBS) -lm
+tools/pelbench: tools/pelbench.c $(LPEL_DEP) lib/lpel.h include/uapi/pel.h
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LPEL_LINK) -luring $(LIB_LIBS) -lm
 
 # Benchmarks in VMs with 2 and 4 vCPUs: Documentation/performance.md.
 .PHONY: bench
@@ -176,7 +225,7 @@ INSTALL		?= install
 
 # The module's version (dkms.conf, /usr/src/pel-VERSION) and the release of
 # the kernel KDIR builds for (its uname -r); evaluated only where used.
-PEL_VERSION = $(shell sed -n 's/^\#define[[:space:]]*PEL_VERSION[[:space:]]*"\(.*\)".*/\1/p' $(wildcard kmod/*.h kmod/*.c) | head -n 1)
+PEL_VERSION = $(VERSION)
 KRELEASE = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
 DKMS_DIR = $(DESTDIR)$(DKMS_SRCDIR)/pel-$(PEL_VERSION)
 
@@ -185,18 +234,23 @@ rmdir_empty = for d in $(1); do [ ! -d $$d ] || rmdir --ignore-fail-on-non-empty
 # The shared library cache, when installing to this system as root.
 LDCONFIG = $(if $(DESTDIR),@:,@[ "$$(id -u)" != 0 ] || ldconfig)
 
-MAN3 := $(wildcard man/*.3)
-MAN7 := $(wildcard man/*.7)
-MAN8 := $(wildcard man/*.8)
+# Every man page, by section: man/NAME.SECTION -> $(MANDIR)/manSECTION/.
+MANPAGES := $(wildcard man/*.1 man/*.3 man/*.5 man/*.7 man/*.8)
+MAN_SECTIONS := $(sort $(subst .,,$(suffix $(MANPAGES))))
 
 .PHONY: install uninstall install-user uninstall-user install-module \
 	uninstall-module install-lib uninstall-lib install-tools \
 	uninstall-tools install-man uninstall-man install-udev uninstall-udev \
 	install-dkms uninstall-dkms
 
-install: install-module install-user
+# Without kernel headers (KDIR empty) both say so and leave pel.ko out.
+install: $(if $(KDIR),install-module,no-module) install-user
 
-uninstall: uninstall-module uninstall-user
+uninstall: $(if $(KDIR),uninstall-module,no-module) uninstall-user
+
+.PHONY: no-module
+no-module:
+	@echo "$(NO_KDIR_MSG); leaving pel.ko out" >&2
 
 # Everything but the module, for a module installed with DKMS.
 install-user: install-lib install-tools install-man install-udev
@@ -219,27 +273,32 @@ MOD_INSTDIR = $(DESTDIR)/lib/modules/$(KRELEASE)/$(INSTALL_MOD_DIR)
 MODSIGN_KEY = $(shell sed -n 's/^CONFIG_MODULE_SIG_KEY="\(.*\)"/\1/p' $(KDIR)/.config 2>/dev/null)
 MODSIGN = $(if $(wildcard $(MODSIGN_KEY) $(KDIR)/$(MODSIGN_KEY)),,CONFIG_MODULE_SIG_ALL=)
 
+# depmod for the kernel installed to, so that `modprobe pel` finds pel.ko:
+# on / only (a DESTDIR is a staging tree; its package runs depmod).  It is
+# in /sbin, which a user's PATH may lack.
+DEPMOD_KREL = $(if $(DESTDIR),,PATH="$$PATH:/usr/sbin:/sbin" depmod -a $(KRELEASE))
 # modules_install would run depmod on DESTDIR, leaving files that uninstall
 # cannot tell from the system's: DEPMOD=true, and depmod ourselves for /.
 install-module: module
 	@test -n "$(KRELEASE)" || { echo "no kernel release in $(KDIR)" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(KOUT) INSTALL_MOD_PATH=$(DESTDIR) \
 		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) DEPMOD=true $(MODSIGN) modules_install
-	$(if $(DESTDIR),,depmod -a $(KRELEASE))
+	$(DEPMOD_KREL)
 
 uninstall-module:
 	@test -n "$(KRELEASE)" || { echo "no kernel release in $(KDIR)" >&2; exit 1; }
 	rm -f $(MOD_INSTDIR)/kmod/pel.ko $(MOD_INSTDIR)/kmod/pel.ko.*
 	$(call rmdir_empty,$(MOD_INSTDIR)/kmod $(MOD_INSTDIR))
-	$(if $(DESTDIR),,depmod -a $(KRELEASE))
+	$(DEPMOD_KREL)
 
 install-lib: lib lib/liblpel.pc
-	$(INSTALL) -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	$(INSTALL) -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/lpel $(DESTDIR)$(PKGCONFIGDIR)
 	$(INSTALL) -m 644 lib/liblpel.a $(DESTDIR)$(LIBDIR)/liblpel.a
 	$(INSTALL) -m 755 lib/liblpel.so.$(LIB_VERSION) $(DESTDIR)$(LIBDIR)/liblpel.so.$(LIB_VERSION)
 	ln -sf liblpel.so.$(LIB_VERSION) $(DESTDIR)$(LIBDIR)/liblpel.so.$(LIB_MAJOR)
 	ln -sf liblpel.so.$(LIB_MAJOR) $(DESTDIR)$(LIBDIR)/liblpel.so
-	$(INSTALL) -m 644 lib/lpel.h include/uapi/pel.h $(DESTDIR)$(INCLUDEDIR)/
+	$(INSTALL) -m 644 lib/lpel.h $(DESTDIR)$(INCLUDEDIR)/lpel.h
+	$(INSTALL) -m 644 include/uapi/pel.h $(DESTDIR)$(INCLUDEDIR)/lpel/pel.h
 	$(INSTALL) -m 644 lib/liblpel.pc $(DESTDIR)$(PKGCONFIGDIR)/liblpel.pc
 	$(LDCONFIG)
 
@@ -247,9 +306,9 @@ uninstall-lib:
 	rm -f $(DESTDIR)$(LIBDIR)/liblpel.a $(DESTDIR)$(LIBDIR)/liblpel.so \
 	      $(DESTDIR)$(LIBDIR)/liblpel.so.$(LIB_MAJOR) \
 	      $(DESTDIR)$(LIBDIR)/liblpel.so.$(LIB_VERSION) \
-	      $(DESTDIR)$(INCLUDEDIR)/lpel.h $(DESTDIR)$(INCLUDEDIR)/pel.h \
+	      $(DESTDIR)$(INCLUDEDIR)/lpel.h $(DESTDIR)$(INCLUDEDIR)/lpel/pel.h \
 	      $(DESTDIR)$(PKGCONFIGDIR)/liblpel.pc
-	$(call rmdir_empty,$(DESTDIR)$(PKGCONFIGDIR))
+	$(call rmdir_empty,$(DESTDIR)$(INCLUDEDIR)/lpel $(DESTDIR)$(PKGCONFIGDIR))
 	$(LDCONFIG)
 
 # pelbench is installed when it has been built (make tools/pelbench).
@@ -265,16 +324,12 @@ uninstall-tools:
 	rm -f $(DESTDIR)$(SBINDIR)/pelctl $(DESTDIR)$(BINDIR)/pelbench
 
 install-man:
-	$(INSTALL) -d $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8
-	$(if $(MAN3),$(INSTALL) -m 644 $(MAN3) $(DESTDIR)$(MANDIR)/man3/)
-	$(if $(MAN7),$(INSTALL) -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7/)
-	$(if $(MAN8),$(INSTALL) -m 644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/)
+	$(foreach s,$(MAN_SECTIONS),$(INSTALL) -d $(DESTDIR)$(MANDIR)/man$(s) && \
+		$(INSTALL) -m 644 $(filter %.$(s),$(MANPAGES)) $(DESTDIR)$(MANDIR)/man$(s)/ &&) :
 
 uninstall-man:
-	rm -f $(patsubst man/%,$(DESTDIR)$(MANDIR)/man3/%,$(MAN3)) \
-	      $(patsubst man/%,$(DESTDIR)$(MANDIR)/man7/%,$(MAN7)) \
-	      $(patsubst man/%,$(DESTDIR)$(MANDIR)/man8/%,$(MAN8))
-	$(call rmdir_empty,$(addprefix $(DESTDIR)$(MANDIR)/,man3 man7 man8))
+	rm -f $(foreach s,$(MAN_SECTIONS),$(patsubst man/%,$(DESTDIR)$(MANDIR)/man$(s)/%,$(filter %.$(s),$(MANPAGES))))
+	$(call rmdir_empty,$(addprefix $(DESTDIR)$(MANDIR)/man,$(MAN_SECTIONS)))
 
 install-udev:
 	$(INSTALL) -d $(DESTDIR)$(UDEVDIR)
@@ -284,19 +339,18 @@ uninstall-udev:
 	rm -f $(DESTDIR)$(UDEVDIR)/60-pel.rules
 
 # What dkms needs to build pel.ko, nothing else: this Makefile (its module
-# target is dkms.conf's MAKE), Kbuild, kmod/ and the uapi header.
+# target is dkms.conf's MAKE), Kbuild, VERSION (the Makefile and kmod/Kbuild
+# read it), kmod/, the uapi header and the licence.
 install-dkms:
-	@test -n "$(PEL_VERSION)" || { echo "no PEL_VERSION in kmod/" >&2; exit 1; }
 	rm -rf $(DKMS_DIR)
 	$(INSTALL) -d $(DKMS_DIR)/kmod $(DKMS_DIR)/include/uapi
-	$(INSTALL) -m 644 Makefile Kbuild $(DKMS_DIR)/
+	$(INSTALL) -m 644 Makefile Kbuild VERSION COPYING $(DKMS_DIR)/
 	sed 's/^PACKAGE_VERSION=.*/PACKAGE_VERSION="$(PEL_VERSION)"/' dkms.conf > $(DKMS_DIR)/dkms.conf
 	cd kmod && find . -type f \( -name '*.[ch]' -o -name Kbuild \) ! -name '*.mod.c' \
 		-exec $(INSTALL) -D -m 644 {} $(DKMS_DIR)/kmod/{} \;
 	$(INSTALL) -m 644 include/uapi/*.h $(DKMS_DIR)/include/uapi/
 
 uninstall-dkms:
-	@test -n "$(PEL_VERSION)" || { echo "no PEL_VERSION in kmod/" >&2; exit 1; }
 	rm -rf $(DKMS_DIR)
 
 # Everything a build leaves, and nothing else: no Kbuild clean (its M= would

@@ -37,7 +37,10 @@
 struct seq_file;
 struct file;
 
-#define PEL_VERSION		"0.1.0"
+/* The project's version, from the top VERSION file: kmod/Kbuild defines it. */
+#ifndef PEL_VERSION
+#error "PEL_VERSION is not defined: build pel.ko through kmod/Kbuild (make module)"
+#endif
 
 /* SQEs a worker copies out of one queue per turn, at most. */
 #define PEL_MAX_BATCH		64

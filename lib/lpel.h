@@ -17,7 +17,11 @@
 #include <string.h>
 #include <sys/uio.h>
 
-#include "pel.h"
+/*
+ * The ABI header, installed as <lpel/pel.h> beside this one (as liburing's
+ * <liburing/io_uring.h>); in the tree, include/lpel links to include/uapi.
+ */
+#include <lpel/pel.h>
 
 #ifdef __cplusplus
 extern "C" {

@@ -180,7 +180,7 @@ EV
 		local name=$1 d=$tmp/v-$1 p
 		shift
 		mkdir -p "$d"
-		cp Kbuild "$d/"
+		cp Kbuild VERSION "$d/"
 		ln -s "$top/include" "$d/include"
 		cp -r kmod "$d/kmod"
 		rm -f "$d"/kmod/*.o "$d"/kmod/*.ko "$d"/kmod/*.mod* "$d"/kmod/.*.cmd "$d"/kmod/modules.order

@@ -17,7 +17,8 @@
 # -d: only what `make demo` needs: no kselftest harness and checkpatch (and
 #     not linux-source-6.12, trinity, stress-ng, sparse or e2fsprogs, which
 #     the tests and checks use; tests/run.sh makes its ext4 disk image with
-#     mkfs.ext4).
+#     mkfs.ext4; nor debhelper, dh-dkms, lintian, dpkg-dev, fakeroot and
+#     file, for building and checking the Debian packages, tests/package.sh).
 set -euo pipefail
 
 want=()
@@ -84,6 +85,8 @@ done
 
 pkgs=(build-essential bc kmod cpio xz-utils busybox-static qemu-system-x86
       dwarves liburing-dev libisal-dev libssl-dev pkg-config)
+# Building and checking the Debian packages (debian/, tests/package.sh).
+[ -n "$demo_only" ] || pkgs+=(debhelper dh-dkms lintian dpkg-dev fakeroot file)
 [ -n "$demo_only" ] || pkgs+=(sparse trinity stress-ng linux-source-6.12 e2fsprogs)
 for kv in "${kvers[@]}"; do
 	pkgs+=("linux-headers-$kv")

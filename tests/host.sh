@@ -47,7 +47,7 @@ done
 
 CC=${CC:-cc}
 base_cflags=(-std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Wno-unused-parameter
-	     -Wno-sign-compare -Wno-clobbered -Iinclude/uapi -Ilib -Itests
+	     -Wno-sign-compare -Wno-clobbered -Iinclude -Iinclude/uapi -Ilib -Itests
 	     -I.cache/linux-src/tools/testing/selftests)
 declare -A fl=(
 	[plain]=""

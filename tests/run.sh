@@ -11,12 +11,15 @@
 # tests, and kmemleak scans at the end.  Ends with "N passed, N failed";
 # exits non-zero on any failure or kernel-log finding.
 #
-#   tests/run.sh [-k 6.1|6.12|debug]... [-c NCPUS|4numa] [-t TEST_GLOB] [-D|-S|-H]
+#   tests/run.sh [-k 6.1|6.12|debug]... [-c NCPUS|4numa] [-t TEST_GLOB] [-D|-S|-H|-P]
 #
 # First, before any VM boots, the host stage (tests/host.sh): the programs
 # of tests/host-tests.list against liblpel's user backend, plain and under
 # ASan+UBSan and TSan.  -H: only the host stage; -k, or PEL_CHECK_HOST=0,
-# skips it.
+# skips it.  Then the package stage (tests/package.sh): the Debian packages
+# built, lintian, unpacked into a throwaway root and an example built and run
+# against them, and every copy of the version compared.  -P: only the
+# package stage; -k, -H, -S, or PEL_CHECK_PACKAGE=0, skips it.
 #
 # -k: only these kernels (no debug stage unless -k debug); -k debug: the
 # whole suite (or -t) on the debug kernel, both machines (or -c).
@@ -42,15 +45,17 @@ cpus=
 glob='*_test'
 debug_stage=${PEL_CHECK_DEBUG:-1}
 host_stage=${PEL_CHECK_HOST:-1}
+package_stage=${PEL_CHECK_PACKAGE:-1}
 debian=1
-while getopts "k:c:t:DSHh" opt; do
+while getopts "k:c:t:DSHPh" opt; do
 	case $opt in
-	k) kernels+=("$OPTARG"); debug_stage=0; host_stage=0 ;;
+	k) kernels+=("$OPTARG"); debug_stage=0; host_stage=0; package_stage=0 ;;
 	c) cpus=$OPTARG ;;
 	t) glob=$OPTARG ;;
 	D) debug_stage=0 ;;
-	S) debian=0; debug_stage=1; host_stage=0 ;;
-	H) debian=0; debug_stage=0; host_stage=1 ;;
+	S) debian=0; debug_stage=1; host_stage=0; package_stage=0 ;;
+	H) debian=0; debug_stage=0; host_stage=1; package_stage=0 ;;
+	P) debian=0; debug_stage=0; host_stage=0; package_stage=1 ;;
 	*) sed -n '2,/^set /p' "$0" | sed -n 's/^# \{0,1\}//p' >&2; exit 2 ;;
 	esac
 done
@@ -129,11 +134,26 @@ if [ "$host_stage" != 0 ]; then
 		tally "$line"
 	fi
 	echo "tests: time: host stage $(($(date +%s) - t0)) s"
-	if [ "$debian" = 0 ] && [ "$debug_stage" = 0 ]; then
-		echo "$passed passed, $failed failed, $skipped skipped"
-		[ "$failed" -eq 0 ]
-		exit
+fi
+
+# The package stage: the Debian packages, built and used as a user would.
+if [ "$package_stage" != 0 ]; then
+	echo "=== package stage (tests/package.sh)"
+	t0=$(date +%s)
+	mkdir -p build
+	tests/package.sh 2>&1 | tee "build/package.log"
+	line=$(grep -a '^PACKAGE_SUITE ' build/package.log | tail -n 1)
+	if [ -z "$line" ]; then
+		fail_note "package stage: did not finish (build/package.log)"
+	else
+		tally "$line"
 	fi
+	echo "tests: time: package stage $(($(date +%s) - t0)) s"
+fi
+if [ "$debian" = 0 ] && [ "$debug_stage" = 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+	[ "$failed" -eq 0 ]
+	exit
 fi
 
 # The library as an outside program gets it: `make install-lib` into a
