@@ -75,7 +75,7 @@ for spec; do
 	files+=(-f "$out/$name.ko")
 	echo "ab: $name = $rev ($(git rev-parse --short "${rev/#./HEAD}")${rev/#./ + working tree})"
 done
-make -s tools/pelbench
+make -s tools/pelbench/pelbench
 
 # The runs: the issue-13 targets' workloads, each with its baselines.
 if [ -n "$runsfile" ]; then
@@ -108,7 +108,7 @@ echo "### ab done"
 EOF
 mkdir -p "$(dirname "$log")"
 tools/vm/run-vm.sh -k "$kver" -c "$cpus" -M crc32c_intel -M libcrc32c \
-	"${files[@]}" -f tools/pelbench -f "$out/runs" -f "$out/ab-vm.sh" \
+	"${files[@]}" -f tools/pelbench/pelbench -f "$out/runs" -f "$out/ab-vm.sh" \
 	-- 'sh /pel/ab-vm.sh' > "$log" 2>&1 || true
 grep -q '### ab done' "$log" || { echo "ab: the VM did not finish: $log" >&2; exit 1; }
 

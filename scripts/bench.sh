@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make bench: PEL's benchmark suite (tools/pelbench -S) in VMs on Debian's
+# make bench: PEL's benchmark suite (pelbench -S) in VMs on Debian's
 # 6.1 kernel, with 2 and with 4 vCPUs, each machine booted RUNS times; in
 # each boot the suite runs on both backends, pel.ko (pelbench -S) and
 # liblpel's user backend (pelbench -S -e user), one after the other, the
@@ -112,7 +112,7 @@ hostload() { cut -d' ' -f1-3 /proc/loadavg; }
 
 build() {
 	scripts/setup.sh
-	make -s lib tools/pelbench tools/pelctl
+	make -s lib tools/pelbench/pelbench tools/pelctl
 	kver=$(sed -n "s/^KVER_${kernel//./_} := //p" .cache/kernels/versions.mk)
 	[ -n "$kver" ] || kver=$kernel
 	if ! ko=$(scripts/build-kmod.sh "$kver" 2> "$logdir/bench-build-$kver.log" | tail -n 1); then
@@ -225,7 +225,7 @@ EV
 		[ "$cs" = tsc ] && args=(-A tsc=reliable)
 		tools/vm/run-vm.sh -k "$kver" -c 2 -m 2048 -t 3600 -l "$vmlog" "${args[@]}" \
 			-M crc32c_intel -M libcrc32c \
-			-f "$ko" -f tools/pelbench -f "$tmp/ab.sh" -f "$tmp/events.sh" \
+			-f "$ko" -f tools/pelbench/pelbench -f "$tmp/ab.sh" -f "$tmp/events.sh" \
 			-- "insmod pel.ko && dmesg -n 1
 			    P=/sys/module/pel/parameters
 			    B='pelbench -B none'
@@ -280,7 +280,7 @@ EV
 	local sp="echo 0 > /sys/module/pel/parameters/split_bytes;"
 	tools/vm/run-vm.sh -k "$kver" -c 2 -m 2048 -t 3600 -l "$vmlog" \
 		-M crc32c_intel -M libcrc32c "${vfiles[@]}" \
-		-f tools/pelbench -f "$tmp/ab.sh" -f "$tmp/sw.sh" \
+		-f tools/pelbench/pelbench -f "$tmp/ab.sh" -f "$tmp/sw.sh" \
 		-- "dmesg -n 1
 		    echo PELX_BEGIN
 		    echo; echo '## pel.ko variants (patches in Documentation/perf/patches/)'; echo
@@ -334,11 +334,11 @@ fi
 host_part() {
 	local hlog=$logdir/bench-host.log rc=0
 
-	make -s lib tools/pelbench
+	make -s lib tools/pelbench/pelbench
 	rm -f "$raw"/host.json "$raw"/host.md "$raw"/host.host
 	log "host part: pelbench -S -e user --subset=issue14 on the host (log $hlog)"
 	echo "host load average before: $(hostload)" > "$raw/host.host"
-	LPEL_BACKEND=user tools/pelbench -S -e user --subset=issue14 \
+	LPEL_BACKEND=user tools/pelbench/pelbench -S -e user --subset=issue14 \
 		-t "$seconds" -R "$rounds" -J "$raw/host.json" \
 		> "$raw/host.md" 2> "$hlog" || rc=$?
 	echo "host load average after: $(hostload)" >> "$raw/host.host"
@@ -400,7 +400,7 @@ elif [ -z "$reuse" ]; then
 			tools/vm/run-vm.sh -k "$kver" -c "$c" -m 2048 -t 3600 \
 				-l "$vmlog" "${kargs[@]}" "${disk[@]}" \
 				-M crc32c_intel -M libcrc32c \
-				-f "$ko" -f tools/pelbench -f tools/pelctl \
+				-f "$ko" -f tools/pelbench/pelbench -f tools/pelctl \
 				-- "rc=0
 				    insmod pel.ko && dmesg -n 1 || rc=1
 				    if [ -b /dev/vda ] && mkdir -p /mnt/ext4 && mount -t ext4 /dev/vda /mnt/ext4; then
