@@ -14,7 +14,7 @@
 #             the module differs.
 #   -R        rounds (default 2); -t seconds per run (default 1)
 #   -r FILE   the pelbench runs, one argument list a line (default: the
-#             workloads of the issue-13 targets, below)
+#             workloads of the fast path's targets, below)
 #   -o        where the VM's output goes (default .cache/vm/logs/ab.log);
 #             the summary (medians per variant) is printed at the end
 #
@@ -77,7 +77,7 @@ for spec; do
 done
 make -s tools/pelbench/pelbench
 
-# The runs: the issue-13 targets' workloads, each with its baselines.
+# The runs: the fast path's targets' workloads, each with its baselines.
 if [ -n "$runsfile" ]; then
 	cp "$runsfile" "$out/runs"
 else

@@ -336,7 +336,7 @@ int suite_json(const char *path, const struct idle_res *ir, unsigned int ncpu,
 
 		jw_open(&jw, NULL, '{');
 		jw_str(&jw, "id", t->id);
-		jw_u64(&jw, "issue", t->issue);
+		jw_str(&jw, "group", target_group_names[t->group]);
 		jw_str(&jw, "what", t->what);
 		if (t->value == t->value)
 			jw_num(&jw, "value", t->value);

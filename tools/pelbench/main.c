@@ -9,7 +9,7 @@
  *	pelbench -w file_sha256_blocks|file_crc32c_blocks -f PATH [--block=SIZE]
  *	pelbench -w sha256_blocks [--block=SIZE] [...]
  *	pelbench -S [-t SECONDS] [-R ROUNDS] [-J FILE] [-e user|kernel]
- *		    [--subset=issue14]
+ *		    [--subset=user-backend|file]
  *
  * Modelled on SPDK's accel_perf: a workload (-w) of ops of one transfer
  * size (-o), DEPTH ops in flight per submitting thread (-q), submitted BATCH
@@ -59,9 +59,10 @@
  * which.  The kernel's own figures (PEL_IOC_ENTER/s, the workers' counters,
  * the pel/N threads' CPU time) are n/a on the user backend.
  * -S runs a fixed suite of all of these, prints Markdown tables and the
- * targets of issues 13 and 14 (met, missed, not valid on this host, n/a),
- * and writes the whole as JSON (-J); -S --subset=issue14 runs only what
- * issue 14's targets (the user backend's) need.
+ * targets (met, missed, not valid on this host, n/a) of the fast path, of
+ * the user backend, and of file ranges and per-block digests, and writes
+ * the whole as JSON (-J); -S --subset=user-backend runs only what the user
+ * backend's targets need, --subset=file only the file runs.
  *
  * Timing: latency stamps are the TSC (rdtsc, calibrated against
  * CLOCK_MONOTONIC at start), because in a TCG guest the clocksource is the

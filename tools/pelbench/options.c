@@ -52,7 +52,8 @@ static void usage(FILE *f)
 
 	fprintf(f,
 		"Usage: %s [OPTIONS]          one workload, with baselines\n"
-		"       %s -S [-t S] [-R N] [-J FILE] [-e user] [--subset=issue14]\n"
+		"       %s -S [-t S] [-R N] [-J FILE] [-e user]\n"
+		"                   [--subset=user-backend|file]\n"
 		"                   the fixed suite: Markdown, and JSON to FILE\n"
 		"\n"
 		"  -w WORKLOAD  ", prog, prog);
@@ -104,11 +105,11 @@ static void usage(FILE *f)
 		"  -S, --suite  run the fixed suite (-t default 0.5 there)\n"
 		"  -R ROUNDS    -S: rounds of the runs that targets use; medians (default 3)\n"
 		"  -J FILE      where -S writes its JSON ('-': stdout; default pelbench-suite.json)\n"
-		"  --subset=issue14  -S: only the runs of issue 14's targets (the user\n"
-		"               backend vs the pthread pool on 64 MiB COPY and CRC32C, its\n"
-		"               NOP round trip vs the SPSC ring), with -e user\n"
-		"  --subset=issue15  -S: only the file runs (issue 15's targets, and the\n"
-		"               cold-cache runs beside them)\n"
+		"  --subset=user-backend  -S: only the runs of the user backend's targets\n"
+		"               (vs the pthread pool on 64 MiB COPY and CRC32C, its NOP\n"
+		"               round trip vs the SPSC ring), with -e user\n"
+		"  --subset=file  -S: only the file runs (the targets of file ranges and\n"
+		"               per-block digests, and the cold-cache runs beside them)\n"
 		"  --sq=local|next  PEL: submit to this CPU's queue (the library's choice,\n"
 		"               default) or to the next CPU's (an experiment)\n"
 		"  --cpu-copy=memcpy|movsb  how the cpu and pool engines copy (default memcpy;\n"
@@ -296,10 +297,10 @@ int parse_options(int argc, char **argv, struct opts *o)
 			json_path = optarg;
 			break;
 		case 'U':
-			if (!strcmp(optarg, "issue14"))
-				suite_subset = "issue14";
-			else if (!strcmp(optarg, "issue15"))
-				suite_subset = "issue15";
+			if (!strcmp(optarg, "user-backend"))
+				suite_subset = "user-backend";
+			else if (!strcmp(optarg, "file"))
+				suite_subset = "file";
 			else
 				goto bad;
 			break;

@@ -480,9 +480,18 @@ int run_suite(const char *json_path);
 
 enum cmp { CMP_GE, CMP_LE, CMP_EQ };
 
+/*
+ * What a target measures, as its table's heading says and JSON's "group":
+ * the fast path (pel.ko: NOP hand-off, 64 MiB ops, latency, idle), the
+ * user backend (against the pthread pool and the SPSC ring), and file
+ * ranges and per-block digests (data locality).
+ */
+enum target_group { TG_FAST_PATH, TG_USER_BACKEND, TG_FILE, TG_NR };
+extern const char *const target_group_names[TG_NR];
+
 struct target {
 	const char *id;
-	unsigned int issue;	/* whose target: 13 (PEL's), 14 (the user backend's) */
+	enum target_group group;	/* whose: TG_FAST_PATH, TG_USER_BACKEND, TG_FILE */
 	const char *what;
 	double value;
 	double goal;

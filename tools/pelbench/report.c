@@ -181,21 +181,21 @@ static void md_row(const char *name, const char *id, const struct result *ref,
 	       md(r->have_enters ? r->enters_s : NAN, 0));
 }
 
-static void md_targets(unsigned int issue)
+static void md_targets(enum target_group g)
 {
+	static const char *const headings[TG_NR] = {
+		[TG_FAST_PATH] = "the fast path",
+		[TG_USER_BACKEND] = "the user backend",
+		[TG_FILE] = "file ranges and per-block digests",
+	};
 	unsigned int i;
 
-	if (issue == 14)
-		printf("\n### Targets (issue 14: the user backend)\n\n");
-	else if (issue == 15)
-		printf("\n### Targets (issue 15: data locality)\n\n");
-	else
-		printf("\n### Targets (issue %u)\n\n", issue);
+	printf("\n### Targets: %s\n\n", headings[g]);
 	printf("| target | measured | goal | verdict |\n|---|---:|---:|---|\n");
 	for (i = 0; i < nr_targets; i++) {
 		const struct target *t = &targets[i];
 
-		if (t->issue != issue)
+		if (t->group != g)
 			continue;
 		printf("| %s | %s | %s %.2f | %s%s%s%s |\n", t->what,
 		       md(t->value, 2), cmp_names[t->cmp], t->goal,
@@ -205,7 +205,7 @@ static void md_targets(unsigned int issue)
 	}
 }
 
-/* Issue 15's file runs: cached and cold, PEL beside one thread and the pool. */
+/* The file runs: cached and cold, PEL beside one thread and the pool. */
 static void md_files(unsigned int ncpu)
 {
 	static const enum workload wl[] = {
@@ -220,7 +220,7 @@ static void md_files(unsigned int ncpu)
 
 	fmt_size(tot, sizeof(tot), file_total);
 	fmt_size(op, sizeof(op), file_total < FILE_OP_SIZE ? file_total : FILE_OP_SIZE);
-	printf("\n### Files (issue 15: data locality): %s of %s in %s ranges, depth 1 (MiB/s)\n\n",
+	printf("\n### Files (data locality): %s of %s in %s ranges, depth 1 (MiB/s)\n\n",
 	       tot, file_path ? file_path : "-", op);
 	printf("| op | PEL | 1 thread | pool x%u | PEL/1 thread | PEL/pool | cold: PEL | 1 thread | pool x%u | PEL/1 thread | PEL/pool | copied per byte: PEL, baselines |\n"
 	       "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n", ncpu, ncpu);
@@ -263,7 +263,7 @@ static void md_files(unsigned int ncpu)
 	printf("Copied per byte: bytes copied into user memory per byte checked (COPY: per byte read): the pread baselines 1.0; PEL 0 on pel.ko, 1.0 on the user backend (a bounce buffer).\n");
 }
 
-/* --subset: its runs, issue 14's targets, and what the host gave. */
+/* --subset: its runs, its group's targets, and what the host gave. */
 static void suite_markdown_subset(unsigned int ncpu)
 {
 	unsigned int i;
@@ -280,16 +280,16 @@ static void suite_markdown_subset(unsigned int ncpu)
 		       md(sruns[i].c.w == W_NOP ? NAN : r->mib_s, 1),
 		       r->lat_p50 / 1e3, r->lat_p99 / 1e3);
 	}
-	if (!strcmp(suite_subset, "issue15")) {
+	if (!strcmp(suite_subset, "file")) {
 		md_files(ncpu);
-		md_targets(15);
+		md_targets(TG_FILE);
 		printf("\nHost check: pthread pool over one thread, file CRC32C %sx (%u CPUs; for PEL / one thread: at least %.2f).\n",
 		       md(pool_file_scaling, 2), ncpu, PARALLEL_MIN * ncpu);
 		if (file_parallel_invalid)
 			printf("Not valid here: %s.\n", file_parallel_invalid);
 		return;
 	}
-	md_targets(14);
+	md_targets(TG_USER_BACKEND);
 	printf("\nHost check: round trip p50 at depth 1, SPSC ring %s us (co-scheduled CPUs: under %.0f us); pthread pool over one thread, CRC32C 64 MiB %sx, COPY 64 MiB %sx (%u CPUs).\n",
 	       md(spsc_p50_us, 1), COSCHED_MAX_US, md(pool_scaling, 2),
 	       md(pool_copy_scaling, 2), ncpu);
@@ -437,11 +437,11 @@ void suite_markdown(const struct idle_res *ir, unsigned int ncpu,
 	}
 
 	md_files(ncpu);
-	md_targets(13);
-	md_targets(14);
-	md_targets(15);
+	md_targets(TG_FAST_PATH);
+	md_targets(TG_USER_BACKEND);
+	md_targets(TG_FILE);
 	if (file_parallel_invalid)
-		printf("\nNot valid here (issue 15, PEL / one thread): %s.\n", file_parallel_invalid);
+		printf("\nNot valid here (file targets, PEL / one thread): %s.\n", file_parallel_invalid);
 	printf("\nHost check: round trip p50 at depth 1, SPSC ring %s us, SQPOLL %s us (co-scheduled vCPUs: under %.0f us); pthread pool CRC32C over one thread %sx (parallelism: at least %.2f); pthread pool COPY 64 MiB over one thread %sx (for COPY / N x 1 thread: at least %.2f).\n",
 	       md(spsc_p50_us, 1), md(sqpoll_p50_us, 1), COSCHED_MAX_US,
 	       md(pool_scaling, 2), PARALLEL_MIN * ncpu,

@@ -19,13 +19,14 @@ double suite_seconds = 0.5;
 unsigned int suite_rounds = 3;
 
 /*
- * --subset=issue14: only the runs that issue 14's targets use (the user
- * backend against the pthread pool and the SPSC ring), and the one-thread
- * runs of the host check; what `make bench` runs on the host, where there
- * is no pel.ko.  NULL: the whole suite.
+ * --subset=user-backend: only the runs that the user backend's targets use
+ * (the user backend against the pthread pool and the SPSC ring), and the
+ * one-thread runs of the host check; what `make bench` runs on the host,
+ * where there is no pel.ko.  --subset=file: the file runs.  NULL: the
+ * whole suite.
  */
 const char *suite_subset;
-static const char *const subset_issue14[] = {
+static const char *const subset_user_backend[] = {
 	"lat.nop.pel", "lat.nop.spsc_ring",
 	"copy.64M.pel", "copy.64M.cpu", "copy.64M.pthread_pool",
 	"crc32c.64M.pel", "crc32c.64M.cpu", "crc32c.64M.pthread_pool",
@@ -38,11 +39,11 @@ static bool in_subset(const char *id)
 
 	if (!suite_subset)
 		return true;
-	/* --subset=issue15: the file runs. */
-	if (!strcmp(suite_subset, "issue15"))
+	/* --subset=file: the file runs. */
+	if (!strcmp(suite_subset, "file"))
 		return !strncmp(id, "file.", 5);
-	for (i = 0; subset_issue14[i]; i++)
-		if (!strcmp(subset_issue14[i], id))
+	for (i = 0; subset_user_backend[i]; i++)
+		if (!strcmp(subset_user_backend[i], id))
 			return true;
 	return false;
 }
@@ -328,7 +329,7 @@ static void suite_plan(unsigned int ncpu)
 	srun_add("lat.copy4k.cpu", E_CPU, &c, true);
 	c = suite_cfg(W_NOP, 0, 1, 1);
 	srun_add("lat.nop.io_uring_sqpoll", E_SQPOLL, &c, true);
-	srun_add("lat.nop.pel", E_PEL, &c, true);	/* issue 14's round trip */
+	srun_add("lat.nop.pel", E_PEL, &c, true);	/* the user backend's round trip */
 	srun_add("lat.nop.io_uring", E_URING, &c, true);
 	srun_add("lat.nop.spsc_ring", E_SPSC, &c, true);
 
@@ -379,7 +380,7 @@ static void suite_plan(unsigned int ncpu)
 	}
 
 	/*
-	 * Issue 15: a file of -s bytes (256 MiB) read in FILE_OP_SIZE ranges
+	 * The file runs: a file of -s bytes (256 MiB) read in FILE_OP_SIZE ranges
 	 * at depth 1: CRC32C, COPY (a parallel pread) and SHA-256 of each
 	 * 1 MiB block, from the page cache (repeated, for the targets); CRC32C
 	 * and the per-block SHA-256 also cold (the page cache dropped before

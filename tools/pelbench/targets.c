@@ -9,7 +9,12 @@ const char *const cmp_names[] = { ">=", "<=", "==" };
 
 struct target targets[32];
 unsigned int nr_targets;
-static unsigned int target_issue = 13;	/* the issue of the targets added next */
+const char *const target_group_names[TG_NR] = {
+	[TG_FAST_PATH] = "fast-path",
+	[TG_USER_BACKEND] = "user-backend",
+	[TG_FILE] = "file",
+};
+static enum target_group target_group;	/* of the targets added next */
 
 static struct target *target_add(const char *id, const char *what,
 				  double value, double goal, enum cmp cmp)
@@ -17,7 +22,7 @@ static struct target *target_add(const char *id, const char *what,
 	struct target *t = &targets[nr_targets++];
 
 	t->id = id;
-	t->issue = target_issue;
+	t->group = target_group;
 	t->what = what;
 	t->value = value;
 	t->goal = goal;
@@ -70,12 +75,12 @@ const char *target_verdict(const struct target *t)
 }
 
 /*
- * Issue 15: data locality.  PEL reads the file where it lies (the page
+ * File ranges and per-block digests (data locality): PEL reads the file where it lies (the page
  * cache, in the kernel) against pread() into a buffer and the library
  * call, on one thread and on the pool.  "n/a: why" where PEL's side could
  * not run (no file ops, no per-block digests on this backend or module).
  */
-static void issue15_targets(void)
+static void file_targets(void)
 {
 	static const struct {
 		const char *id, *what;
@@ -104,7 +109,7 @@ static void issue15_targets(void)
 		snprintf(sz, sizeof(sz), "%" PRIu64 " bytes", file_total);
 	else
 		snprintf(sz, sizeof(sz), "%" PRIu64 " MiB", file_total >> 20);
-	target_issue = 15;
+	target_group = TG_FILE;
 	for (i = 0; i < ARRAY_SIZE(tt); i++) {
 		struct target *t;
 
@@ -120,57 +125,15 @@ static void issue15_targets(void)
 }
 
 /*
- * The host checks, then the targets: the fast path's (pel.ko), the user
- * backend's, the file runs'; those of --subset only.
+ * The fast path (pel.ko): PEL against io_uring and the raw ring on NOP,
+ * against the pthread pool and N x one thread on 64 MiB COPY and CRC32C
+ * (registered buffers too), its latency at depth 1, and its idle cost.
  */
-void suite_targets(unsigned int ncpu, const struct idle_res *ir)
+static void fast_path_targets(unsigned int ncpu, const struct idle_res *ir)
 {
-	const char *user_na;
-	struct target *t;
 	double lat_sum;
-	char id[64];
 
-	/* A check whose runs are not in this suite (--subset) says nothing. */
-	spsc_p50_us = srun_val("lat.nop.spsc_ring", '5') / 1e3;
-	if (!(spsc_p50_us < COSCHED_MAX_US) && srun_planned("lat.nop.spsc_ring"))
-		spsc_invalid = "the SPSC ring was starved: vCPUs not co-scheduled by the host (its round trip p50 above 50 us)";
-	sqpoll_p50_us = srun_val("lat.nop.io_uring_sqpoll", '5') / 1e3;
-	if (!(sqpoll_p50_us < COSCHED_MAX_US) && srun_planned("lat.nop.io_uring_sqpoll"))
-		sqpoll_invalid = "SQPOLL was starved: vCPUs not co-scheduled by the host (its NOP round trip p50 above 50 us)";
-	if (!(srun_val("nop.b32.io_uring_sqpoll", '5') / 1e3 < STARVED_US) &&
-	    srun_planned("nop.b32.io_uring_sqpoll"))
-		sqpoll_b32_invalid = "SQPOLL was starved in its NOP run: vCPUs not co-scheduled by the host (p50 above 200 us)";
-	if (!(srun_val("nop.b32.spsc_ring", '5') / 1e3 < STARVED_US) &&
-	    srun_planned("nop.b32.spsc_ring"))
-		spsc_b32_invalid = "the SPSC ring was starved in its NOP run: vCPUs not co-scheduled by the host (p50 above 200 us)";
-	pool_scaling = ratio(srun_val("crc32c.64M.pthread_pool", 'm'),
-			     srun_val("crc32c.64M.cpu", 'm'));
-	if (!(pool_scaling >= PARALLEL_MIN * ncpu))
-		parallel_invalid = "the host did not give N vCPUs' worth of parallelism (pthread pool CRC32C below 0.75 N x one thread)";
-
-	/*
-	 * "N x one thread" for COPY counts where the pool itself reached
-	 * 0.9 N on COPY (the issue's rule); the CRC32C scaling above is the
-	 * general parallelism check.
-	 */
-	pool_copy_scaling = ratio(srun_val("copy.64M.pthread_pool", 'm'),
-				  srun_val("copy.64M.cpu", 'm'));
-	if (!(pool_copy_scaling >= COPY_PARALLEL_MIN * ncpu))
-		copy_parallel_invalid = "the pthread pool's COPY 64 MiB did not reach 0.9 N x one thread";
-	if (pel_on_kernel() && !pel_has_feature(PEL_FEAT_REGISTERED_BUFFERS))
-		fixed_na = "module lacks registered buffers";
-
-	/* Issue 15's "PEL / one thread" counts where the pool itself scaled. */
-	pool_file_scaling = ratio(file_val(W_FILE_CRC32C, false, E_POOL),
-				  file_val(W_FILE_CRC32C, false, E_CPU));
-	if (!(pool_file_scaling >= PARALLEL_MIN * ncpu) &&
-	    srun_planned(file_run_id(id, sizeof(id), W_FILE_CRC32C, false, E_POOL)))
-		file_parallel_invalid = "the host did not give N vCPUs' worth of parallelism (the pthread pool's file CRC32C below 0.75 N x one thread)";
-
-	if (suite_subset && !strcmp(suite_subset, "issue15"))
-		goto issue15;
-	if (suite_subset)
-		goto issue14;
+	target_group = TG_FAST_PATH;
 	target_add("nop_vs_io_uring", "NOP b32 polled: PEL / io_uring plain",
 		   ratio(srun_val("nop.b32.pel", 'o'), srun_val("nop.b32.io_uring", 'o')),
 		   1.0, CMP_GE);
@@ -206,15 +169,20 @@ void suite_targets(unsigned int ncpu, const struct idle_res *ir)
 	target_add("idle", "Idle: % of one CPU, 1 s after the last op",
 		   ir->ok ? ir->pct_one_cpu : NAN, 0, CMP_EQ)->na =
 		pel_on_kernel() ? NULL : "kernel backend only (the pel/N threads)";
+}
 
-issue14:
-	/*
-	 * Issue 14: the user backend is a thread pool, so it must at least
-	 * match the pthread pool on 64 MiB ops, and its NOP round trip (depth
-	 * 1, batch 1, polled) be within 2x of the raw SPSC ring's.  On the
-	 * kernel backend these are n/a (the kernel's are issue 13's).
-	 */
-	target_issue = 14;
+/*
+ * The user backend is a thread pool, so it must at least
+ * match the pthread pool on 64 MiB ops, and its NOP round trip (depth
+ * 1, batch 1, polled) be within 2x of the raw SPSC ring's.  On the
+ * kernel backend these are n/a (the kernel's are the fast path's).
+ */
+static void user_backend_targets(void)
+{
+	const char *user_na;
+	struct target *t;
+
+	target_group = TG_USER_BACKEND;
 	user_na = pel_on_kernel() ? "user backend only (-e user)" : NULL;
 	/* No figure on the kernel: PEL's runs there are not the user backend's. */
 #define USER_RATIO(a, b)	(user_na ? NAN : ratio((a), (b)))
@@ -231,9 +199,57 @@ issue14:
 #undef USER_RATIO
 	t->na = user_na;
 	t->invalid = spsc_invalid;
-	if (suite_subset)
-		return;
+}
 
-issue15:
-	issue15_targets();
+/*
+ * The host checks, then the targets: the fast path's (pel.ko), the user
+ * backend's, the file runs'; with --subset, only its group's.
+ */
+void suite_targets(unsigned int ncpu, const struct idle_res *ir)
+{
+	char id[64];
+
+	/* A check whose runs are not in this suite (--subset) says nothing. */
+	spsc_p50_us = srun_val("lat.nop.spsc_ring", '5') / 1e3;
+	if (!(spsc_p50_us < COSCHED_MAX_US) && srun_planned("lat.nop.spsc_ring"))
+		spsc_invalid = "the SPSC ring was starved: vCPUs not co-scheduled by the host (its round trip p50 above 50 us)";
+	sqpoll_p50_us = srun_val("lat.nop.io_uring_sqpoll", '5') / 1e3;
+	if (!(sqpoll_p50_us < COSCHED_MAX_US) && srun_planned("lat.nop.io_uring_sqpoll"))
+		sqpoll_invalid = "SQPOLL was starved: vCPUs not co-scheduled by the host (its NOP round trip p50 above 50 us)";
+	if (!(srun_val("nop.b32.io_uring_sqpoll", '5') / 1e3 < STARVED_US) &&
+	    srun_planned("nop.b32.io_uring_sqpoll"))
+		sqpoll_b32_invalid = "SQPOLL was starved in its NOP run: vCPUs not co-scheduled by the host (p50 above 200 us)";
+	if (!(srun_val("nop.b32.spsc_ring", '5') / 1e3 < STARVED_US) &&
+	    srun_planned("nop.b32.spsc_ring"))
+		spsc_b32_invalid = "the SPSC ring was starved in its NOP run: vCPUs not co-scheduled by the host (p50 above 200 us)";
+	pool_scaling = ratio(srun_val("crc32c.64M.pthread_pool", 'm'),
+			     srun_val("crc32c.64M.cpu", 'm'));
+	if (!(pool_scaling >= PARALLEL_MIN * ncpu))
+		parallel_invalid = "the host did not give N vCPUs' worth of parallelism (pthread pool CRC32C below 0.75 N x one thread)";
+
+	/*
+	 * "N x one thread" for COPY counts where the pool itself reached
+	 * 0.9 N on COPY (the fast path's rule); the CRC32C scaling above is the
+	 * general parallelism check.
+	 */
+	pool_copy_scaling = ratio(srun_val("copy.64M.pthread_pool", 'm'),
+				  srun_val("copy.64M.cpu", 'm'));
+	if (!(pool_copy_scaling >= COPY_PARALLEL_MIN * ncpu))
+		copy_parallel_invalid = "the pthread pool's COPY 64 MiB did not reach 0.9 N x one thread";
+	if (pel_on_kernel() && !pel_has_feature(PEL_FEAT_REGISTERED_BUFFERS))
+		fixed_na = "module lacks registered buffers";
+
+	/* The file runs' "PEL / one thread" counts where the pool itself scaled. */
+	pool_file_scaling = ratio(file_val(W_FILE_CRC32C, false, E_POOL),
+				  file_val(W_FILE_CRC32C, false, E_CPU));
+	if (!(pool_file_scaling >= PARALLEL_MIN * ncpu) &&
+	    srun_planned(file_run_id(id, sizeof(id), W_FILE_CRC32C, false, E_POOL)))
+		file_parallel_invalid = "the host did not give N vCPUs' worth of parallelism (the pthread pool's file CRC32C below 0.75 N x one thread)";
+
+	if (!suite_subset)
+		fast_path_targets(ncpu, ir);
+	if (!suite_subset || !strcmp(suite_subset, "user-backend"))
+		user_backend_targets();
+	if (!suite_subset || !strcmp(suite_subset, "file"))
+		file_targets();
 }
