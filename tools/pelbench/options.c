@@ -411,11 +411,30 @@ int parse_options(int argc, char **argv, struct opts *o)
 	return -1;
 
 bad:
-	if (opt >= OPT_BLOCK)
-		fprintf(stderr, "%s: bad value '%s' for --%s\n", prog, optarg,
-			opt == OPT_BLOCK ? "block" : "file-dir");
-	else
+	/* Long options without a short one: by their names, with the choices. */
+	switch (opt) {
+	case OPT_BLOCK:
+		fprintf(stderr, "%s: bad value '%s' for --block\n", prog, optarg);
+		break;
+	case OPT_FILE_DIR:
+		fprintf(stderr, "%s: bad value '%s' for --file-dir\n", prog, optarg);
+		break;
+	case 'U':
+		fprintf(stderr, "%s: bad value '%s' for --subset (user-backend or file)\n",
+			prog, optarg);
+		break;
+	case 'Q':
+		fprintf(stderr, "%s: bad value '%s' for --sq (local or next)\n",
+			prog, optarg);
+		break;
+	case 'C':
+		fprintf(stderr, "%s: bad value '%s' for --cpu-copy (memcpy or movsb)\n",
+			prog, optarg);
+		break;
+	default:
 		fprintf(stderr, "%s: bad value '%s' for -%c\n", prog, optarg, opt);
+		break;
+	}
 	usage(stderr);
 	return EXIT_USAGE;
 }
