@@ -152,15 +152,19 @@ lib/liblpel.so: $(LIB_PIC_OBJS) lib/liblpel.map
 	ln -sf liblpel.so.$(LIB_VERSION) lib/liblpel.so.$(LIB_MAJOR)
 	ln -sf liblpel.so.$(LIB_VERSION) $@
 
-tools: tools/pelctl tools/pelbench
+tools: tools/pelctl tools/pelbench/pelbench
 
 tools/pelctl: tools/pelctl.c $(LPEL_DEP) include/uapi/pel.h
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LPEL_LINK) $(LIB_LIBS)
 
 # pelbench: liburing (liburing-dev) for its io_uring baselines, and ISA-L
 # and libcrypto (in LIB_LIBS) for its CPU and pthread-pool baselines.
-tools/pelbench: tools/pelbench.c $(LPEL_DEP) lib/lpel.h include/uapi/pel.h
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LPEL_LINK) -luring $(LIB_LIBS) -lm
+# One program from tools/pelbench/*.c (tools/pelbench/pelbench.h says what
+# each file holds), built as tools/pelbench/pelbench.
+PELBENCH_SRCS := $(wildcard tools/pelbench/*.c)
+tools/pelbench/pelbench: $(PELBENCH_SRCS) tools/pelbench/pelbench.h $(LPEL_DEP) \
+		lib/lpel.h include/uapi/pel.h
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(PELBENCH_SRCS) $(LPEL_LINK) -luring $(LIB_LIBS) -lm
 
 # Benchmarks in VMs with 2 and 4 vCPUs: Documentation/performance.md.
 .PHONY: bench
@@ -311,13 +315,13 @@ uninstall-lib:
 	$(call rmdir_empty,$(DESTDIR)$(INCLUDEDIR)/lpel $(DESTDIR)$(PKGCONFIGDIR))
 	$(LDCONFIG)
 
-# pelbench is installed when it has been built (make tools/pelbench).
+# pelbench is installed when it has been built (make tools/pelbench/pelbench).
 install-tools: tools
 	$(INSTALL) -d $(DESTDIR)$(SBINDIR)
 	$(INSTALL) -m 755 tools/pelctl $(DESTDIR)$(SBINDIR)/pelctl
-	if [ -x tools/pelbench ]; then \
+	if [ -x tools/pelbench/pelbench ]; then \
 		$(INSTALL) -d $(DESTDIR)$(BINDIR) && \
-		$(INSTALL) -m 755 tools/pelbench $(DESTDIR)$(BINDIR)/pelbench; \
+		$(INSTALL) -m 755 tools/pelbench/pelbench $(DESTDIR)$(BINDIR)/pelbench; \
 	fi
 
 uninstall-tools:
@@ -360,7 +364,7 @@ uninstall-dkms:
 clean:
 	rm -rf build tests/bin examples/bin
 	rm -f lib/*.o lib/liblpel.a lib/liblpel.so* lib/liblpel.pc \
-	      tools/pelctl tools/pelbench
+	      tools/pelctl tools/pelbench/pelbench
 	rm -f kmod/*.o kmod/*.ko kmod/*.mod kmod/*.mod.c kmod/.*.cmd kmod/*.o.d \
 	      kmod/modules.order modules.order Module.symvers .*.cmd
 	rm -rf .tmp_versions kmod/.tmp_versions

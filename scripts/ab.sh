@@ -14,7 +14,7 @@
 #             the module differs.
 #   -R        rounds (default 2); -t seconds per run (default 1)
 #   -r FILE   the pelbench runs, one argument list a line (default: the
-#             workloads of the issue-13 targets, below)
+#             workloads of the fast path's targets, below)
 #   -o        where the VM's output goes (default .cache/vm/logs/ab.log);
 #             the summary (medians per variant) is printed at the end
 #
@@ -75,9 +75,9 @@ for spec; do
 	files+=(-f "$out/$name.ko")
 	echo "ab: $name = $rev ($(git rev-parse --short "${rev/#./HEAD}")${rev/#./ + working tree})"
 done
-make -s tools/pelbench
+make -s tools/pelbench/pelbench
 
-# The runs: the issue-13 targets' workloads, each with its baselines.
+# The runs: the fast path's targets' workloads, each with its baselines.
 if [ -n "$runsfile" ]; then
 	cp "$runsfile" "$out/runs"
 else
@@ -108,7 +108,7 @@ echo "### ab done"
 EOF
 mkdir -p "$(dirname "$log")"
 tools/vm/run-vm.sh -k "$kver" -c "$cpus" -M crc32c_intel -M libcrc32c -M xor \
-	"${files[@]}" -f tools/pelbench -f "$out/runs" -f "$out/ab-vm.sh" \
+	"${files[@]}" -f tools/pelbench/pelbench -f "$out/runs" -f "$out/ab-vm.sh" \
 	-- 'sh /pel/ab-vm.sh' > "$log" 2>&1 || true
 grep -q '### ab done' "$log" || { echo "ab: the VM did not finish: $log" >&2; exit 1; }
 

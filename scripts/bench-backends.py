@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""The backend comparison and issue 14's targets of `make bench`.
+"""The backend comparison and the user backend's targets of `make bench`.
 
 Reads scripts/bench.sh's raw files: raw/cN-rR.json (pelbench -S, pel.ko),
 raw/user-cN-rR.json (pelbench -S -e user, the same boot) and raw/host.json
-(pelbench -S -e user --subset=issue14 on the host, no VM).  Prints Markdown
+(pelbench -S -e user --subset=user-backend on the host, no VM).  Prints Markdown
 (appended to bench.md) and adds "backends" and "user_targets" to bench.json.
 
   scripts/bench-backends.py RAWDIR BENCH_JSON >> bench.md
@@ -145,7 +145,17 @@ for c in sorted(kern):
         'baselines_kernel_vs_user': stats(drift)})
 
 # ---------------------------------------------------------------------------
-# Issue 14's targets: from the user suites in the VMs, and from the host.
+# The user backend's targets: from the user suites in the VMs, and from the
+# host.  A target's group is "group" (pelbench names them by what they
+# measure); the raw files of older pelbenches numbered them ("issue": 13,
+# 14, 15) and named the subset "issue14".
+OLD_GROUPS = {13: 'fast-path', 14: 'user-backend', 15: 'file'}
+OLD_SUBSETS = {'issue14': 'user-backend', 'issue15': 'file'}
+
+
+def group(t):
+    return t.get('group') or OLD_GROUPS.get(t.get('issue', 13), 'fast-path')
+
 FIGS = [('User backend COPY 64 MiB, MiB/s', 'copy.64M.pel', 'mib_per_s', 1),
         ('pthread pool COPY 64 MiB, MiB/s', 'copy.64M.pthread_pool', 'mib_per_s', 1),
         ('User backend CRC32C 64 MiB, MiB/s', 'crc32c.64M.pel', 'mib_per_s', 1),
@@ -159,7 +169,7 @@ def scale(key, x):
 
 
 def judge(t):
-    """A verdict over boots, as bench.sh judges issue 13's targets."""
+    """A verdict over boots, as bench.sh judges the fast path's targets."""
     v = t['valid_value']
     if v is None:
         if t['na']:
@@ -170,9 +180,9 @@ def judge(t):
     return 'met' if ok else 'missed'
 
 
-def targets14(ds):
-    """Issue 14's targets over a list of suite JSONs (boots)."""
-    first = [t for t in ds[0].get('targets', []) if t.get('issue') == 14]
+def user_targets(ds):
+    """The user backend's targets over a list of suite JSONs (boots)."""
+    first = [t for t in ds[0].get('targets', []) if group(t) == 'user-backend']
     out = []
     for t0 in first:
         per = [t for d in ds for t in d.get('targets', [])
@@ -199,7 +209,7 @@ def figures(ds):
 machines = []
 for c in sorted(user):
     ds = [user[c][b] for b in sorted(user[c])]
-    machines.append({'cpus': c, 'boots': len(ds), 'targets': targets14(ds),
+    machines.append({'cpus': c, 'boots': len(ds), 'targets': user_targets(ds),
                      'figures': figures(ds)})
 hostpart = None
 if host is not None:
@@ -211,8 +221,9 @@ if host is not None:
         pass
     hostpart = {'cpus': host.get('cpus'), 'kernel': host.get('kernel'),
                 'seconds': host.get('seconds'), 'rounds': host.get('rounds'),
-                'subset': host.get('subset'), 'load': load_txt,
-                'targets': targets14([host]), 'figures': figures([host])}
+                'subset': OLD_SUBSETS.get(host.get('subset'), host.get('subset')),
+                'load': load_txt,
+                'targets': user_targets([host]), 'figures': figures([host])}
 
 bj['backends'] = backends
 bj['user_targets'] = {'machines': machines, 'host': hostpart}
@@ -261,7 +272,7 @@ for b in backends:
                          cell(b['baselines_kernel_vs_user'], 2)))
 
 print()
-print("## Issue 14: the user backend's targets")
+print("## Targets: the user backend")
 print()
 cols = ['%d vCPUs' % m['cpus'] for m in machines]
 if hostpart:
@@ -271,7 +282,7 @@ if not cols:
     sys.exit(0)
 print('In the VMs from the user-backend suites (`pelbench -S -e user`), median '
       '(range) over boots; on the host')
-print('from `pelbench -S -e user --subset=issue14` (no VM, no pel.ko). The NOP '
+print('from `pelbench -S -e user --subset=user-backend` (no VM, no pel.ko). The NOP '
       'round trip is the p50 at depth 1,')
 print('batch 1, polled (`lat.nop.pel`, `lat.nop.spsc_ring`); it counts only '
       'where the SPSC ring was not starved')
@@ -297,7 +308,7 @@ for t0 in ref:
     print('| %s | %s %s | %s |' % (t0['what'], t0['cmp'], t0['goal'],
                                    ' | '.join(row)))
 if not ref:
-    print('| (no issue-14 targets in these results: a pelbench older than '
+    print('| (no user-backend targets in these results: a pelbench older than '
           'them) | | ' + ' | '.join('-' for _ in cols) + ' |')
 print()
 print('| figure | ' + ' | '.join(cols) + ' |')

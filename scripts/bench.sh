@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make bench: PEL's benchmark suite (tools/pelbench -S) in VMs on Debian's
+# make bench: PEL's benchmark suite (pelbench -S) in VMs on Debian's
 # 6.1 kernel, with 2 and with 4 vCPUs, each machine booted RUNS times; in
 # each boot the suite runs on both backends, pel.ko (pelbench -S) and
 # liblpel's user backend (pelbench -S -e user), one after the other, the
-# first alternating from boot to boot.  Then the host part: issue 14's
-# targets on the host itself (pelbench -S -e user --subset=issue14: the
-# user backend against the pthread pool and the SPSC ring; no VM).
+# first alternating from boot to boot.  Then the host part: the user
+# backend's targets on the host itself (pelbench -S -e user
+# --subset=user-backend: the user backend against the pthread pool and the
+# SPSC ring; no VM).
 # Absolute figures under TCG on a shared host mean little; the ratios
 # pelbench measures inside one boot are what count, and the spread over
 # boots says how far to trust them.
@@ -43,9 +44,9 @@
 #   raw/user-cN-rR.{json,md}  the same boot's suite on the user backend
 #   raw/host.{json,md,host}   the host part, and the host's load around it
 # bench.md and bench.json end with the backend comparison (kernel vs user,
-# per machine, run by run) and issue 14's targets in the VMs and on the
-# host (scripts/bench-backends.py).
-# The suite's file runs (issue 15) read a 256 MiB file on an ext4 disk:
+# per machine, run by run) and the user backend's targets in the VMs and on
+# the host (scripts/bench-backends.py).
+# The suite's file runs (file ranges and per-block digests) read a 256 MiB file on an ext4 disk:
 # build/bench-ext4.img (512 MiB, sparse, made with mkfs.ext4 for each
 # bench), attached with run-vm.sh -d and mounted at /mnt/ext4 in the VM
 # (PEL_BENCH_FILE_DIR), so that they, and the cold-cache runs, read through
@@ -112,7 +113,7 @@ hostload() { cut -d' ' -f1-3 /proc/loadavg; }
 
 build() {
 	scripts/setup.sh
-	make -s lib tools/pelbench tools/pelctl
+	make -s lib tools/pelbench/pelbench tools/pelctl
 	kver=$(sed -n "s/^KVER_${kernel//./_} := //p" .cache/kernels/versions.mk)
 	[ -n "$kver" ] || kver=$kernel
 	if ! ko=$(scripts/build-kmod.sh "$kver" 2> "$logdir/bench-build-$kver.log" | tail -n 1); then
@@ -225,7 +226,7 @@ EV
 		[ "$cs" = tsc ] && args=(-A tsc=reliable)
 		tools/vm/run-vm.sh -k "$kver" -c 2 -m 2048 -t 3600 -l "$vmlog" "${args[@]}" \
 			-M crc32c_intel -M libcrc32c -M xor \
-			-f "$ko" -f tools/pelbench -f "$tmp/ab.sh" -f "$tmp/events.sh" \
+			-f "$ko" -f tools/pelbench/pelbench -f "$tmp/ab.sh" -f "$tmp/events.sh" \
 			-- "insmod pel.ko && dmesg -n 1
 			    P=/sys/module/pel/parameters
 			    B='pelbench -B none'
@@ -280,7 +281,7 @@ EV
 	local sp="echo 0 > /sys/module/pel/parameters/split_bytes;"
 	tools/vm/run-vm.sh -k "$kver" -c 2 -m 2048 -t 3600 -l "$vmlog" \
 		-M crc32c_intel -M libcrc32c -M xor "${vfiles[@]}" \
-		-f tools/pelbench -f "$tmp/ab.sh" -f "$tmp/sw.sh" \
+		-f tools/pelbench/pelbench -f "$tmp/ab.sh" -f "$tmp/sw.sh" \
 		-- "dmesg -n 1
 		    echo PELX_BEGIN
 		    echo; echo '## pel.ko variants (patches in Documentation/perf/patches/)'; echo
@@ -327,18 +328,18 @@ if [ -n "$experiments" ]; then
 	exit 0
 fi
 
-# The host part: issue 14's targets where there is no VM and no pel.ko,
+# The host part: the user backend's targets where there is no VM and no pel.ko,
 # liblpel's user backend on the host's own CPUs, with the same pelbench and
-# the same rules (pelbench -S --subset=issue14: its runs, -R rounds each,
+# the same rules (pelbench -S --subset=user-backend: its runs, -R rounds each,
 # interleaved; medians).
 host_part() {
 	local hlog=$logdir/bench-host.log rc=0
 
-	make -s lib tools/pelbench
+	make -s lib tools/pelbench/pelbench
 	rm -f "$raw"/host.json "$raw"/host.md "$raw"/host.host
-	log "host part: pelbench -S -e user --subset=issue14 on the host (log $hlog)"
+	log "host part: pelbench -S -e user --subset=user-backend on the host (log $hlog)"
 	echo "host load average before: $(hostload)" > "$raw/host.host"
-	LPEL_BACKEND=user tools/pelbench -S -e user --subset=issue14 \
+	LPEL_BACKEND=user tools/pelbench/pelbench -S -e user --subset=user-backend \
 		-t "$seconds" -R "$rounds" -J "$raw/host.json" \
 		> "$raw/host.md" 2> "$hlog" || rc=$?
 	echo "host load average after: $(hostload)" >> "$raw/host.host"
@@ -400,7 +401,7 @@ elif [ -z "$reuse" ]; then
 			tools/vm/run-vm.sh -k "$kver" -c "$c" -m 2048 -t 3600 \
 				-l "$vmlog" "${kargs[@]}" "${disk[@]}" \
 				-M crc32c_intel -M libcrc32c -M xor \
-				-f "$ko" -f tools/pelbench -f tools/pelctl \
+				-f "$ko" -f tools/pelbench/pelbench -f tools/pelctl \
 				-- "rc=0
 				    insmod pel.ko && dmesg -n 1 || rc=1
 				    if [ -b /dev/vda ] && mkdir -p /mnt/ext4 && mount -t ext4 /dev/vda /mnt/ext4; then
@@ -507,7 +508,11 @@ for c in $machines; do
 	    targets: [ $boots[0].targets[] | . as $t
 		| [ $boots[] | . as $b | .targets[] | select(.id == $t.id)
 		    | .valid = (if has("valid") then .valid else valid($b; $t.id) end) ] as $per
-		| { id: $t.id, issue: ($t.issue // 13), what: $t.what, goal: $t.goal, cmp: $t.cmp,
+		# .group: what the target measures; older raw files numbered it (.issue).
+		| { id: $t.id,
+		    group: ($t.group // ({"14": "user-backend", "15": "file"}[($t.issue // 13) | tostring]
+				       // "fast-path")),
+		    what: $t.what, goal: $t.goal, cmp: $t.cmp,
 		    value: [ $per[] | .value ] | stats,
 		    valid_value: [ $per[] | select(.valid != false) | .value ] | stats,
 		    valid_boots: [ $per[] | select(.valid != false) ] | length,
@@ -551,11 +556,11 @@ def ratio($mc; $id): ($mc.ratios[] | select(.id == $id)) // null;
   "and the runs the targets use were repeated \($ms[0].rounds) times, interleaved: a figure is the median over rounds, then over boots.",
   "Ratios are formed inside each boot; \"a (b..c)\" is the median over boots and the range.",
   "",
-  "## Targets (issue 13; pel.ko)",
+  "## Targets: the fast path (pel.ko)",
   "",
   "| target | goal | " + ([$ms[] | "\(.cpus) vCPUs"] | join(" | ")) + " |",
   "|---|---|" + ([$ms[] | "---"] | join("|")) + "|",
-  ($ms[0].targets[] | select(.issue != 14 and .issue != 15) | .id as $tid
+  ($ms[0].targets[] | select(.group == "fast-path") | .id as $tid
    | "| \(.what) | \(.cmp) \(.goal) | "
      + ([$ms[] | .boots as $nb | (.targets[] | select(.id == $tid))
 	 | if .valid_value == null then "\(.value | s(2)) \(.verdict)"
@@ -575,12 +580,12 @@ def ratio($mc; $id): ($mc.ratios[] | select(.id == $id)) // null;
     + "; pool CRC32C scaling " + ([$ms[] | "\(.cpus) vCPUs \(.host_check.pool_crc32c_scaling | s(2))x"] | join("; "))
     + "; pool COPY scaling " + ([$ms[] | "\(.cpus) vCPUs \(.host_check.pool_copy_scaling | s(2))x"] | join("; ")) + ".",
   "",
-  (if [$ms[0].targets[] | select(.issue == 15)] | length == 0 then empty else
-   "## Targets (issue 15: data locality)",
+  (if [$ms[0].targets[] | select(.group == "file")] | length == 0 then empty else
+   "## Targets: file ranges and per-block digests",
    "",
    "| target | goal | " + ([$ms[] | "\(.cpus) vCPUs"] | join(" | ")) + " |",
    "|---|---|" + ([$ms[] | "---"] | join("|")) + "|",
-   ($ms[0].targets[] | select(.issue == 15) | .id as $tid
+   ($ms[0].targets[] | select(.group == "file") | .id as $tid
     | "| \(.what) | \(.cmp) \(.goal) | "
       + ([$ms[] | .boots as $nb | (.targets[] | select(.id == $tid))
 	  | if .valid_value == null then "\(.value | s(2)) \(.verdict)"
@@ -660,7 +665,7 @@ def ratio($mc; $id): ($mc.ratios[] | select(.id == $id)) // null;
 	| if $p == null or $c == null then "-" else ($p / $c * 100 | round / 100 | tostring) end)x"] | join("; "))
     + " (on an idle 2-core host, 2 vCPUs give about 1.9x; 4 vCPUs cannot beat the 2 host cores)."
 ' "$outdir/bench.json" > "$outdir/bench.md"
-# The backend comparison and issue 14's targets (into bench.json as well).
+# The backend comparison and the user backend's targets (into bench.json as well).
 python3 scripts/bench-backends.py "$raw" "$outdir/bench.json" >> "$outdir/bench.md"
 {
 	echo
