@@ -35,8 +35,8 @@ LDFLAGS ?=
 LIB_MAJOR := 1
 LIB_VERSION := 1.2.0
 # lpel.c: the API and the ring protocol; user.c and uops.c: the user
-# backend (Documentation/user.md).
-LIB_SRCS := lib/lpel.c lib/user.c lib/uops.c
+# backend (Documentation/user.md); crc.c: lpel_crc32c_combine().
+LIB_SRCS := lib/lpel.c lib/user.c lib/uops.c lib/crc.c
 LIB_HDRS := lib/lpel.h lib/lpel_internal.h lib/uops.h include/uapi/pel.h
 LIB_OBJS := $(LIB_SRCS:.c=.o)
 LIB_PIC_OBJS := $(LIB_SRCS:.c=.pic.o)
@@ -48,7 +48,7 @@ LIB_LIBS := -lisal -lcrypto -lpthread
 KSELFTEST_DIR ?= $(TOP)/.cache/linux-src/tools/testing/selftests
 # The harness compares int literals with unsigned values by design.
 TEST_CFLAGS := -Wno-sign-compare -Wno-clobbered
-TEST_SRCS := $(wildcard tests/*_test.c) tests/ufile_unit.c
+TEST_SRCS := $(wildcard tests/*_test.c) tests/ufile_unit.c tests/crc_combine_unit.c
 TEST_BINS := $(patsubst tests/%.c,tests/bin/%,$(TEST_SRCS))
 EXAMPLE_SRCS := $(wildcard examples/*.c)
 EXAMPLE_BINS := $(patsubst examples/%.c,examples/bin/%,$(EXAMPLE_SRCS))
