@@ -50,8 +50,13 @@ KSELFTEST_DIR ?= $(TOP)/.cache/linux-src/tools/testing/selftests
 TEST_CFLAGS := -Wno-sign-compare -Wno-clobbered
 TEST_SRCS := $(wildcard tests/*_test.c) tests/ufile_unit.c tests/crc_combine_unit.c
 TEST_BINS := $(patsubst tests/%.c,tests/bin/%,$(TEST_SRCS))
-EXAMPLE_SRCS := $(wildcard examples/*.c)
+# examples/mpi_*.c build with mpicc, when there is one (openmpi-bin and
+# libopenmpi-dev, or MPICH's): `make examples` says so and goes on without.
+EXAMPLE_SRCS := $(filter-out examples/mpi_%.c,$(wildcard examples/*.c))
 EXAMPLE_BINS := $(patsubst examples/%.c,examples/bin/%,$(EXAMPLE_SRCS))
+MPI_EXAMPLE_BINS := $(patsubst examples/%.c,examples/bin/%,$(wildcard examples/mpi_*.c))
+MPICC ?= mpicc
+HAVE_MPICC = $(shell command -v $(MPICC) 2>/dev/null)
 
 .PHONY: all module module-build kout lib tools tests examples setup demo check host-check clean
 
@@ -131,7 +136,11 @@ tests/bin/%: tests/%.c tests/pel_test.h lib/liblpel.a lib/lpel.h include/uapi/pe
 	@mkdir -p tests/bin
 	$(CC) $(CFLAGS) $(TEST_CFLAGS) -I$(KSELFTEST_DIR) -Itests $(LDFLAGS) -o $@ $< lib/liblpel.a $(LIB_LIBS)
 
-examples: $(EXAMPLE_BINS)
+examples: $(EXAMPLE_BINS) mpi-examples
+
+.PHONY: mpi-examples
+mpi-examples:
+	$(if $(HAVE_MPICC),@$(MAKE) --no-print-directory $(MPI_EXAMPLE_BINS),@echo "examples: no $(MPICC) (apt-get install openmpi-bin libopenmpi-dev): not building $(MPI_EXAMPLE_BINS)")
 
 # Libraries an example needs besides liblpel: EXAMPLE_LIBS_<name>.
 EXAMPLE_LIBS_uring_poll := -luring
@@ -139,6 +148,11 @@ EXAMPLE_LIBS_uring_poll := -luring
 examples/bin/%: examples/%.c lib/liblpel.a lib/lpel.h include/uapi/pel.h
 	@mkdir -p examples/bin
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< lib/liblpel.a $(EXAMPLE_LIBS_$*) $(LIB_LIBS)
+
+# An MPI example (mpicc adds MPI's headers and libraries to $(CC)'s).
+examples/bin/mpi_%: examples/mpi_%.c lib/liblpel.a lib/lpel.h include/uapi/pel.h
+	@mkdir -p examples/bin
+	$(MPICC) $(CFLAGS) $(LDFLAGS) -o $@ $< lib/liblpel.a $(LIB_LIBS)
 
 setup:
 	scripts/setup.sh
