@@ -17,7 +17,8 @@
 # -d: only what `make demo` needs: no kselftest harness and checkpatch (and
 #     not linux-source-6.12, trinity, stress-ng, sparse or e2fsprogs, which
 #     the tests and checks use; tests/run.sh makes its ext4 disk image with
-#     mkfs.ext4).
+#     mkfs.ext4; nor Open MPI, rhash and bpftrace, for the MPI example's
+#     test and the bpftrace scripts' check).
 set -euo pipefail
 
 want=()
@@ -85,6 +86,9 @@ done
 pkgs=(build-essential bc kmod cpio xz-utils busybox-static qemu-system-x86
       dwarves liburing-dev libisal-dev libssl-dev pkg-config)
 [ -n "$demo_only" ] || pkgs+=(sparse trinity stress-ng linux-source-6.12 e2fsprogs)
+# examples/mpi_crc32c and its test (mpicc, mpirun; rhash --crc32c is the
+# test's reference), and tools/bpftrace/'s scripts (their parse check).
+[ -n "$demo_only" ] || pkgs+=(openmpi-bin libopenmpi-dev rhash bpftrace)
 for kv in "${kvers[@]}"; do
 	pkgs+=("linux-headers-$kv")
 done
