@@ -10,7 +10,8 @@
 #   make install      pel.ko, liblpel, headers, liblpel.pc, pelctl, man pages,
 #                     udev rule (PREFIX=/usr/local, DESTDIR=; see
 #                     Documentation/install.md); make uninstall undoes it
-#   make install-user the same without pel.ko (install-lib: just the library)
+#   make install-user the same without pel.ko (install-lib: just the library);
+#                     both install tools/bpftrace/ in PREFIX/share/pel/bpftrace
 #   make install-dkms the module's source in /usr/src/pel-VERSION for dkms
 
 TOP := $(CURDIR)
@@ -183,6 +184,8 @@ LIBDIR		?= $(PREFIX)/lib
 INCLUDEDIR	?= $(PREFIX)/include
 PKGCONFIGDIR	?= $(LIBDIR)/pkgconfig
 MANDIR		?= $(PREFIX)/share/man
+DATADIR		?= $(PREFIX)/share
+BPFTRACEDIR	?= $(DATADIR)/pel/bpftrace
 UDEVDIR		?= /lib/udev/rules.d
 INSTALL_MOD_DIR	?= extra
 DKMS_SRCDIR	?= /usr/src
@@ -202,20 +205,21 @@ LDCONFIG = $(if $(DESTDIR),@:,@[ "$$(id -u)" != 0 ] || ldconfig)
 MAN3 := $(wildcard man/*.3)
 MAN7 := $(wildcard man/*.7)
 MAN8 := $(wildcard man/*.8)
+BPFTRACE_SCRIPTS := $(wildcard tools/bpftrace/*.bt)
 
 .PHONY: install uninstall install-user uninstall-user install-module \
 	uninstall-module install-lib uninstall-lib install-tools \
 	uninstall-tools install-man uninstall-man install-udev uninstall-udev \
-	install-dkms uninstall-dkms
+	install-bpftrace uninstall-bpftrace install-dkms uninstall-dkms
 
 install: install-module install-user
 
 uninstall: uninstall-module uninstall-user
 
 # Everything but the module, for a module installed with DKMS.
-install-user: install-lib install-tools install-man install-udev
+install-user: install-lib install-tools install-man install-udev install-bpftrace
 
-uninstall-user: uninstall-lib uninstall-tools uninstall-man uninstall-udev
+uninstall-user: uninstall-lib uninstall-tools uninstall-man uninstall-udev uninstall-bpftrace
 
 lib/liblpel.pc: lib/liblpel.pc.in Makefile
 	sed -e 's|@prefix@|$(PREFIX)|' -e 's|@libdir@|$(LIBDIR)|' \
@@ -296,6 +300,16 @@ install-udev:
 
 uninstall-udev:
 	rm -f $(DESTDIR)$(UDEVDIR)/60-pel.rules
+
+# tools/bpftrace/*.bt, executable (#!/usr/bin/env bpftrace): the module's
+# tracepoints (Documentation/observability.md).
+install-bpftrace:
+	$(INSTALL) -d $(DESTDIR)$(BPFTRACEDIR)
+	$(if $(BPFTRACE_SCRIPTS),$(INSTALL) -m 755 $(BPFTRACE_SCRIPTS) $(DESTDIR)$(BPFTRACEDIR)/)
+
+uninstall-bpftrace:
+	rm -f $(patsubst tools/bpftrace/%,$(DESTDIR)$(BPFTRACEDIR)/%,$(BPFTRACE_SCRIPTS))
+	$(call rmdir_empty,$(DESTDIR)$(BPFTRACEDIR) $(DESTDIR)$(DATADIR)/pel)
 
 # What dkms needs to build pel.ko, nothing else: this Makefile (its module
 # target is dkms.conf's MAKE), Kbuild, kmod/ and the uapi header.
