@@ -85,7 +85,7 @@ while IFS=';' read -r ev rest; do
 			[ -n "$type" ] || continue
 			sz=$(size_of "$type") || { bad+=" $ev:$type"; continue; }
 			off=$(( (off + sz - 1) / sz * sz ))
-			case $type in s*|int|long|char|short|pid_t) sg=1 ;; *) sg=0 ;; esac
+			case $type in s8|s16|s32|s64|int|long|char|short|pid_t) sg=1 ;; *) sg=0 ;; esac
 			[[ $type == *"*" ]] && sg=0
 			printf '\tfield:%s %s;\toffset:%d;\tsize:%d;\tsigned:%d;\n' \
 				"$type" "$name" "$off" "$sz" "$sg"
@@ -105,8 +105,9 @@ else
 	not_ok "tracefs from kmod/trace.h: only $nev events"
 fi
 
-# dry_run FILE: bpftrace -d against that tracefs; its log in FILE.log.
+# dry_run FILE: bpftrace -d against that tracefs; its output in $dir/log.
 dry_run() {
+	# shellcheck disable=SC2016  # $1, $2: the inner sh's arguments
 	unshare -m sh -c 'mount -t tmpfs pel-check /sys/kernel/tracing &&
 		cp -r "$1"/. /sys/kernel/tracing/ && exec bpftrace -d "$2"' \
 		sh "$dir/tracefs" "$1" > "$dir/log" 2>&1
