@@ -13,7 +13,8 @@
 #   make install      pel.ko, liblpel, headers, liblpel.pc, pelctl, man pages,
 #                     udev rule (PREFIX=/usr/local, DESTDIR=; see
 #                     Documentation/install.md); make uninstall undoes it
-#   make install-user the same without pel.ko (install-lib: just the library)
+#   make install-user the same without pel.ko (install-lib: just the library);
+#                     both install tools/bpftrace/ in PREFIX/share/pel/bpftrace
 #   make install-dkms the module's source in /usr/src/pel-VERSION for dkms
 
 TOP := $(CURDIR)
@@ -77,8 +78,8 @@ CFLAGS += -DPELCTL_VERSION='"$(VERSION)"'
 LIB_MAJOR := 1
 LIB_VERSION := $(VERSION)
 # lpel.c: the API and the ring protocol; user.c and uops.c: the user
-# backend (Documentation/user.md).
-LIB_SRCS := lib/lpel.c lib/user.c lib/uops.c
+# backend (Documentation/user.md); crc.c: lpel_crc32c_combine().
+LIB_SRCS := lib/lpel.c lib/user.c lib/uops.c lib/crc.c
 LIB_HDRS := lib/lpel.h lib/lpel_internal.h lib/uops.h include/uapi/pel.h
 LIB_OBJS := $(LIB_SRCS:.c=.o)
 LIB_PIC_OBJS := $(LIB_SRCS:.c=.pic.o)
@@ -90,10 +91,15 @@ LIB_LIBS := -lisal -lcrypto -lpthread
 KSELFTEST_DIR ?= $(TOP)/.cache/linux-src/tools/testing/selftests
 # The harness compares int literals with unsigned values by design.
 TEST_CFLAGS := -Wno-sign-compare -Wno-clobbered
-TEST_SRCS := $(wildcard tests/*_test.c) tests/ufile_unit.c
+TEST_SRCS := $(wildcard tests/*_test.c) tests/ufile_unit.c tests/crc_combine_unit.c
 TEST_BINS := $(patsubst tests/%.c,tests/bin/%,$(TEST_SRCS))
-EXAMPLE_SRCS := $(wildcard examples/*.c)
+# examples/mpi_*.c build with mpicc, when there is one (openmpi-bin and
+# libopenmpi-dev, or MPICH's): `make examples` says so and goes on without.
+EXAMPLE_SRCS := $(filter-out examples/mpi_%.c,$(wildcard examples/*.c))
 EXAMPLE_BINS := $(patsubst examples/%.c,examples/bin/%,$(EXAMPLE_SRCS))
+MPI_EXAMPLE_BINS := $(patsubst examples/%.c,examples/bin/%,$(wildcard examples/mpi_*.c))
+MPICC ?= mpicc
+HAVE_MPICC = $(shell command -v $(MPICC) 2>/dev/null)
 
 .PHONY: all module module-build kout lib tools tests examples setup demo check host-check clean
 
@@ -184,7 +190,11 @@ tests/bin/%: tests/%.c tests/pel_test.h lib/liblpel.a lib/lpel.h include/uapi/pe
 	@mkdir -p tests/bin
 	$(CC) $(CFLAGS) $(TEST_CFLAGS) -I$(KSELFTEST_DIR) -Itests $(LDFLAGS) -o $@ $< lib/liblpel.a $(LIB_LIBS)
 
-examples: $(EXAMPLE_BINS)
+examples: $(EXAMPLE_BINS) mpi-examples
+
+.PHONY: mpi-examples
+mpi-examples:
+	$(if $(HAVE_MPICC),@$(MAKE) --no-print-directory $(MPI_EXAMPLE_BINS),@echo "examples: no $(MPICC) (apt-get install openmpi-bin libopenmpi-dev): not building $(MPI_EXAMPLE_BINS)")
 
 # Libraries an example needs besides liblpel: EXAMPLE_LIBS_<name>.
 EXAMPLE_LIBS_uring_poll := -luring
@@ -192,6 +202,11 @@ EXAMPLE_LIBS_uring_poll := -luring
 examples/bin/%: examples/%.c lib/liblpel.a lib/lpel.h include/uapi/pel.h
 	@mkdir -p examples/bin
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< lib/liblpel.a $(EXAMPLE_LIBS_$*) $(LIB_LIBS)
+
+# An MPI example (mpicc adds MPI's headers and libraries to $(CC)'s).
+examples/bin/mpi_%: examples/mpi_%.c lib/liblpel.a lib/lpel.h include/uapi/pel.h
+	@mkdir -p examples/bin
+	$(MPICC) $(CFLAGS) $(LDFLAGS) -o $@ $< lib/liblpel.a $(LIB_LIBS)
 
 setup:
 	scripts/setup.sh
@@ -222,6 +237,8 @@ LIBDIR		?= $(PREFIX)/lib
 INCLUDEDIR	?= $(PREFIX)/include
 PKGCONFIGDIR	?= $(LIBDIR)/pkgconfig
 MANDIR		?= $(PREFIX)/share/man
+DATADIR		?= $(PREFIX)/share
+BPFTRACEDIR	?= $(DATADIR)/pel/bpftrace
 UDEVDIR		?= /lib/udev/rules.d
 INSTALL_MOD_DIR	?= extra
 DKMS_SRCDIR	?= /usr/src
@@ -241,11 +258,12 @@ LDCONFIG = $(if $(DESTDIR),@:,@[ "$$(id -u)" != 0 ] || ldconfig)
 # Every man page, by section: man/NAME.SECTION -> $(MANDIR)/manSECTION/.
 MANPAGES := $(wildcard man/*.1 man/*.3 man/*.5 man/*.7 man/*.8)
 MAN_SECTIONS := $(sort $(subst .,,$(suffix $(MANPAGES))))
+BPFTRACE_SCRIPTS := $(wildcard tools/bpftrace/*.bt)
 
 .PHONY: install uninstall install-user uninstall-user install-module \
 	uninstall-module install-lib uninstall-lib install-tools \
 	uninstall-tools install-man uninstall-man install-udev uninstall-udev \
-	install-dkms uninstall-dkms
+	install-bpftrace uninstall-bpftrace install-dkms uninstall-dkms
 
 # Without kernel headers (KDIR empty) both say so and leave pel.ko out.
 install: $(if $(KDIR),install-module,no-module) install-user
@@ -257,9 +275,9 @@ no-module:
 	@echo "$(NO_KDIR_MSG); leaving pel.ko out" >&2
 
 # Everything but the module, for a module installed with DKMS.
-install-user: install-lib install-tools install-man install-udev
+install-user: install-lib install-tools install-man install-udev install-bpftrace
 
-uninstall-user: uninstall-lib uninstall-tools uninstall-man uninstall-udev
+uninstall-user: uninstall-lib uninstall-tools uninstall-man uninstall-udev uninstall-bpftrace
 
 lib/liblpel.pc: lib/liblpel.pc.in Makefile
 	sed -e 's|@prefix@|$(PREFIX)|' -e 's|@libdir@|$(LIBDIR)|' \
@@ -341,6 +359,16 @@ install-udev:
 
 uninstall-udev:
 	rm -f $(DESTDIR)$(UDEVDIR)/60-pel.rules
+
+# tools/bpftrace/*.bt, executable (#!/usr/bin/env bpftrace): the module's
+# tracepoints (Documentation/observability.md).
+install-bpftrace:
+	$(INSTALL) -d $(DESTDIR)$(BPFTRACEDIR)
+	$(if $(BPFTRACE_SCRIPTS),$(INSTALL) -m 755 $(BPFTRACE_SCRIPTS) $(DESTDIR)$(BPFTRACEDIR)/)
+
+uninstall-bpftrace:
+	rm -f $(patsubst tools/bpftrace/%,$(DESTDIR)$(BPFTRACEDIR)/%,$(BPFTRACE_SCRIPTS))
+	$(call rmdir_empty,$(DESTDIR)$(BPFTRACEDIR) $(DESTDIR)$(DATADIR)/pel)
 
 # What dkms needs to build pel.ko, nothing else: this Makefile (its module
 # target is dkms.conf's MAKE), Kbuild, VERSION (the Makefile and kmod/Kbuild

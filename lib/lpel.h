@@ -136,6 +136,12 @@ unsigned int lpel_cq_ready(const struct lpel_ring *ring);
  */
 int lpel_fd(const struct lpel_ring *ring);
 
+/*
+ * The CRC-32C of A followed by B, from crc1 = CRC-32C(A), crc2 = CRC-32C(B)
+ * (both seeded 0, as the ops' results are) and len2 = the bytes of B.
+ */
+uint32_t lpel_crc32c_combine(uint32_t crc1, uint32_t crc2, uint64_t len2);
+
 /* Wake the workers of queue q (PEL_QUEUE_ALL: every queue). */
 int lpel_wake(struct lpel_ring *ring, unsigned int q);
 

@@ -18,7 +18,9 @@
 #     not linux-source-6.12, trinity, stress-ng, sparse or e2fsprogs, which
 #     the tests and checks use; tests/run.sh makes its ext4 disk image with
 #     mkfs.ext4; nor debhelper, dh-dkms, lintian, dpkg-dev, fakeroot and
-#     file, for building and checking the Debian packages, tests/package.sh).
+#     file, for building and checking the Debian packages, tests/package.sh;
+#     nor Open MPI, rhash and bpftrace, for the MPI example's test and the
+#     bpftrace scripts' check).
 set -euo pipefail
 
 want=()
@@ -88,6 +90,9 @@ pkgs=(build-essential bc kmod cpio xz-utils busybox-static qemu-system-x86
 # Building and checking the Debian packages (debian/, tests/package.sh).
 [ -n "$demo_only" ] || pkgs+=(debhelper dh-dkms lintian dpkg-dev fakeroot file)
 [ -n "$demo_only" ] || pkgs+=(sparse trinity stress-ng linux-source-6.12 e2fsprogs)
+# examples/mpi_crc32c and its test (mpicc, mpirun; rhash --crc32c is the
+# test's reference), and tools/bpftrace/'s scripts (their parse check).
+[ -n "$demo_only" ] || pkgs+=(openmpi-bin libopenmpi-dev rhash bpftrace)
 for kv in "${kvers[@]}"; do
 	pkgs+=("linux-headers-$kv")
 done

@@ -15,7 +15,12 @@
 # the library's internals (TAP "ok N", "ok N - ... # SKIP why", "not ok N"
 # lines); the others are the kselftest programs the VM stage runs against
 # pel.ko.  A program that fails has its log printed (a unit test's without
-# its "ok" lines); every log is in build/host/FLAVOUR/NAME.out.  Ends with
+# its "ok" lines); every log is in build/host/FLAVOUR/NAME.out.  Names
+# ending in .sh are scripts in tests/ that print TAP as the unit tests do;
+# they are not built here but run with HOST_CFLAGS, HOST_LIB_OBJS and
+# HOST_LIB_LIBS (the flavour's flags, library objects and libraries) in
+# their environment, to build what they run (tests/mpi_crc32c.sh: the MPI
+# example under mpirun, plain only).  Ends with
 # "HOST_SUITE passed=N failed=N skipped=N", which tests/run.sh reads.
 #
 # The long tests are shorter here, unless their knobs are set already:
@@ -131,6 +136,7 @@ build() {
 		fi
 		for name in "${names[@]}"; do
 			[[ ,${want[$name]}, == *,$f,* ]] || continue
+			[[ $name != *.sh ]] || continue
 			cmds+=("$CC ${base_cflags[*]} ${fl[$f]} -o build/host/$f/$name tests/$name.c${lib_objs[$f]} ${lib_libs[*]}")
 		done
 	done
@@ -155,11 +161,20 @@ run() {
 	local -a env=()
 	out=build/host/$f/$name.out
 	[ "$f" = plain ] || env=("${san_env[@]}")
+	if [[ $name == *.sh ]]; then
+		local objs="" src
+		for src in "${lib_srcs[@]}"; do
+			objs+=" build/host/$f/$(basename "${src%.c}").o"
+		done
+		bin=tests/$name
+		env+=("HOST_CFLAGS=${base_cflags[*]} ${fl[$f]}"
+		      "HOST_LIB_OBJS=${objs# }" "HOST_LIB_LIBS=${lib_libs[*]}")
+	fi
 	t0=$EPOCHREALTIME
 	env "${env[@]}" timeout -k 10 600 "$bin" > "$out" 2>&1
 	rc=$?
 	echo "=== host/$f $name: exit $rc, $(since "$t0") s"
-	if [[ $name == *_unit ]]; then
+	if [[ $name == *_unit || $name == *.sh ]]; then
 		p=$(grep '^ok ' "$out" | grep -vc '# SKIP')
 		s=$(grep '^ok ' "$out" | grep -c '# SKIP')
 		fa=$(grep -c '^not ok ' "$out")
@@ -227,7 +242,7 @@ for f in "${fls[@]}"; do
 	fi
 	for name in "${names[@]}"; do
 		[[ ,${want[$name]}, == *,$f,* ]] || continue
-		if [ ! -x "build/host/$f/$name" ]; then
+		if [[ $name != *.sh ]] && [ ! -x "build/host/$f/$name" ]; then
 			note_fail "$f/$name: did not build"
 			continue
 		fi
