@@ -162,10 +162,12 @@ lacks liblpel1 '/usr/lib/[^/]*/liblpel\.so' '/usr/lib/[^/]*/liblpel\.a' '/usr/in
 has liblpel-dev /usr/include/lpel.h /usr/include/lpel/pel.h \
 	/usr/lib/$ma/liblpel.so /usr/lib/$ma/liblpel.a \
 	/usr/lib/$ma/pkgconfig/liblpel.pc /usr/share/man/man3/lpel_init.3.gz \
-	/usr/share/man/man7/lpel.7.gz /usr/share/doc/liblpel-dev/examples/pel_demo.c
+	/usr/share/man/man7/lpel.7.gz /usr/share/man/man3/lpel_crc32c_combine.3.gz \
+	/usr/share/doc/liblpel-dev/examples/pel_demo.c
 lacks liblpel-dev /usr/include/pel.h
 has pel-tools /usr/sbin/pelctl /usr/bin/pelbench /usr/share/man/man8/pelctl.8.gz \
-	/usr/lib/udev/rules.d/60-pel.rules
+	/usr/share/man/man1/pelbench.1.gz /usr/lib/udev/rules.d/60-pel.rules \
+	/usr/share/pel/bpftrace/pel-oplat.bt
 # dkms.conf only in pel-dkms (dh_dkms is told which package).
 for p in liblpel1 liblpel-dev pel-tools; do
 	lacks "$p" '/usr/src/.*'
