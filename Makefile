@@ -181,11 +181,11 @@ tests: $(TEST_BINS)
 
 # The user backend's op layer, on the host (no module, no VM): links
 # lib/uops.c itself, dynamically (ISA-L has no static library).
-tests/bin/uops_unit: tests/uops_unit.c lib/uops.c lib/uops.h include/uapi/pel.h
+tests/bin/uops_unit: tests/uops_unit.c tests/tap.h lib/uops.c lib/uops.h include/uapi/pel.h
 	@mkdir -p tests/bin
 	$(CC) $(CFLAGS) -o $@ tests/uops_unit.c lib/uops.c $(LIB_LIBS)
 
-tests/bin/%: tests/%.c tests/pel_test.h lib/liblpel.a lib/lpel.h include/uapi/pel.h
+tests/bin/%: tests/%.c tests/pel_test.h tests/pel_ref.h tests/tap.h lib/liblpel.a lib/lpel.h include/uapi/pel.h
 	@test -f $(KSELFTEST_DIR)/kselftest_harness.h || { echo "kselftest_harness.h missing: run 'make setup'" >&2; exit 1; }
 	@mkdir -p tests/bin
 	$(CC) $(CFLAGS) $(TEST_CFLAGS) -I$(KSELFTEST_DIR) -Itests $(LDFLAGS) -o $@ $< lib/liblpel.a $(LIB_LIBS)

@@ -32,6 +32,7 @@
 #include <openssl/sha.h>
 
 #include "uops.h"
+#include "tap.h"
 
 /*
  * Built with a sanitizer (tests/host.sh's asan and tsan flavours): GCC
@@ -58,23 +59,8 @@
 #define UNDER_TSAN 0
 #endif
 
-static unsigned int nr_tests, nr_failed;
 static long pg;
 
-static bool check(bool cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	nr_tests++;
-	if (!cond)
-		nr_failed++;
-	printf("%sok %u - ", cond ? "" : "not ", nr_tests);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	return cond;
-}
 
 /* ---- References ------------------------------------------------------- */
 
@@ -1898,6 +1884,5 @@ int main(void)
 	test_fixed();
 	test_nested_fault();
 	test_truncate_race();
-	printf("1..%u\n# %u failed\n", nr_tests, nr_failed);
-	return nr_failed ? 1 : 0;
+	return tap_done();
 }
