@@ -35,8 +35,8 @@ LDFLAGS ?=
 LIB_MAJOR := 1
 LIB_VERSION := 1.2.0
 # lpel.c: the API and the ring protocol; user.c and uops.c: the user
-# backend (Documentation/user.md).
-LIB_SRCS := lib/lpel.c lib/user.c lib/uops.c
+# backend (Documentation/user.md); stats.c: the module's counters.
+LIB_SRCS := lib/lpel.c lib/user.c lib/uops.c lib/stats.c
 LIB_HDRS := lib/lpel.h lib/lpel_internal.h lib/uops.h include/uapi/pel.h
 LIB_OBJS := $(LIB_SRCS:.c=.o)
 LIB_PIC_OBJS := $(LIB_SRCS:.c=.pic.o)

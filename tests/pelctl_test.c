@@ -630,17 +630,16 @@ static const struct jv *own_context(struct __test_metadata *_metadata,
 	return found;
 }
 
-/* Our context's own counters, straight from PEL_IOC_CTX_STATS. */
+/* Our context's own counters, straight from PEL_IOC_CTX_STATS (liblpel's). */
 static int own_ctx_stats(int fd, struct pel_ctx_stats *out)
 {
 	unsigned int i;
+	int ret;
 
 	for (i = 0;; i++) {
-		memset(out, 0, sizeof(*out));
-		out->size = sizeof(*out);
-		out->index = i;
-		if (ioctl(fd, PEL_IOC_CTX_STATS, out) < 0)
-			return -errno;
+		ret = lpel_ctx_stats(fd, i, out);
+		if (ret)
+			return ret;
 		if (out->pid == getpid())
 			return 0;
 	}
