@@ -103,10 +103,19 @@ lib/liblpel.so: $(LIB_PIC_OBJS) lib/liblpel.map
 	ln -sf liblpel.so.$(LIB_VERSION) lib/liblpel.so.$(LIB_MAJOR)
 	ln -sf liblpel.so.$(LIB_VERSION) $@
 
-tools: tools/pelctl tools/pelbench
+tools: tools/pelctl/pelctl tools/pelbench
 
-tools/pelctl: tools/pelctl.c lib/liblpel.a include/uapi/pel.h
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< lib/liblpel.a $(LIB_LIBS)
+# pelctl: tools/pelctl/*.c (main.c dispatches, one file per part) and the
+# tools' shared code in tools/lib/ (the JSON writer); built as
+# tools/pelctl/pelctl.
+TOOLS_LIB_SRCS := $(wildcard tools/lib/*.c)
+TOOLS_LIB_HDRS := $(wildcard tools/lib/*.h)
+PELCTL_SRCS := $(wildcard tools/pelctl/*.c)
+
+tools/pelctl/pelctl: $(PELCTL_SRCS) tools/pelctl/pelctl.h $(TOOLS_LIB_SRCS) \
+		$(TOOLS_LIB_HDRS) lib/liblpel.a lib/lpel.h include/uapi/pel.h
+	$(CC) $(CFLAGS) -Itools/lib -Itools/pelctl $(LDFLAGS) -o $@ \
+		$(PELCTL_SRCS) $(TOOLS_LIB_SRCS) lib/liblpel.a $(LIB_LIBS) -lm
 
 # pelbench: liburing (liburing-dev) for its io_uring baselines, and ISA-L
 # and libcrypto (in LIB_LIBS) for its CPU and pthread-pool baselines.
@@ -255,7 +264,7 @@ uninstall-lib:
 # pelbench is installed when it has been built (make tools/pelbench).
 install-tools: tools
 	$(INSTALL) -d $(DESTDIR)$(SBINDIR)
-	$(INSTALL) -m 755 tools/pelctl $(DESTDIR)$(SBINDIR)/pelctl
+	$(INSTALL) -m 755 tools/pelctl/pelctl $(DESTDIR)$(SBINDIR)/pelctl
 	if [ -x tools/pelbench ]; then \
 		$(INSTALL) -d $(DESTDIR)$(BINDIR) && \
 		$(INSTALL) -m 755 tools/pelbench $(DESTDIR)$(BINDIR)/pelbench; \
@@ -306,7 +315,7 @@ uninstall-dkms:
 clean:
 	rm -rf build tests/bin examples/bin
 	rm -f lib/*.o lib/liblpel.a lib/liblpel.so* lib/liblpel.pc \
-	      tools/pelctl tools/pelbench
+	      tools/pelctl/pelctl tools/pelbench
 	rm -f kmod/*.o kmod/*.ko kmod/*.mod kmod/*.mod.c kmod/.*.cmd kmod/*.o.d \
 	      kmod/modules.order modules.order Module.symvers .*.cmd
 	rm -rf .tmp_versions kmod/.tmp_versions
