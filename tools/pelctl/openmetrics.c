@@ -78,19 +78,24 @@ static void om_u64(const char *name, struct om_labels *l, uint64_t v)
 }
 
 /* The shortest decimal that reads back as v (as the JSON writer prints). */
-static void om_double(const char *name, struct om_labels *l, double v)
+static const char *om_fmt(char *buf, size_t len, double v)
 {
-	char buf[40];
 	int prec;
 
 	for (prec = 1; prec < 17; prec++) {
-		snprintf(buf, sizeof(buf), "%.*g", prec, v);
+		snprintf(buf, len, "%.*g", prec, v);
 		if (strtod(buf, NULL) == v)
-			break;
+			return buf;
 	}
-	if (prec == 17)
-		snprintf(buf, sizeof(buf), "%.17g", v);
-	printf("%s%s %s\n", name, om_end(l), buf);
+	snprintf(buf, len, "%.17g", v);
+	return buf;
+}
+
+static void om_double(const char *name, struct om_labels *l, double v)
+{
+	char buf[40];
+
+	printf("%s%s %s\n", name, om_end(l), om_fmt(buf, sizeof(buf), v));
 }
 
 static double ns_to_s(uint64_t ns)
@@ -352,8 +357,9 @@ static void om_ops(const struct pel_status *st)
 			if (b == PEL_LAT_BUCKETS - 1)
 				break;
 			op_labels(&l, st, i);
-			snprintf(le, sizeof(le), "%.17g", (double)(2ULL << b) / 1e9);
-			om_label(&l, "le", le, SIZE_MAX);
+			om_label(&l, "le", om_fmt(le, sizeof(le),
+						  (double)(2ULL << b) / 1e9),
+				 SIZE_MAX);
 			om_u64("pel_op_latency_seconds_bucket", &l, cum);
 		}
 		op_labels(&l, st, i);
