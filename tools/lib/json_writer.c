@@ -177,23 +177,36 @@ void jsonw_int(struct json_writer *jw, int64_t v)
 	jsonw_scalar_end(jw);
 }
 
+/*
+ * The fewest significant digits that read back as v (17 always do); and
+ * at least its integer digits below 1e17, so that 100 is "100", not the
+ * "1e+02" %g would make of one digit.
+ */
+int jsonw_fmt_double(char *buf, size_t len, double v)
+{
+	double a = v < 0 ? -v : v, p;
+	int prec, min = 1;
+
+	for (p = 10; a < 1e17 && a >= p; p *= 10)
+		min++;
+	for (prec = min; prec < 17; prec++) {
+		snprintf(buf, len, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			return prec;
+	}
+	snprintf(buf, len, "%.17g", v);
+	return 17;
+}
+
 void jsonw_double(struct json_writer *jw, double v)
 {
 	char buf[40];
-	int prec;
 
 	jsonw_sep(jw);
 	if (!isfinite(v)) {
 		fputs("null", jw->out);
 	} else {
-		/* the fewest digits that read back as v; 17 always do */
-		for (prec = 1; prec < 17; prec++) {
-			snprintf(buf, sizeof(buf), "%.*g", prec, v);
-			if (strtod(buf, NULL) == v)
-				break;
-		}
-		if (prec == 17)
-			snprintf(buf, sizeof(buf), "%.17g", v);
+		jsonw_fmt_double(buf, sizeof(buf), v);
 		fputs(buf, jw->out);
 	}
 	jsonw_scalar_end(jw);

@@ -63,6 +63,11 @@ void jsonw_uint(struct json_writer *jw, uint64_t v);
 void jsonw_int(struct json_writer *jw, int64_t v);
 /* Shortest round-trip decimal; null for NaN and infinities. */
 void jsonw_double(struct json_writer *jw, double v);
+/*
+ * v as jsonw_double() prints it, into buf (40 bytes do); its digits.  For
+ * other formats that want the same numbers (OpenMetrics).
+ */
+int jsonw_fmt_double(char *buf, size_t len, double v);
 /* With a printf format of the caller's ("%.3f"); null for NaN and infinities. */
 void jsonw_double_fmt(struct json_writer *jw, const char *fmt, double v);
 void jsonw_bool(struct json_writer *jw, bool v);

@@ -77,17 +77,10 @@ static void om_u64(const char *name, struct om_labels *l, uint64_t v)
 	printf("%s%s %" PRIu64 "\n", name, om_end(l), v);
 }
 
-/* The shortest decimal that reads back as v (as the JSON writer prints). */
+/* The shortest decimal that reads back as v, as the JSON writer prints it. */
 static const char *om_fmt(char *buf, size_t len, double v)
 {
-	int prec;
-
-	for (prec = 1; prec < 17; prec++) {
-		snprintf(buf, len, "%.*g", prec, v);
-		if (strtod(buf, NULL) == v)
-			return buf;
-	}
-	snprintf(buf, len, "%.17g", v);
+	jsonw_fmt_double(buf, len, v);
 	return buf;
 }
 
