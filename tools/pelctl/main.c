@@ -423,6 +423,9 @@ static const struct option long_options[] = {
 	{ 0 }
 };
 
+/* What getopt sees in place of a negative number: a word. */
+static char negative_placeholder[] = "0";
+
 static bool is_negative_number(const char *s)
 {
 	return s[0] == '-' && (isdigit((unsigned char)s[1]) || s[1] == '.');
@@ -432,7 +435,6 @@ static int parse_options(int *argcp, char **argv)
 {
 	bool help = false, version = false, om = false, js = false;
 	int argc = *argcp, out = 1, c, i;
-	const char *fmt = NULL;
 	char **gargv;
 
 	/* getopt sees a placeholder where a negative number stands */
@@ -442,11 +444,15 @@ static int parse_options(int *argcp, char **argv)
 		return EXIT_FAILURE;
 	}
 	for (i = 0; i < argc; i++)
-		gargv[i] = i && is_negative_number(argv[i]) ? "0" : argv[i];
+		gargv[i] = i && is_negative_number(argv[i]) ?
+			   negative_placeholder : argv[i];
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, gargv, "-:jpo:i:n:hV", long_options,
 				NULL)) != -1) {
+		/* an option's argument that is a negative number ("-i -5") */
+		if (optarg == negative_placeholder)
+			optarg = argv[optind - 1];
 		switch (c) {
 		case 1:
 			/* a word: the original, not the placeholder */
@@ -459,7 +465,6 @@ static int parse_options(int *argcp, char **argv)
 			js = pretty_output = true;
 			break;
 		case 'o':
-			fmt = optarg;
 			if (!strcmp(optarg, "json")) {
 				js = true;
 			} else if (!strcmp(optarg, "openmetrics")) {
@@ -505,7 +510,6 @@ static int parse_options(int *argcp, char **argv)
 		json_output = true;
 		return usage_err("-o openmetrics and JSON output (-j, -p, -o json): choose one");
 	}
-	(void)fmt;
 	if (help)
 		return do_help(0, NULL);
 	if (version)
