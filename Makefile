@@ -78,8 +78,9 @@ CFLAGS += -DPELCTL_VERSION='"$(VERSION)"'
 LIB_MAJOR := 1
 LIB_VERSION := $(VERSION)
 # lpel.c: the API and the ring protocol; user.c and uops.c: the user
-# backend (Documentation/user.md); crc.c: lpel_crc32c_combine().
-LIB_SRCS := lib/lpel.c lib/user.c lib/uops.c lib/crc.c
+# backend (Documentation/user.md); crc.c: lpel_crc32c_combine(); stats.c:
+# the module's counters.
+LIB_SRCS := lib/lpel.c lib/user.c lib/uops.c lib/crc.c lib/stats.c
 LIB_HDRS := lib/lpel.h lib/lpel_internal.h lib/uops.h include/uapi/pel.h
 LIB_OBJS := $(LIB_SRCS:.c=.o)
 LIB_PIC_OBJS := $(LIB_SRCS:.c=.pic.o)
@@ -158,10 +159,19 @@ lib/liblpel.so: $(LIB_PIC_OBJS) lib/liblpel.map
 	ln -sf liblpel.so.$(LIB_VERSION) lib/liblpel.so.$(LIB_MAJOR)
 	ln -sf liblpel.so.$(LIB_VERSION) $@
 
-tools: tools/pelctl tools/pelbench/pelbench
+tools: tools/pelctl/pelctl tools/pelbench/pelbench
 
-tools/pelctl: tools/pelctl.c $(LPEL_DEP) include/uapi/pel.h
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LPEL_LINK) $(LIB_LIBS)
+# pelctl: tools/pelctl/*.c (main.c dispatches, one file per part) and the
+# tools' shared code in tools/lib/ (the JSON writer); built as
+# tools/pelctl/pelctl.
+TOOLS_LIB_SRCS := $(wildcard tools/lib/*.c)
+TOOLS_LIB_HDRS := $(wildcard tools/lib/*.h)
+PELCTL_SRCS := $(wildcard tools/pelctl/*.c)
+
+tools/pelctl/pelctl: $(PELCTL_SRCS) tools/pelctl/pelctl.h $(TOOLS_LIB_SRCS) \
+		$(TOOLS_LIB_HDRS) $(LPEL_DEP) lib/lpel.h include/uapi/pel.h
+	$(CC) $(CFLAGS) -Itools/lib -Itools/pelctl $(LDFLAGS) -o $@ \
+		$(PELCTL_SRCS) $(TOOLS_LIB_SRCS) $(LPEL_LINK) $(LIB_LIBS) -lm
 
 # pelbench: liburing (liburing-dev) for its io_uring baselines, and ISA-L
 # and libcrypto (in LIB_LIBS) for its CPU and pthread-pool baselines.
@@ -336,7 +346,7 @@ uninstall-lib:
 # pelbench is installed when it has been built (make tools/pelbench/pelbench).
 install-tools: tools
 	$(INSTALL) -d $(DESTDIR)$(SBINDIR)
-	$(INSTALL) -m 755 tools/pelctl $(DESTDIR)$(SBINDIR)/pelctl
+	$(INSTALL) -m 755 tools/pelctl/pelctl $(DESTDIR)$(SBINDIR)/pelctl
 	if [ -x tools/pelbench/pelbench ]; then \
 		$(INSTALL) -d $(DESTDIR)$(BINDIR) && \
 		$(INSTALL) -m 755 tools/pelbench/pelbench $(DESTDIR)$(BINDIR)/pelbench; \
@@ -392,7 +402,7 @@ uninstall-dkms:
 clean:
 	rm -rf build tests/bin examples/bin
 	rm -f lib/*.o lib/liblpel.a lib/liblpel.so* lib/liblpel.pc \
-	      tools/pelctl tools/pelbench/pelbench
+	      tools/pelctl/pelctl tools/pelbench/pelbench
 	rm -f kmod/*.o kmod/*.ko kmod/*.mod kmod/*.mod.c kmod/.*.cmd kmod/*.o.d \
 	      kmod/modules.order modules.order Module.symvers .*.cmd
 	rm -rf .tmp_versions kmod/.tmp_versions

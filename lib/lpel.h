@@ -167,6 +167,22 @@ int lpel_register_files(struct lpel_ring *ring, const int *fds,
 			unsigned int nr, int *res);
 int lpel_unregister_files(struct lpel_ring *ring);
 
+/*
+ * Since LIBLPEL_1.3: the module's counters (lpel_info(3)), from a
+ * descriptor of /dev/pel that needs no ring: lpel_stats_open(), kept open
+ * across calls, or a kernel ring's lpel_fd().  0 or -errno; nothing is
+ * printed.  lpel_stats_open(): -ENOENT (no /dev/pel: the module is not
+ * loaded), -ENXIO/-ENODEV (no driver behind it), -EACCES.  The others fill
+ * the struct's size and index themselves: -ENOENT past the last worker,
+ * context or opcode; -ENOTTY for a descriptor that is not /dev/pel (the
+ * user backend's: it keeps no such counters).
+ */
+int lpel_stats_open(void);
+int lpel_info(int fd, struct pel_info *info);
+int lpel_worker_stats(int fd, unsigned int cpu, struct pel_worker_stats *st);
+int lpel_ctx_stats(int fd, unsigned int index, struct pel_ctx_stats *st);
+int lpel_op_stats(int fd, unsigned int opcode, struct pel_op_stats *st);
+
 static inline void lpel_sqe_set_data(struct pel_sqe *sqe, uint64_t data)
 {
 	sqe->user_data = data;

@@ -113,7 +113,7 @@ hostload() { cut -d' ' -f1-3 /proc/loadavg; }
 
 build() {
 	scripts/setup.sh
-	make -s lib tools/pelbench/pelbench tools/pelctl
+	make -s lib tools/pelbench/pelbench tools/pelctl/pelctl
 	kver=$(sed -n "s/^KVER_${kernel//./_} := //p" .cache/kernels/versions.mk)
 	[ -n "$kver" ] || kver=$kernel
 	if ! ko=$(scripts/build-kmod.sh "$kver" 2> "$logdir/bench-build-$kver.log" | tail -n 1); then
@@ -401,7 +401,7 @@ elif [ -z "$reuse" ]; then
 			tools/vm/run-vm.sh -k "$kver" -c "$c" -m 2048 -t 3600 \
 				-l "$vmlog" "${kargs[@]}" "${disk[@]}" \
 				-M crc32c_intel -M libcrc32c -M xor \
-				-f "$ko" -f tools/pelbench/pelbench -f tools/pelctl \
+				-f "$ko" -f tools/pelbench/pelbench -f tools/pelctl/pelctl \
 				-- "rc=0
 				    insmod pel.ko && dmesg -n 1 || rc=1
 				    if [ -b /dev/vda ] && mkdir -p /mnt/ext4 && mount -t ext4 /dev/vda /mnt/ext4; then

@@ -29,7 +29,7 @@ case $kernel in
 esac
 kver=$(sed -n "s/^KVER_${kernel//./_} := //p" .cache/kernels/versions.mk)
 [ -n "$kver" ] || kver=$kernel
-make -s lib tools/pelctl examples
+make -s lib tools/pelctl/pelctl examples
 ko=$(scripts/build-kmod.sh "$kver" 2>/dev/null | tail -n 1)
 
 echo "demo: booting $kver with $cpus vCPUs"
@@ -40,7 +40,7 @@ echo "demo: booting $kver with $cpus vCPUs"
 # stopped, and status shows what is left once it has exited.
 exec tools/vm/run-vm.sh -k "$kver" -c "$cpus" -t 600 \
 	-M crc32c_intel -M libcrc32c -M xor \
-	-f "$ko" -f tools/pelctl -f examples/bin/pel_demo -- '
+	-f "$ko" -f tools/pelctl/pelctl -f examples/bin/pel_demo -- '
 set -e
 insmod /pel/pel.ko
 echo "--- pel_demo -s 60 16 (in the background)"

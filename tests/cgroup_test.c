@@ -146,13 +146,10 @@ static int ctx_stats_of(pid_t pid, unsigned int sq_entries,
 	for (i = 0; i < 4096; i++) {
 		struct pel_ctx_stats st;
 
-		memset(&st, 0, sizeof(st));
-		st.size = sizeof(st);
-		st.index = i;
-		if (ioctl(fd, PEL_IOC_CTX_STATS, &st)) {
-			ret = -errno;
+		ret = lpel_ctx_stats(fd, i, &st);
+		if (ret)
 			break;
-		}
+		ret = -ENOENT;
 		if (st.pid == pid && (!sq_entries || st.sq_entries == sq_entries)) {
 			*out = st;
 			ret = 0;

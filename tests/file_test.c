@@ -714,17 +714,14 @@ static uint32_t file_crc(int fd, uint64_t off, size_t len)
 	return crc;
 }
 
-/* PEL_IOC_OP_STATS of @opcode (module-wide, since load). */
+/* PEL_IOC_OP_STATS of @opcode (module-wide, since load), through liblpel. */
 static int op_stats(uint32_t opcode, struct pel_op_stats *st)
 {
 	int fd = pel_test_open(), ret;
 
 	if (fd < 0)
 		return -errno;
-	memset(st, 0, sizeof(*st));
-	st->size = sizeof(*st);
-	st->opcode = opcode;
-	ret = ioctl(fd, PEL_IOC_OP_STATS, st) < 0 ? -errno : 0;
+	ret = lpel_op_stats(fd, opcode, st);
 	close(fd);
 	return ret;
 }

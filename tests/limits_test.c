@@ -591,10 +591,7 @@ static int count_visible(void *arg)
 	if (fd < 0)
 		return 100;
 	for (;;) {
-		memset(&st, 0, sizeof(st));
-		st.size = sizeof(st);
-		st.index = n;
-		if (ioctl(fd, PEL_IOC_CTX_STATS, &st) < 0)
+		if (lpel_ctx_stats(fd, n, &st))
 			break;
 		n++;
 	}

@@ -152,9 +152,7 @@ static inline int pel_test_info(struct pel_info *info)
 
 	if (fd < 0)
 		return -errno;
-	memset(info, 0, sizeof(*info));
-	info->size = sizeof(*info);
-	ret = ioctl(fd, PEL_IOC_INFO, info) < 0 ? -errno : 0;
+	ret = lpel_info(fd, info);
 	close(fd);
 	return ret;
 }
@@ -166,10 +164,7 @@ static inline int pel_test_worker_stats(unsigned int cpu,
 
 	if (fd < 0)
 		return -errno;
-	memset(st, 0, sizeof(*st));
-	st->size = sizeof(*st);
-	st->cpu = cpu;
-	ret = ioctl(fd, PEL_IOC_WORKER_STATS, st) < 0 ? -errno : 0;
+	ret = lpel_worker_stats(fd, cpu, st);
 	close(fd);
 	return ret;
 }
@@ -501,10 +496,7 @@ static inline int pel_test_own_ctx_stats(struct pel_ctx_stats *st)
 	if (fd < 0)
 		return -errno;
 	for (i = 0; i < 1024; i++) {
-		memset(st, 0, sizeof(*st));
-		st->size = sizeof(*st);
-		st->index = i;
-		if (ioctl(fd, PEL_IOC_CTX_STATS, st) < 0)
+		if (lpel_ctx_stats(fd, i, st))
 			break;
 		if (st->pid == getpid()) {
 			close(fd);

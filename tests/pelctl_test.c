@@ -13,6 +13,7 @@
  * pelctl is run through sh from PATH (/pel in the VM), or $PELCTL.
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <grp.h>
 #include <stdarg.h>
 #include <sys/mount.h>
@@ -630,17 +631,16 @@ static const struct jv *own_context(struct __test_metadata *_metadata,
 	return found;
 }
 
-/* Our context's own counters, straight from PEL_IOC_CTX_STATS. */
+/* Our context's own counters, straight from PEL_IOC_CTX_STATS (liblpel's). */
 static int own_ctx_stats(int fd, struct pel_ctx_stats *out)
 {
 	unsigned int i;
+	int ret;
 
 	for (i = 0;; i++) {
-		memset(out, 0, sizeof(*out));
-		out->size = sizeof(*out);
-		out->index = i;
-		if (ioctl(fd, PEL_IOC_CTX_STATS, out) < 0)
-			return -errno;
+		ret = lpel_ctx_stats(fd, i, out);
+		if (ret)
+			return ret;
 		if (out->pid == getpid())
 			return 0;
 	}
@@ -1483,6 +1483,526 @@ TEST_F(pelctl, watch)
 	EXPECT_EQ(2, self->r->status);
 }
 
+/* ------------------------------------------------------------------------
+ * The OpenMetrics text format (status -o openmetrics), checked line by line.
+ */
+struct om_series {
+	char *key;		/* name{labels} as printed */
+	char *value;
+};
+
+struct om_doc {
+	struct om_series *s;
+	size_t n;
+	unsigned int families;
+};
+
+static void om_free(struct om_doc *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		free(d->s[i].key);
+		free(d->s[i].value);
+	}
+	free(d->s);
+	memset(d, 0, sizeof(*d));
+}
+
+static bool om_name_char(char c, bool first)
+{
+	return isalpha((unsigned char)c) || c == '_' || c == ':' ||
+	       (!first && isdigit((unsigned char)c));
+}
+
+/* A metric or label name at p: its length, 0 if none. */
+static size_t om_name(const char *p)
+{
+	size_t n = 0;
+
+	while (om_name_char(p[n], !n))
+		n++;
+	return n;
+}
+
+/* A number as the format has them: an integer or a float, or ±Inf, NaN. */
+static bool om_number(const char *s)
+{
+	char *end;
+
+	if (!strcmp(s, "+Inf") || !strcmp(s, "-Inf") || !strcmp(s, "NaN"))
+		return true;
+	if (!*s || isspace((unsigned char)*s))
+		return false;
+	strtod(s, &end);
+	return !*end;
+}
+
+/*
+ * Parse and check text: every line a # HELP, # TYPE, or sample line of
+ * the grammar; each family's HELP then TYPE once, before its samples, its
+ * samples together and named as its type wants (counter: _total;
+ * histogram: _bucket, _count, _sum); every series once; # EOF the last
+ * line.  Returns NULL, or what is wrong (msg).
+ */
+static const char *om_parse(const char *text, struct om_doc *d, char *msg,
+			    size_t len)
+{
+	char family[128] = "", type[32] = "", help_of[128] = "";
+	char **names = NULL;
+	size_t nnames = 0, i;
+	const char *line = text, *ret = NULL;
+	unsigned int lineno = 0;
+	bool eof = false;
+
+	memset(d, 0, sizeof(*d));
+	while (*line && !ret) {
+		const char *nl = strchr(line, '\n'), *p;
+		char buf[4096], key[4096], fam_name[128];
+		size_t n = nl ? (size_t)(nl - line) : strlen(line), k;
+
+		lineno++;
+		if (!nl) {
+			snprintf(msg, len, "line %u: no newline at the end", lineno);
+			ret = msg;
+			break;
+		}
+		if (eof) {
+			snprintf(msg, len, "line %u: after # EOF", lineno);
+			ret = msg;
+			break;
+		}
+		if (n >= sizeof(buf)) {
+			snprintf(msg, len, "line %u: too long", lineno);
+			ret = msg;
+			break;
+		}
+		memcpy(buf, line, n);
+		buf[n] = '\0';
+		line = nl + 1;
+		if (!strcmp(buf, "# EOF")) {
+			eof = true;
+			continue;
+		}
+		if (!strncmp(buf, "# HELP ", 7) || !strncmp(buf, "# TYPE ", 7)) {
+			bool is_type = buf[2] == 'T';
+
+			p = buf + 7;
+			k = om_name(p);
+			if (!k || p[k] != ' ' || !p[k + 1] || k >= sizeof(fam_name)) {
+				snprintf(msg, len, "line %u: bad %s line: %s", lineno,
+					 is_type ? "TYPE" : "HELP", buf);
+				ret = msg;
+				break;
+			}
+			memcpy(fam_name, p, k);
+			fam_name[k] = '\0';
+			if (!is_type) {
+				snprintf(help_of, sizeof(help_of), "%s", fam_name);
+				continue;
+			}
+			if (strcmp(help_of, fam_name)) {
+				snprintf(msg, len, "line %u: TYPE of %s without its HELP first",
+					 lineno, fam_name);
+				ret = msg;
+				break;
+			}
+			p += k + 1;
+			if (strcmp(p, "counter") && strcmp(p, "gauge") &&
+			    strcmp(p, "histogram")) {
+				snprintf(msg, len, "line %u: type '%s'", lineno, p);
+				ret = msg;
+				break;
+			}
+			for (i = 0; i < nnames; i++)
+				if (!strcmp(names[i], fam_name)) {
+					snprintf(msg, len, "line %u: family %s twice",
+						 lineno, fam_name);
+					ret = msg;
+				}
+			if (ret)
+				break;
+			names = realloc(names, (nnames + 1) * sizeof(*names));
+			names[nnames++] = strdup(fam_name);
+			snprintf(family, sizeof(family), "%s", fam_name);
+			snprintf(type, sizeof(type), "%s", p);
+			d->families++;
+			continue;
+		}
+		if (buf[0] == '#') {
+			snprintf(msg, len, "line %u: unknown comment: %s", lineno, buf);
+			ret = msg;
+			break;
+		}
+		/* a sample: name[{labels}] value */
+		p = buf;
+		k = om_name(p);
+		if (!k) {
+			snprintf(msg, len, "line %u: no metric name: %s", lineno, buf);
+			ret = msg;
+			break;
+		}
+		{
+			char sname[128], want[160];
+			bool ok = false;
+
+			snprintf(sname, sizeof(sname), "%.*s", (int)k, p);
+			if (!strcmp(type, "counter")) {
+				snprintf(want, sizeof(want), "%s_total", family);
+				ok = !strcmp(sname, want);
+			} else if (!strcmp(type, "gauge")) {
+				ok = !strcmp(sname, family);
+			} else if (!strcmp(type, "histogram")) {
+				size_t fl = strlen(family);
+
+				ok = !strncmp(sname, family, fl) &&
+				     (!strcmp(sname + fl, "_bucket") ||
+				      !strcmp(sname + fl, "_count") ||
+				      !strcmp(sname + fl, "_sum"));
+			}
+			if (!ok) {
+				snprintf(msg, len, "line %u: sample %s is not of family %s (%s)",
+					 lineno, sname, family, type);
+				ret = msg;
+				break;
+			}
+		}
+		p += k;
+		if (*p == '{') {
+			p++;
+			for (;;) {
+				k = om_name(p);
+				if (!k || p[k] != '=' || p[k + 1] != '"') {
+					snprintf(msg, len, "line %u: bad label: %s", lineno, buf);
+					ret = msg;
+					break;
+				}
+				p += k + 2;
+				while (*p && *p != '"') {
+					if (*p == '\\') {
+						if (p[1] != '\\' && p[1] != '"' && p[1] != 'n')
+							break;
+						p++;
+					}
+					p++;
+				}
+				if (*p != '"') {
+					snprintf(msg, len, "line %u: bad label value: %s", lineno, buf);
+					ret = msg;
+					break;
+				}
+				p++;
+				if (*p == ',') {
+					p++;
+					continue;
+				}
+				if (*p == '}') {
+					p++;
+					break;
+				}
+				snprintf(msg, len, "line %u: bad labels: %s", lineno, buf);
+				ret = msg;
+				break;
+			}
+			if (ret)
+				break;
+		}
+		if (*p != ' ' || !om_number(p + 1)) {
+			snprintf(msg, len, "line %u: bad value: %s", lineno, buf);
+			ret = msg;
+			break;
+		}
+		snprintf(key, sizeof(key), "%.*s", (int)(p - buf), buf);
+		for (i = 0; i < d->n; i++)
+			if (!strcmp(d->s[i].key, key)) {
+				snprintf(msg, len, "line %u: series %s twice", lineno, key);
+				ret = msg;
+			}
+		if (ret)
+			break;
+		d->s = realloc(d->s, (d->n + 1) * sizeof(*d->s));
+		d->s[d->n].key = strdup(key);
+		d->s[d->n].value = strdup(p + 1);
+		d->n++;
+	}
+	if (!ret && !eof) {
+		snprintf(msg, len, "no # EOF line at the end");
+		ret = msg;
+	}
+	for (i = 0; i < nnames; i++)
+		free(names[i]);
+	free(names);
+	return ret;
+}
+
+/* The value of series key, or NULL. */
+static const char *om_get(const struct om_doc *d, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		if (!strcmp(d->s[i].key, key))
+			return d->s[i].value;
+	return NULL;
+}
+
+/* The value of series key as a whole number; UINT64_MAX if none. */
+static uint64_t om_u64(const struct om_doc *d, const char *key)
+{
+	const char *v = om_get(d, key);
+	char *end;
+	uint64_t n;
+
+	if (!v)
+		return UINT64_MAX;
+	n = strtoull(v, &end, 10);
+	return *end ? UINT64_MAX : n;
+}
+
+/*
+ * status -o openmetrics against the known workload and against status -j:
+ * the format's grammar, every series once, # EOF last; our context's
+ * counters exact, the per-op counters and the workers as the JSON says.
+ */
+TEST_F(pelctl, status_openmetrics)
+{
+	static const char *const errs[] = {
+		"EINVAL", "EFAULT", "ECANCELED", "ETIME", "EALREADY", "ENOENT",
+		"ESRCH", "other",
+	};
+	char msg[8192], key[1024], ctx[256];
+	const struct jv *jctx, *jop;
+	struct om_doc d;
+	struct jv *doc;
+	const char *err;
+	uint64_t prev;
+	size_t i, b;
+
+	workload(_metadata, &self->ring);
+	doc = status_settled(_metadata, self->r, "status -j");
+	ASSERT_NE(NULL, doc);
+	run_pelctl(self->r, 0, "status -o openmetrics");
+	ASSERT_EQ(0, self->r->status) TH_LOG("%s", self->r->err);
+	EXPECT_EQ('\0', self->r->err[0]) TH_LOG("stderr: %s", self->r->err);
+	err = om_parse(self->r->out, &d, msg, sizeof(msg));
+	ASSERT_EQ(NULL, err) TH_LOG("%s\n%.3000s", err, self->r->out);
+	EXPECT_LE(20, d.families);
+	/* the last line */
+	EXPECT_EQ(0, strcmp(self->r->out + strlen(self->r->out) - 6, "# EOF\n"));
+
+	snprintf(key, sizeof(key), "pel_module_info{version=\"%s\",abi=\"%u\"}",
+		 jstr(jget(doc, "module"), "version"), PEL_ABI_VERSION);
+	EXPECT_EQ(1, om_u64(&d, key)) TH_LOG("%s", key);
+	EXPECT_EQ(jget(doc, "workers")->n, om_u64(&d, "pel_workers"));
+	EXPECT_EQ(self->info.batch, om_u64(&d, "pel_module_param{param=\"batch\"}"));
+	EXPECT_EQ(self->info.split_bytes,
+		  om_u64(&d, "pel_module_param{param=\"split_bytes\"}"));
+	EXPECT_EQ(1, om_u64(&d, "pel_module_feature{feature=\"stats\"}"));
+	for (i = 0; i < jget(doc, "workers")->n; i++) {
+		const struct jv *w = jget(doc, "workers")->items[i];
+		unsigned int states = 0;
+		const char *const names[] = { "offline", "sleeping", "polling", "running" };
+
+		for (b = 0; b < 4; b++) {
+			snprintf(key, sizeof(key),
+				 "pel_worker_state{worker=\"%zu\",cpu=\"%zu\",node=\"%llu\",state=\"%s\"}",
+				 i, i, (unsigned long long)jnum(w, "node"), names[b]);
+			ASSERT_NE(UINT64_MAX, om_u64(&d, key)) TH_LOG("no %s", key);
+			states += om_u64(&d, key);
+		}
+		EXPECT_EQ(1, states);
+		snprintf(key, sizeof(key),
+			 "pel_worker_ops_total{worker=\"%zu\",cpu=\"%zu\",node=\"%llu\"}",
+			 i, i, (unsigned long long)jnum(w, "node"));
+		/* workers run others' ops meanwhile: at least what JSON saw */
+		EXPECT_LE(jnum(w, "ops"), om_u64(&d, key)) TH_LOG("%s", key);
+	}
+
+	/* our context: exact */
+	jctx = own_context(_metadata, jget(doc, "contexts"));
+	ASSERT_NE(NULL, jctx);
+	snprintf(ctx, sizeof(ctx), "ctx=\"%d:0\",pid=\"%d\",comm=\"%s\",uid=\"%u\"",
+		 getpid(), getpid(), self->comm, geteuid());
+#define CTX_KEY(name) (snprintf(key, sizeof(key), "%s{%s}", name, ctx), key)
+	EXPECT_EQ(18, om_u64(&d, CTX_KEY("pel_context_submitted_total"))) TH_LOG("%s", key);
+	EXPECT_EQ(18, om_u64(&d, CTX_KEY("pel_context_completed_total")));
+	EXPECT_EQ(5000, om_u64(&d, CTX_KEY("pel_context_bytes_total")));
+	EXPECT_EQ(0, om_u64(&d, CTX_KEY("pel_context_inflight")));
+	EXPECT_EQ(64, om_u64(&d, CTX_KEY("pel_context_sq_entries")));
+	EXPECT_EQ(128, om_u64(&d, CTX_KEY("pel_context_cq_entries")));
+	EXPECT_EQ(self->ring.nr_queues, om_u64(&d, CTX_KEY("pel_context_queues")));
+	EXPECT_EQ(self->info.max_inflight, om_u64(&d, CTX_KEY("pel_context_max_inflight")));
+	EXPECT_EQ(jnum(jctx, "enters"), om_u64(&d, CTX_KEY("pel_context_enters_total")));
+	EXPECT_EQ(jnum(jctx, "helped"), om_u64(&d, CTX_KEY("pel_context_helped_total")));
+	EXPECT_EQ(jnum(jctx, "slow_batches"),
+		  om_u64(&d, CTX_KEY("pel_context_slow_batches_total")));
+	EXPECT_EQ(0, om_u64(&d, CTX_KEY("pel_context_registered_files")));
+	for (i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
+		snprintf(key, sizeof(key), "pel_context_errors_total{%s,errno=\"%s\"}",
+			 ctx, errs[i]);
+		EXPECT_EQ(!strcmp(errs[i], "EINVAL") ? 2 : !strcmp(errs[i], "EFAULT"),
+			  om_u64(&d, key)) TH_LOG("%s", key);
+	}
+	snprintf(key, sizeof(key), "pel_context_ops_total{%s,op=\"copy\"}", ctx);
+	EXPECT_EQ(6, om_u64(&d, key));
+	snprintf(key, sizeof(key), "pel_context_ops_total{%s,op=\"nop\"}", ctx);
+	EXPECT_EQ(10, om_u64(&d, key));
+	snprintf(key, sizeof(key), "pel_context_info{%s,cgroup=", ctx);
+	for (i = 0, b = 0; i < d.n; i++)
+		b += !strncmp(d.s[i].key, key, strlen(key));
+	EXPECT_EQ(1, b) TH_LOG("%s...", key);
+#undef CTX_KEY
+
+	/* the per-op counters: nothing ran between the two looks */
+	jop = find_op(jget(doc, "ops"), "copy");
+	ASSERT_NE(NULL, jop);
+	EXPECT_EQ(jnum(jop, "count"), om_u64(&d, "pel_op_completions_total{op=\"copy\"}"));
+	EXPECT_EQ(jnum(jop, "bytes"), om_u64(&d, "pel_op_bytes_total{op=\"copy\"}"));
+	EXPECT_EQ(jnum(jop, "errors"), om_u64(&d, "pel_op_errors_total{op=\"copy\"}"));
+	EXPECT_EQ(0, om_u64(&d, "pel_op_file_bytes_total{op=\"copy\"}"));
+	/* its histogram: cumulative, +Inf = _count = the JSON's buckets' sum */
+#define COPY_LE "pel_op_latency_seconds_bucket{op=\"copy\",le="
+	prev = 0;
+	for (i = 0, b = 0; i < d.n; i++) {
+		uint64_t v;
+
+		if (strncmp(d.s[i].key, COPY_LE, strlen(COPY_LE)) ||
+		    !strcmp(d.s[i].key + strlen(COPY_LE), "\"+Inf\"}"))
+			continue;
+		v = om_u64(&d, d.s[i].key);
+		EXPECT_LE(prev, v) TH_LOG("%s", d.s[i].key);
+		prev = v;
+		b++;
+	}
+	/* 31 bounded buckets (the last of the module's is in +Inf only) */
+	EXPECT_EQ(PEL_LAT_BUCKETS - 1, b);
+	EXPECT_EQ(prev, om_u64(&d, "pel_op_latency_seconds_bucket{op=\"copy\",le=\"+Inf\"}"));
+	EXPECT_EQ(prev, om_u64(&d, "pel_op_latency_seconds_count{op=\"copy\"}"));
+	EXPECT_EQ(jnum(jop, "count"), prev);
+	/* le: 2^(b+1) ns in seconds, the shortest decimal; the last bound 2^31 ns */
+	EXPECT_NE(NULL, om_get(&d, "pel_op_latency_seconds_bucket{op=\"copy\",le=\"2e-09\"}"));
+	EXPECT_NE(NULL, om_get(&d, "pel_op_latency_seconds_bucket{op=\"copy\",le=\"1.024e-06\"}"));
+	EXPECT_NE(NULL, om_get(&d, "pel_op_latency_seconds_bucket{op=\"copy\",le=\"2.147483648\"}"));
+	EXPECT_EQ(NULL, om_get(&d, "pel_op_latency_seconds_bucket{op=\"copy\",le=\"4.294967296\"}"));
+#undef COPY_LE
+	om_free(&d);
+	jfree(doc);
+
+	/* --output, the long form; only status takes it; not with -j */
+	run_pelctl(self->r, 0, "--output openmetrics status");
+	EXPECT_EQ(0, self->r->status);
+	err = om_parse(self->r->out, &d, msg, sizeof(msg));
+	EXPECT_EQ(NULL, err) TH_LOG("%s", err);
+	om_free(&d);
+	run_pelctl(self->r, 0, "status --output=openmetrics");
+	EXPECT_EQ(0, self->r->status);
+	run_pelctl(self->r, 0, "worker show -o openmetrics");
+	EXPECT_EQ(2, self->r->status);
+	EXPECT_STREQ("pelctl: worker: -o openmetrics is for status only\nTry 'pelctl help'.\n",
+		     self->r->err);
+	EXPECT_EQ('\0', self->r->out[0]);
+	run_pelctl(self->r, 0, "-j -o openmetrics status");
+	EXPECT_EQ(2, self->r->status);
+	run_pelctl(self->r, 0, "-o yaml status");
+	EXPECT_EQ(2, self->r->status);
+	EXPECT_STREQ("pelctl: unknown output format 'yaml': text, json or openmetrics\nTry 'pelctl help'.\n",
+		     self->r->err);
+}
+
+/*
+ * dev_mode, a file mode, in octal: "0600" in get's text and, as a string,
+ * in JSON (get and status).
+ */
+TEST_F(pelctl, dev_mode_octal)
+{
+	char raw[32], want[64];
+	const struct jv *v;
+	const char *p;
+	unsigned long mode;
+	struct jv *doc;
+	FILE *f;
+
+	f = fopen("/sys/module/pel/parameters/dev_mode", "r");
+	if (!f)
+		SKIP(return, "no dev_mode parameter");
+	ASSERT_NE(NULL, fgets(raw, sizeof(raw), f));
+	fclose(f);
+	mode = strtoul(raw, NULL, 10);
+	run_pelctl(self->r, 0, "get dev_mode");
+	ASSERT_EQ(0, self->r->status) TH_LOG("%s", self->r->err);
+	snprintf(want, sizeof(want), "dev_mode %04lo\n", mode);
+	EXPECT_STREQ(want, self->r->out);
+	doc = pelctl_json(_metadata, self->r, "-j get dev_mode");
+	ASSERT_NE(NULL, doc);
+	snprintf(want, sizeof(want), "%04lo", mode);
+	EXPECT_STREQ(want, jstr(doc, "value"));
+	jfree(doc);
+	doc = pelctl_json(_metadata, self->r, "status -j");
+	ASSERT_NE(NULL, doc);
+	v = jget(jget(jget(doc, "module"), "params"), "dev_mode");
+	ASSERT_NE(NULL, v);
+	ASSERT_EQ(J_STR, v->t);
+	EXPECT_STREQ(want, v->s);
+	jfree(doc);
+	run_pelctl(self->r, 0, "status");
+	ASSERT_EQ(0, self->r->status);
+	p = strstr(self->r->out, "\ndev_mode ");
+	ASSERT_NE(NULL, p) TH_LOG("%s", self->r->out);
+	p += strlen("\ndev_mode ");
+	p += strspn(p, " ");
+	snprintf(want, sizeof(want), "%04lo\n", mode);
+	EXPECT_EQ(0, strncmp(p, want, strlen(want))) TH_LOG("%.40s", p);
+}
+
+/*
+ * The help text and set's usage error list every parameter set accepts:
+ * each writable file of /sys/module/pel/parameters/.
+ */
+#define SET_USAGE "pelctl: set: needs NAME VALUE (parameters: idle_us, batch, split_bytes, max_inflight, "
+
+TEST_F(pelctl, help_lists_params)
+{
+	struct dirent *de;
+	char path[512];
+	struct stat sb;
+	struct run *set;
+	DIR *dir;
+	unsigned int n = 0;
+
+	set = calloc(1, sizeof(*set));
+	ASSERT_NE(NULL, set);
+	run_pelctl(self->r, 0, "help");
+	ASSERT_EQ(0, self->r->status);
+	run_pelctl(set, 0, "set");
+	EXPECT_EQ(2, set->status);
+	EXPECT_EQ(0, strncmp(set->err, SET_USAGE, strlen(SET_USAGE)))
+		TH_LOG("%s", set->err);
+	dir = opendir("/sys/module/pel/parameters");
+	ASSERT_NE(NULL, dir);
+	while ((de = readdir(dir))) {
+		char word[300];
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/module/pel/parameters/%s", de->d_name);
+		ASSERT_EQ(0, stat(path, &sb));
+		snprintf(word, sizeof(word), " %s", de->d_name);
+		EXPECT_NE(NULL, strstr(self->r->out, word))
+			TH_LOG("help does not list %s", de->d_name);
+		if (sb.st_mode & 0222) {
+			EXPECT_NE(NULL, strstr(set->err, word))
+				TH_LOG("set's usage does not list %s: %s", de->d_name, set->err);
+		} else {
+			snprintf(word, sizeof(word), "Read-only (get): %s", de->d_name);
+			EXPECT_NE(NULL, strstr(self->r->out, word)) TH_LOG("%s", self->r->out);
+		}
+		n++;
+	}
+	closedir(dir);
+	free(set);
+	EXPECT_LE(10, n);
+}
+
 /* bpftool's grammar: unknown words exit 2, help exits 0, prefixes work. */
 TEST_F(pelctl, usage)
 {
@@ -1515,6 +2035,29 @@ TEST_F(pelctl, usage)
 	ASSERT_NE(NULL, doc);
 	EXPECT_EQ(PEL_ABI_VERSION, jnum(jget(doc, "module"), "abi"));
 	jfree(doc);
+	/* getopt_long: long options, their prefixes, letters together */
+	doc = pelctl_json(_metadata, self->r, "status --json");
+	jfree(doc);
+	doc = pelctl_json(_metadata, self->r, "--js worker");
+	jfree(doc);
+	run_pelctl(self->r, 0, "-jp op");
+	EXPECT_EQ(0, self->r->status);
+	EXPECT_EQ(0, strncmp(self->r->out, "[\n  {\n", 6)) TH_LOG("%.200s", self->r->out);
+	run_pelctl(self->r, 0, "-x status");
+	EXPECT_EQ(2, self->r->status);
+	EXPECT_STREQ("pelctl: unknown option '-x'\nTry 'pelctl help'.\n", self->r->err);
+	run_pelctl(self->r, 0, "--bogus status");
+	EXPECT_STREQ("pelctl: unknown option '--bogus'\nTry 'pelctl help'.\n", self->r->err);
+	run_pelctl(self->r, 0, "status -i 1");
+	EXPECT_EQ(2, self->r->status);
+	EXPECT_STREQ("pelctl: status: -i is an option of watch\nTry 'pelctl help'.\n", self->r->err);
+	run_pelctl(self->r, 0, "watch -i");
+	EXPECT_EQ(2, self->r->status);
+	EXPECT_STREQ("pelctl: option '-i' needs an argument\nTry 'pelctl help'.\n", self->r->err);
+	/* after "--", words only: -j is watch's (unexpected) argument */
+	run_pelctl(self->r, 0, "watch -- -j");
+	EXPECT_EQ(2, self->r->status);
+	EXPECT_STREQ("pelctl: watch: unexpected argument '-j'\nTry 'pelctl help'.\n", self->r->err);
 }
 
 TEST_HARNESS_MAIN

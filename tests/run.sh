@@ -279,7 +279,7 @@ run_suite() {
 	tools/vm/run-vm.sh -k "$kver" "${mach[@]}" -t "$tmo" -l "$log" \
 		-A watchdog_thresh=60 "${disk[@]}" \
 		-M crc32c_intel -M libcrc32c -M xor \
-		-f "$ko" -f tests/bin -f tools/pelctl -f tools/pelbench/pelbench -f tests/vm-suite.sh \
+		-f "$ko" -f tests/bin -f tools/pelctl/pelctl -f tools/pelbench/pelbench -f tests/vm-suite.sh \
 		"${vmfiles[@]}" "${extra[@]}" \
 		-- env "${env[@]}" sh vm-suite.sh "$tests" | tee -a "$log.out"
 	rc=${PIPESTATUS[0]}

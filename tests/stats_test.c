@@ -2,9 +2,11 @@
 /*
  * Observability: the counters match a known workload exactly (per context
  * and per opcode), fdinfo shows the rings' indices, and the pel:
- * tracepoints record what ran.
+ * tracepoints record what ran; liblpel's stats API (lpel_info() and the
+ * rest) gives what the ioctls give, and its errors.
  */
 #include <fcntl.h>
+#include <sys/eventfd.h>
 
 #include "pel_test.h"
 #include "kselftest_harness.h"
@@ -17,10 +19,7 @@ static int op_stats(unsigned int op, struct pel_op_stats *st)
 
 	if (fd < 0)
 		return -errno;
-	memset(st, 0, sizeof(*st));
-	st->size = sizeof(*st);
-	st->opcode = op;
-	ret = ioctl(fd, PEL_IOC_OP_STATS, st) < 0 ? -errno : 0;
+	ret = lpel_op_stats(fd, op, st);
 	close(fd);
 	return ret;
 }
@@ -149,6 +148,97 @@ TEST(ctx_stats_reserved)
 	st.resv0 = 1;
 	EXPECT_EQ(-1, ioctl(fd, PEL_IOC_CTX_STATS, &st));
 	EXPECT_EQ(EINVAL, errno);
+	close(fd);
+}
+
+/*
+ * The stats API on a descriptor of lpel_stats_open() and on a kernel
+ * ring's: the ioctls' answers, -ENOENT past the last index, -ENOTTY on a
+ * descriptor that is not /dev/pel (an eventfd, as a user-backend ring's
+ * is, and that ring's itself), -EBADF, -EINVAL for no struct.
+ */
+TEST(stats_api)
+{
+	struct lpel_params p = { .sq_entries = 8, .backend = LPEL_BACKEND_USER };
+	struct pel_worker_stats w;
+	struct pel_ctx_stats c, own;
+	struct pel_op_stats o;
+	struct pel_info info, raw;
+	struct lpel_ring ring, uring;
+	unsigned int i, n;
+	int fd, efd, ret;
+
+	fd = lpel_stats_open();
+	ASSERT_LE(0, fd) TH_LOG("lpel_stats_open: %s", strerror(-fd));
+	/* read-only: no write access is needed */
+	EXPECT_EQ(O_RDONLY, fcntl(fd, F_GETFL) & O_ACCMODE);
+	EXPECT_EQ(FD_CLOEXEC, fcntl(fd, F_GETFD) & FD_CLOEXEC);
+
+	memset(&raw, 0, sizeof(raw));
+	raw.size = sizeof(raw);
+	ASSERT_EQ(0, ioctl(fd, PEL_IOC_INFO, &raw));
+	memset(&info, 0xa5, sizeof(info));
+	ASSERT_EQ(0, lpel_info(fd, &info));
+	EXPECT_EQ(sizeof(info), info.size);
+	EXPECT_EQ(PEL_ABI_VERSION, info.abi_version);
+	EXPECT_EQ(raw.features, info.features);
+	EXPECT_STREQ(raw.version, info.version);
+	EXPECT_EQ(raw.nr_workers, info.nr_workers);
+	EXPECT_EQ(raw.split_bytes, info.split_bytes);
+	EXPECT_EQ(0, memcmp(raw.resv, info.resv, sizeof(raw.resv)));
+
+	for (i = 0, n = 0; i < info.nr_workers; i++) {
+		ret = lpel_worker_stats(fd, i, &w);
+		if (ret == -ENOENT)
+			continue;
+		ASSERT_EQ(0, ret);
+		EXPECT_EQ(i, w.cpu);
+		EXPECT_EQ(sizeof(w), w.size);
+		n++;
+	}
+	EXPECT_LE(sysconf(_SC_NPROCESSORS_ONLN), (long)n);
+	EXPECT_EQ(-ENOENT, lpel_worker_stats(fd, info.nr_workers, &w));
+
+	ASSERT_EQ(0, lpel_init(&ring, 16));
+	/* our context, through the ring's own descriptor and through fd */
+	for (i = 0; (ret = lpel_ctx_stats(lpel_fd(&ring), i, &own)) == 0; i++)
+		if (own.pid == getpid() && own.sq_entries == 16)
+			break;
+	ASSERT_EQ(0, ret);
+	EXPECT_EQ(i, own.index);
+	EXPECT_EQ(ring.nr_queues, own.nr_queues);
+	ASSERT_EQ(0, lpel_ctx_stats(fd, i, &c));
+	EXPECT_EQ(getpid(), c.pid);
+	EXPECT_EQ(own.sq_entries, c.sq_entries);
+	for (n = 0; lpel_ctx_stats(fd, n, &c) == 0; n++)
+		ASSERT_GT(1000000, n);
+	EXPECT_EQ(-ENOENT, lpel_ctx_stats(fd, n, &c));
+	EXPECT_LT(i, n);
+
+	ASSERT_EQ(0, lpel_op_stats(fd, PEL_OP_COPY, &o));
+	EXPECT_STREQ("copy", o.name);
+	EXPECT_EQ(PEL_OP_COPY, o.opcode);
+	EXPECT_EQ(-ENOENT, lpel_op_stats(fd, PEL_OP_LAST, &o));
+
+	/* not /dev/pel */
+	efd = eventfd(0, EFD_CLOEXEC);
+	ASSERT_LE(0, efd);
+	EXPECT_EQ(-ENOTTY, lpel_info(efd, &info));
+	EXPECT_EQ(-ENOTTY, lpel_worker_stats(efd, 0, &w));
+	EXPECT_EQ(-ENOTTY, lpel_ctx_stats(efd, 0, &c));
+	EXPECT_EQ(-ENOTTY, lpel_op_stats(efd, 0, &o));
+	close(efd);
+	ASSERT_EQ(0, lpel_init_params(&uring, &p));
+	ASSERT_EQ(LPEL_BACKEND_USER, lpel_backend(&uring));
+	EXPECT_EQ(-ENOTTY, lpel_info(lpel_fd(&uring), &info));
+	EXPECT_EQ(-ENOTTY, lpel_ctx_stats(lpel_fd(&uring), 0, &c));
+	lpel_exit(&uring);
+	EXPECT_EQ(-EBADF, lpel_info(-1, &info));
+	EXPECT_EQ(-EINVAL, lpel_info(fd, NULL));
+	EXPECT_EQ(-EINVAL, lpel_worker_stats(fd, 0, NULL));
+	EXPECT_EQ(-EINVAL, lpel_ctx_stats(fd, 0, NULL));
+	EXPECT_EQ(-EINVAL, lpel_op_stats(fd, 0, NULL));
+	lpel_exit(&ring);
 	close(fd);
 }
 
