@@ -176,11 +176,14 @@ tools/pelctl/pelctl: $(PELCTL_SRCS) tools/pelctl/pelctl.h $(TOOLS_LIB_SRCS) \
 # pelbench: liburing (liburing-dev) for its io_uring baselines, and ISA-L
 # and libcrypto (in LIB_LIBS) for its CPU and pthread-pool baselines.
 # One program from tools/pelbench/*.c (tools/pelbench/pelbench.h says what
-# each file holds), built as tools/pelbench/pelbench.
+# each file holds) and tools/lib/ (the JSON writer), built as
+# tools/pelbench/pelbench.
 PELBENCH_SRCS := $(wildcard tools/pelbench/*.c)
-tools/pelbench/pelbench: $(PELBENCH_SRCS) tools/pelbench/pelbench.h $(LPEL_DEP) \
-		lib/lpel.h include/uapi/pel.h
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(PELBENCH_SRCS) $(LPEL_LINK) -luring $(LIB_LIBS) -lm
+tools/pelbench/pelbench: $(PELBENCH_SRCS) tools/pelbench/pelbench.h \
+		$(TOOLS_LIB_SRCS) $(TOOLS_LIB_HDRS) $(LPEL_DEP) lib/lpel.h \
+		include/uapi/pel.h
+	$(CC) $(CFLAGS) -Itools/lib $(LDFLAGS) -o $@ $(PELBENCH_SRCS) \
+		$(TOOLS_LIB_SRCS) $(LPEL_LINK) -luring $(LIB_LIBS) -lm
 
 # Benchmarks in VMs with 2 and 4 vCPUs: Documentation/performance.md.
 .PHONY: bench

@@ -19,7 +19,7 @@
  *	suite.c		-S: the list of runs, rounds, medians
  *	targets.c	-S: the targets and the host checks
  *	report.c	text tables, the suite's Markdown
- *	json.c		JSON (-j, -J)
+ *	json.c		JSON (-j, -J), with tools/lib/json_writer
  */
 #ifndef PELBENCH_H
 #define PELBENCH_H
