@@ -15,7 +15,7 @@
  *	engine_cpu.c	one thread on the CPU: the libraries (memcpy, ISA-L,
  *			OpenSSL), the naive loops, pread(); cpu and cpu_naive
  *	engine_pool.c	a pthread pool
- *	stats.c		PEL's own counters (the stats ioctls, pel/N CPU time)
+ *	stats.c		PEL's own counters (liblpel's stats API, pel/N CPU time)
  *	suite.c		-S: the list of runs, rounds, medians
  *	targets.c	-S: the targets and the host checks
  *	report.c	text tables, the suite's Markdown
@@ -40,7 +40,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -415,8 +414,8 @@ int run_engine(enum engine e, const struct cfg *cfg, struct result *r);
 void result_free(struct result *r);
 
 /* ------------------------------------------------------------------------
- * PEL's own counters (stats.c): the workers' (PEL_IOC_WORKER_STATS), the
- * contexts' (PEL_IOC_CTX_STATS) and the pel/N threads' CPU time.
+ * PEL's own counters (stats.c): the workers' (lpel_worker_stats()), the
+ * contexts' (lpel_ctx_stats()) and the pel/N threads' CPU time.
  */
 struct pel_snap {
 	bool ok;

@@ -1,26 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pelbench: PEL's own counters, read with the module's stats ioctls
- * (PEL_IOC_INFO, PEL_IOC_WORKER_STATS, PEL_IOC_CTX_STATS) by hand, and the
- * CPU time of its pel/N threads from /proc.
+ * pelbench: PEL's own counters, read with liblpel's stats API
+ * (lpel_info(3): lpel_stats_open(), lpel_info(), lpel_worker_stats(),
+ * lpel_ctx_stats()), and the CPU time of its pel/N threads from /proc.
+ * Without the module (the user backend) lpel_stats_open() fails, and
+ * every figure of these is n/a.
  */
 #include "pelbench.h"
 
 /* ------------------------------------------------------------------------
- * PEL's own counters: the workers' (PEL_IOC_WORKER_STATS) and their CPU
+ * PEL's own counters: the workers' (lpel_worker_stats()) and their CPU
  * time (/proc/PID/schedstat of the pel/N threads).
  */
 
+/* The module's pel_info, or -errno (-ENOENT: no /dev/pel). */
 int pel_info(struct pel_info *info)
 {
-	int fd = open(PEL_DEVICE_PATH, O_RDONLY | O_CLOEXEC), ret = 0;
+	int fd = lpel_stats_open(), ret;
 
 	if (fd < 0)
-		return -errno;
-	memset(info, 0, sizeof(*info));
-	info->size = sizeof(*info);
-	if (ioctl(fd, PEL_IOC_INFO, info) < 0)
-		ret = -errno;
+		return fd;
+	ret = lpel_info(fd, info);
 	close(fd);
 	return ret;
 }
@@ -101,9 +101,10 @@ bool pel_has_feature(uint64_t feat)
 
 /*
  * The system calls of this process's PEL contexts (one per submitting
- * thread): PEL_IOC_CTX_STATS lists the contexts we may see; ours are those
- * whose owner is our pid.  Summed: PEL_IOC_ENTER calls, and the SQEs our
- * waiting threads ran themselves.  The ioctl goes through an fd of its own,
+ * thread): lpel_ctx_stats() lists the contexts we may see, index by index
+ * until it fails (-ENOENT past the last); ours are those whose owner is
+ * our pid.  Summed: PEL_IOC_ENTER calls, and the SQEs our waiting threads
+ * ran themselves.  The ioctl goes through lpel_stats_open()'s descriptor,
  * not set up, so it is no PEL_IOC_ENTER of any context.
  */
 bool pel_own_enters(uint64_t *enters, uint64_t *helped)
@@ -114,16 +115,13 @@ bool pel_own_enters(uint64_t *enters, uint64_t *helped)
 	int fd;
 
 	*enters = *helped = 0;
-	fd = open(PEL_DEVICE_PATH, O_RDONLY | O_CLOEXEC);
+	fd = lpel_stats_open();
 	if (fd < 0)
 		return false;
 	for (i = 0; i < 100000; i++) {
 		struct pel_ctx_stats st;
 
-		memset(&st, 0, sizeof(st));
-		st.size = sizeof(st);
-		st.index = i;
-		if (ioctl(fd, PEL_IOC_CTX_STATS, &st) < 0)
+		if (lpel_ctx_stats(fd, i, &st))
 			break;
 		if (st.pid != pid)
 			continue;
@@ -143,20 +141,16 @@ void pel_snapshot(struct pel_snap *s)
 
 	memset(s, 0, sizeof(*s));
 	pel_kthreads_cpu(&s->kthread_ns, &s->nr_kthreads);
-	if (pel_info(&info))
-		return;
-	fd = open(PEL_DEVICE_PATH, O_RDONLY | O_CLOEXEC);
+	fd = lpel_stats_open();
 	if (fd < 0)
 		return;
-	for (i = 0; i < info.nr_workers && i < MAX_WORKERS; i++) {
-		struct pel_worker_stats *w = &s->w[i];
-
-		memset(w, 0, sizeof(*w));
-		w->size = sizeof(*w);
-		w->cpu = i;
-		if (ioctl(fd, PEL_IOC_WORKER_STATS, w) < 0)
-			break;
+	if (lpel_info(fd, &info)) {
+		close(fd);
+		return;
 	}
+	for (i = 0; i < info.nr_workers && i < MAX_WORKERS; i++)
+		if (lpel_worker_stats(fd, i, &s->w[i]))
+			break;
 	close(fd);
 	s->nr = i;
 	s->ok = true;
