@@ -2,8 +2,9 @@
 /*
  * The tools' JSON writer (tools/lib/json_writer.c, compiled in here): the
  * exact bytes it writes, compact and pretty; strings escaped (quotes,
- * backslashes, control characters, bytes >= 0x7f as \u00XX; a char array
- * cut at its size); 64-bit integers in full; doubles as the shortest
+ * backslashes, control characters and DEL as \u00XX; well-formed UTF-8 as
+ * it is, any other byte as \ufffd; a char array cut at its size); 64-bit
+ * integers in full; doubles as the shortest
  * decimal that reads back as the same double; NaN and infinities as null.
  * Runs on the host (tests/host-tests.list).
  */
@@ -40,7 +41,7 @@ static void doc(struct json_writer *jw)
 	jsonw_start_object(jw);
 	jsonw_uint_field(jw, "u", UINT64_MAX);
 	jsonw_int_field(jw, "i", INT64_MIN);
-	jsonw_string_field(jw, "s", "a\"b\\c\n\t\x01\x7f\xc3\xa9");
+	jsonw_string_field(jw, "s", "a\"b\\c\n\t\x01\x7f\xc3\xa9\xff\xc3(\xe2\x82\xac\xed\xa0\x80");
 	jsonw_bool_field(jw, "t", true);
 	jsonw_null_field(jw, "n");
 	jsonw_array_field(jw, "a");
@@ -63,7 +64,7 @@ TEST(compact)
 	jsonw_init(&jw, o.f, false);
 	doc(&jw);
 	EXPECT_STREQ("{\"u\":18446744073709551615,\"i\":-9223372036854775808,"
-		     "\"s\":\"a\\\"b\\\\c\\n\\t\\u0001\\u007f\\u00c3\\u00a9\","
+		     "\"s\":\"a\\\"b\\\\c\\n\\t\\u0001\\u007f\xc3\xa9\\ufffd\\ufffd(\xe2\x82\xac\\ufffd\\ufffd\\ufffd\","
 		     "\"t\":true,\"n\":null,\"a\":[1,{},[]]}\n", out_close(&o));
 	free(o.buf);
 }
@@ -80,7 +81,7 @@ TEST(pretty)
 	EXPECT_STREQ("{\n"
 		     "  \"u\": 18446744073709551615,\n"
 		     "  \"i\": -9223372036854775808,\n"
-		     "  \"s\": \"a\\\"b\\\\c\\n\\t\\u0001\\u007f\\u00c3\\u00a9\",\n"
+		     "  \"s\": \"a\\\"b\\\\c\\n\\t\\u0001\\u007f\xc3\xa9\\ufffd\\ufffd(\xe2\x82\xac\\ufffd\\ufffd\\ufffd\",\n"
 		     "  \"t\": true,\n"
 		     "  \"n\": null,\n"
 		     "  \"a\": [\n"

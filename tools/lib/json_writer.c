@@ -50,13 +50,66 @@ static void jsonw_sep(struct json_writer *jw)
 	jsonw_newline(jw);
 }
 
+/*
+ * The length of the well-formed UTF-8 sequence at s[0, max) (RFC 3629: no
+ * overlong forms, no surrogates, nothing past U+10FFFF), or 0.
+ */
+static size_t jsonw_utf8_len(const unsigned char *s, size_t max)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n, i;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	if (n > max)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if (s[i] < lo || s[i] > hi)
+			return 0;
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	return n;
+}
+
+/*
+ * A JSON string: quotes, backslashes and control characters escaped;
+ * well-formed UTF-8 as it is; any other byte (a comm or a path need not be
+ * UTF-8) as U+FFFD, so that the document is always valid UTF-8.
+ */
 static void jsonw_quoted(struct json_writer *jw, const char *s, size_t max)
 {
-	size_t i;
+	size_t i, n;
 
 	fputc('"', jw->out);
 	for (i = 0; i < max && s[i]; i++) {
 		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x80) {
+			n = jsonw_utf8_len((const unsigned char *)s + i,
+					   strnlen(s + i, max - i));
+			if (!n) {
+				fputs("\\ufffd", jw->out);
+				continue;
+			}
+			fwrite(s + i, 1, n, jw->out);
+			i += n - 1;
+			continue;
+		}
 
 		switch (c) {
 		case '"':
@@ -81,7 +134,7 @@ static void jsonw_quoted(struct json_writer *jw, const char *s, size_t max)
 			fputs("\\f", jw->out);
 			break;
 		default:
-			if (c < 0x20 || c >= 0x7f)
+			if (c < 0x20 || c == 0x7f)
 				fprintf(jw->out, "\\u%04x", c);
 			else
 				fputc(c, jw->out);

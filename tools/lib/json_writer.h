@@ -18,9 +18,9 @@
  *
  * Compact mode writes one line per document ({"ops":42,"cpus":[0]}), pretty
  * mode indents by two spaces ("key": value).  The output is always valid
- * JSON: strings are escaped (", \, control characters, and every byte
- * >= 0x7f as \u00XX, so that bytes that are not UTF-8, such as a comm,
- * cannot break it); integers are printed exactly (uint64/int64 in full,
+ * JSON: strings are escaped (", \, control characters and DEL as \u00XX),
+ * well-formed UTF-8 passes as it is, and a byte that is not part of any
+ * (a comm need not be UTF-8) is U+FFFD, \ufffd; integers are printed exactly (uint64/int64 in full,
  * no double on the way); doubles as the shortest decimal that reads back
  * as the same double (%.17g at most); NaN and infinities, which JSON lacks,
  * as null.  Nesting deeper than JSONW_MAX_DEPTH is a bug of the caller and
